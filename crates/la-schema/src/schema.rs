@@ -1,0 +1,224 @@
+//! Diesel `table!` definitions. Tables owned by other pipelines (DESIGN.md §4)
+//! declare only the columns this project reads or writes.
+
+diesel::table! {
+    store_master (id) {
+        id -> Int8,
+        store_code -> Text,
+        store_name -> Nullable<Text>,
+        is_active -> Nullable<Bool>,
+        assign_leads -> Bool,
+    }
+}
+
+diesel::table! {
+    missed_leads (pickup_row_id) {
+        pickup_row_id -> Int4,
+        mobile_number -> Varchar,
+        pickup_created_date -> Nullable<Date>,
+        store_code -> Varchar,
+        store_name -> Nullable<Varchar>,
+        pickup_date -> Nullable<Date>,
+        customer_name -> Nullable<Varchar>,
+        special_instruction -> Nullable<Varchar>,
+        source -> Nullable<Varchar>,
+        final_source -> Nullable<Varchar>,
+        customer_type -> Nullable<Varchar>,
+        is_order_placed -> Nullable<Bool>,
+        run_date -> Nullable<Date>,
+        lead_assigned -> Bool,
+    }
+}
+
+diesel::table! {
+    agents_master (id) {
+        id -> Int8,
+        agent_code -> Nullable<Bpchar>,
+        agent_name -> Varchar,
+        mobile_number -> Varchar,
+        is_active -> Bool,
+    }
+}
+
+diesel::table! {
+    store_lead_assignment_map (id) {
+        id -> Int8,
+        store_code -> Varchar,
+        agent_id -> Int8,
+        is_enabled -> Bool,
+        priority -> Int4,
+        max_existing_per_lot -> Nullable<Int4>,
+        max_new_per_lot -> Nullable<Int4>,
+        max_daily_leads -> Nullable<Int4>,
+    }
+}
+
+diesel::table! {
+    lead_assignment_batches (id) {
+        id -> Int8,
+        batch_date -> Date,
+        triggered_by -> Nullable<Text>,
+        run_id -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    lead_assignments (id) {
+        id -> Int8,
+        assignment_batch_id -> Int8,
+        lead_id -> Int4,
+        agent_id -> Int8,
+        page_group_code -> Text,
+        rowid -> Int4,
+        lead_assignment_code -> Text,
+        store_code -> Varchar,
+        store_name -> Nullable<Varchar>,
+        lead_date -> Nullable<Date>,
+        lead_type -> Nullable<Bpchar>,
+        mobile_number -> Varchar,
+        cx_name -> Nullable<Varchar>,
+        address -> Nullable<Varchar>,
+        lead_source -> Nullable<Varchar>,
+        assigned_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    lead_assignment_outcomes (id) {
+        id -> Int8,
+        lead_assignment_id -> Int8,
+        converted_flag -> Nullable<Bool>,
+        order_number -> Nullable<Varchar>,
+        order_date -> Nullable<Date>,
+        order_value -> Nullable<Numeric>,
+        payment_mode -> Nullable<Varchar>,
+        payment_amount -> Nullable<Numeric>,
+        remarks -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    pipelines (id) {
+        id -> Int8,
+        code -> Text,
+        description -> Text,
+    }
+}
+
+diesel::table! {
+    notification_profiles (id) {
+        id -> Int8,
+        pipeline_id -> Int8,
+        code -> Text,
+        description -> Nullable<Text>,
+        env -> Text,
+        scope -> Text,
+        attach_mode -> Text,
+        is_active -> Bool,
+    }
+}
+
+diesel::table! {
+    email_templates (id) {
+        id -> Int8,
+        profile_id -> Int8,
+        name -> Text,
+        subject_template -> Text,
+        body_template -> Text,
+        is_active -> Bool,
+    }
+}
+
+diesel::table! {
+    notification_recipients (id) {
+        id -> Int8,
+        profile_id -> Int8,
+        store_code -> Nullable<Text>,
+        env -> Text,
+        email_address -> Text,
+        display_name -> Nullable<Text>,
+        send_as -> Text,
+        is_active -> Bool,
+    }
+}
+
+diesel::table! {
+    documents (id) {
+        id -> Int8,
+        doc_type -> Varchar,
+        doc_subtype -> Nullable<Varchar>,
+        doc_date -> Nullable<Date>,
+        reference_name_1 -> Nullable<Varchar>,
+        reference_id_1 -> Nullable<Varchar>,
+        reference_name_2 -> Nullable<Varchar>,
+        reference_id_2 -> Nullable<Varchar>,
+        reference_name_3 -> Nullable<Varchar>,
+        reference_id_3 -> Nullable<Varchar>,
+        file_name -> Text,
+        mime_type -> Varchar,
+        file_size_bytes -> Nullable<Int8>,
+        storage_backend -> Varchar,
+        file_path -> Nullable<Text>,
+        checksum -> Nullable<Text>,
+        status -> Varchar,
+        error_message -> Nullable<Text>,
+        created_at -> Timestamptz,
+        created_by -> Nullable<Varchar>,
+    }
+}
+
+diesel::table! {
+    pipeline_run_summaries (id) {
+        id -> Int8,
+        pipeline_name -> Varchar,
+        run_id -> Varchar,
+        run_env -> Nullable<Varchar>,
+        started_at -> Nullable<Timestamptz>,
+        finished_at -> Nullable<Timestamptz>,
+        total_time_taken -> Nullable<Varchar>,
+        report_date -> Nullable<Date>,
+        overall_status -> Nullable<Varchar>,
+        summary_text -> Nullable<Text>,
+        phases_json -> Nullable<Jsonb>,
+        metrics_json -> Nullable<Jsonb>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    system_config (id) {
+        id -> Int8,
+        key -> Text,
+        value -> Nullable<Text>,
+        is_active -> Bool,
+    }
+}
+
+diesel::joinable!(store_lead_assignment_map -> agents_master (agent_id));
+diesel::joinable!(lead_assignments -> lead_assignment_batches (assignment_batch_id));
+diesel::joinable!(lead_assignments -> missed_leads (lead_id));
+diesel::joinable!(lead_assignments -> agents_master (agent_id));
+diesel::joinable!(lead_assignment_outcomes -> lead_assignments (lead_assignment_id));
+diesel::joinable!(notification_profiles -> pipelines (pipeline_id));
+diesel::joinable!(email_templates -> notification_profiles (profile_id));
+diesel::joinable!(notification_recipients -> notification_profiles (profile_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    store_master,
+    missed_leads,
+    agents_master,
+    store_lead_assignment_map,
+    lead_assignment_batches,
+    lead_assignments,
+    lead_assignment_outcomes,
+    pipelines,
+    notification_profiles,
+    email_templates,
+    notification_recipients,
+    documents,
+    pipeline_run_summaries,
+    system_config,
+);

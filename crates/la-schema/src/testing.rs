@@ -1,0 +1,78 @@
+//! Test support (feature `testing`): one throwaway server per test binary and a
+//! fresh, fully migrated database per test, cloned from a template database
+//! migrated once. Failures here abort the calling test with a message.
+#![allow(clippy::panic, clippy::expect_used)]
+
+use std::sync::OnceLock;
+
+use diesel::PgConnection;
+use la_pgtemp::TempServer;
+
+const TEMPLATE: &str = "la_template";
+
+/// The server shared by every test of this binary (started on first use).
+pub fn server() -> &'static TempServer {
+    static SERVER: OnceLock<TempServer> = OnceLock::new();
+    SERVER.get_or_init(|| {
+        let server = TempServer::start().unwrap_or_else(|e| panic!("throwaway PostgreSQL: {e}"));
+        let url = server
+            .create_database(TEMPLATE, None)
+            .unwrap_or_else(|e| panic!("template database: {e}"));
+        let mut conn = crate::connect(&url).unwrap_or_else(|e| panic!("{e}"));
+        crate::run_pending_migrations(&mut conn)
+            .unwrap_or_else(|e| panic!("migrating the template: {e}"));
+        drop(conn);
+        server
+    })
+}
+
+/// A database private to one test.
+#[derive(Debug, Clone)]
+pub struct TestDb {
+    /// Its connection URL.
+    pub url: String,
+    /// Its name.
+    pub name: String,
+}
+
+impl TestDb {
+    /// A new connection to it.
+    pub fn conn(&self) -> PgConnection {
+        crate::connect(&self.url).unwrap_or_else(|e| panic!("{e}"))
+    }
+}
+
+/// A fresh database with every migration applied.
+pub fn migrated_db() -> TestDb {
+    let server = server();
+    let name = server.unique_name("t");
+    let url = server
+        .create_database(&name, Some(TEMPLATE))
+        .unwrap_or_else(|e| panic!("{e}"));
+    TestDb { url, name }
+}
+
+/// A fresh empty database (no migrations), e.g. to load a legacy schema first.
+pub fn empty_db() -> TestDb {
+    let server = server();
+    let name = server.unique_name("e");
+    let url = server
+        .create_database(&name, None)
+        .unwrap_or_else(|e| panic!("{e}"));
+    TestDb { url, name }
+}
+
+/// The legacy fixture (`tests/fixtures/legacy_schema.sql`): the operator's
+/// database before this project.
+pub const LEGACY_FIXTURE: &str = include_str!("../../../tests/fixtures/legacy_schema.sql");
+
+/// Loads the legacy fixture with `missed_leads_rows` missed leads.
+pub fn load_legacy_fixture(
+    conn: &mut PgConnection,
+    missed_leads_rows: u32,
+) -> Result<(), diesel::result::Error> {
+    use diesel::connection::SimpleConnection;
+    conn.batch_execute(
+        &LEGACY_FIXTURE.replace(":missed_leads_rows", &missed_leads_rows.to_string()),
+    )
+}
