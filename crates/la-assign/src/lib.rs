@@ -1,1 +1,12 @@
-//! la-assign
+//! Lead assignment: which eligible missed lead goes to which agent. It owns the
+//! pure [`engine`] (every cap and distribution rule) and [`run_leads_assignment`],
+//! which reads the eligible leads, plans with the engine, and writes the batch,
+//! the assignments and the `lead_assigned` flags in one transaction
+//! (spec §4.1, §5 rules 1–4; DESIGN.md §3 items 1–8).
+
+pub mod engine;
+mod persist;
+mod report;
+
+pub use persist::{run_leads_assignment, AssignError, AssignOptions};
+pub use report::{AssignmentReport, StoreReport};

@@ -6,6 +6,7 @@
 
 pub mod models;
 pub mod schema;
+pub mod seed;
 #[cfg(feature = "testing")]
 pub mod testing;
 

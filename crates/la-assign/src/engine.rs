@@ -1,0 +1,449 @@
+//! The pure assignment engine: plain structs in, a [`Plan`] out. No database,
+//! no clock, no randomness — the same input always gives the same plan. Every
+//! cap and distribution rule of the pipeline lives here and only here
+//! (spec §4.1, §5 rules 1–4; DESIGN.md §3 items 1–7).
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+/// Lead type `'E'` (existing customer) or `'N'` (new customer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum LeadType {
+    /// Existing customer (`'E'`).
+    Existing,
+    /// New customer (`'N'`).
+    New,
+}
+
+impl LeadType {
+    /// DESIGN §3.6: `'N'` when `customer_type` starts with "new"
+    /// (case-insensitive, after trimming), else `'E'` (NULL included).
+    pub fn from_customer_type(customer_type: Option<&str>) -> LeadType {
+        match customer_type {
+            Some(t) if t.trim_start().to_lowercase().starts_with("new") => LeadType::New,
+            _ => LeadType::Existing,
+        }
+    }
+
+    /// The one-letter code stored in `lead_assignments.lead_type`.
+    pub fn code(self) -> &'static str {
+        match self {
+            LeadType::Existing => "E",
+            LeadType::New => "N",
+        }
+    }
+}
+
+/// An eligible `missed_leads` row (eligibility filters already applied in SQL).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CandidateLead {
+    pub pickup_row_id: i32,
+    pub store_code: String,
+    pub store_name: Option<String>,
+    pub mobile_number: String,
+    pub customer_name: Option<String>,
+    pub special_instruction: Option<String>,
+    pub source: Option<String>,
+    pub final_source: Option<String>,
+    pub customer_type: Option<String>,
+    pub pickup_created_date: Option<NaiveDate>,
+    pub pickup_date: Option<NaiveDate>,
+    pub run_date: Option<NaiveDate>,
+}
+
+impl CandidateLead {
+    /// DESIGN §3.6 / spec §2.6.
+    pub fn lead_type(&self) -> LeadType {
+        LeadType::from_customer_type(self.customer_type.as_deref())
+    }
+
+    /// DESIGN §3.6: first non-null of `pickup_created_date`, `run_date`, and
+    /// (only when both are NULL) `pickup_date`.
+    pub fn lead_date(&self) -> Option<NaiveDate> {
+        self.pickup_created_date.or(self.run_date).or(self.pickup_date)
+    }
+
+    /// DESIGN §3.6: `final_source`, else `source` (an empty string counts as missing).
+    pub fn lead_source(&self) -> Option<String> {
+        let present = |s: &Option<String>| s.clone().filter(|v| !v.is_empty());
+        present(&self.final_source).or_else(|| present(&self.source))
+    }
+}
+
+/// One enabled `store_lead_assignment_map` row with its agent, as read for a run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentMapping {
+    pub store_code: String,
+    pub agent_id: i64,
+    pub agent_code: Option<String>,
+    pub agent_name: String,
+    pub agent_active: bool,
+    pub priority: i32,
+    pub max_existing_per_lot: Option<i32>,
+    pub max_new_per_lot: Option<i32>,
+    pub max_daily_leads: Option<i32>,
+    /// Assignments already made for this (store, agent) in batches of the same `batch_date`.
+    pub assigned_today: i64,
+}
+
+/// Everything the engine needs.
+#[derive(Debug, Clone)]
+pub struct EngineInput {
+    /// The run's business date (DESIGN §3.5).
+    pub batch_date: NaiveDate,
+    /// Eligible leads, in the order of DESIGN §3.2.
+    pub leads: Vec<CandidateLead>,
+    /// Enabled mappings of participating stores, usable or not.
+    pub mappings: Vec<AgentMapping>,
+    /// Highest rowid already used today, per page_group_code.
+    pub max_rowid_today: HashMap<String, i32>,
+}
+
+/// A cap (DESIGN §3.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Cap {
+    /// `max_existing_per_lot`: existing-customer leads in this run.
+    MaxExistingPerLot,
+    /// `max_new_per_lot`: new-customer leads in this run.
+    MaxNewPerLot,
+    /// `max_daily_leads`: all leads of the batch date, earlier batches included.
+    MaxDailyLeads,
+}
+
+impl std::fmt::Display for Cap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Cap::MaxExistingPerLot => "max_existing_per_lot",
+            Cap::MaxNewPerLot => "max_new_per_lot",
+            Cap::MaxDailyLeads => "max_daily_leads",
+        })
+    }
+}
+
+/// Why an agent of a store's mapping cannot receive leads (DESIGN §3.7).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "detail")]
+pub enum SkipReason {
+    /// `agents_master.is_active = false`.
+    AgentInactive,
+    /// `agent_code` is NULL or blank.
+    NoAgentCode,
+    /// `agent_code` has characters that cannot appear in a sheet's form-field names.
+    InvalidAgentCode(String),
+}
+
+impl std::fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SkipReason::AgentInactive => f.write_str("agent is inactive"),
+            SkipReason::NoAgentCode => f.write_str("agent has no agent_code"),
+            SkipReason::InvalidAgentCode(c) => write!(
+                f,
+                "agent_code {c:?} has characters other than letters, digits, '-' and '_'"
+            ),
+        }
+    }
+}
+
+/// A mapped agent the run could not use.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SkippedAgent {
+    pub store_code: String,
+    pub agent_id: i64,
+    pub agent_code: Option<String>,
+    pub agent_name: String,
+    pub reason: SkipReason,
+}
+
+/// Why an eligible lead stayed unassigned (it is eligible again next run).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnassignedReason {
+    /// The store has enabled mappings but none to a usable agent.
+    NoUsableAgent,
+    /// Every usable agent of the store is capped for this lead's type.
+    AllAgentsCapped,
+}
+
+impl std::fmt::Display for UnassignedReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            UnassignedReason::NoUsableAgent => "no usable agent is mapped to the store",
+            UnassignedReason::AllAgentsCapped => "every agent of the store is capped for the lead's type",
+        })
+    }
+}
+
+/// A lead the plan leaves unassigned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnassignedLead {
+    pub pickup_row_id: i32,
+    pub store_code: String,
+    pub lead_type: LeadType,
+    pub reason: UnassignedReason,
+}
+
+/// One planned `lead_assignments` row (without the batch id).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlannedAssignment {
+    pub lead_id: i32,
+    pub agent_id: i64,
+    pub page_group_code: String,
+    pub rowid: i32,
+    pub lead_assignment_code: String,
+    pub store_code: String,
+    pub store_name: Option<String>,
+    pub lead_date: Option<NaiveDate>,
+    pub lead_type: LeadType,
+    pub mobile_number: String,
+    pub cx_name: Option<String>,
+    pub address: Option<String>,
+    pub lead_source: Option<String>,
+}
+
+/// What a usable (store, agent) pair received.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PairSummary {
+    pub store_code: String,
+    pub agent_id: i64,
+    pub agent_code: String,
+    pub agent_name: String,
+    pub priority: i32,
+    pub existing_assigned: u32,
+    pub new_assigned: u32,
+    pub page_group_code: String,
+    /// First and last rowid given in this run (None when nothing was assigned).
+    pub rowid_range: Option<(i32, i32)>,
+    /// Caps that are exhausted after this run.
+    pub caps_reached: Vec<Cap>,
+    /// Assignments already made today before this run.
+    pub assigned_before_today: i64,
+}
+
+/// The engine's output.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Plan {
+    /// In store order, then per agent in rowid order.
+    pub assignments: Vec<PlannedAssignment>,
+    pub unassigned: Vec<UnassignedLead>,
+    pub skipped_agents: Vec<SkippedAgent>,
+    /// One per usable (store, agent), ordered by store then priority then agent id.
+    pub pairs: Vec<PairSummary>,
+}
+
+/// `L{yymmdd}{agent_code}` (DESIGN §3.3).
+pub fn page_group_code(batch_date: NaiveDate, agent_code: &str) -> String {
+    format!("L{}{agent_code}", batch_date.format("%y%m%d"))
+}
+
+/// `{page_group_code}-{rowid:04}` (spec §4.1.3).
+pub fn lead_assignment_code(page_group_code: &str, rowid: i32) -> String {
+    format!("{page_group_code}-{rowid:04}")
+}
+
+/// The agent code as used in codes: char(4) padding removed (as PostgreSQL's
+/// cast to text does), or why it cannot be used.
+pub fn usable_agent_code(agent_code: Option<&str>) -> Result<String, SkipReason> {
+    let code = agent_code.map(str::trim_end).unwrap_or("");
+    if code.trim().is_empty() {
+        return Err(SkipReason::NoAgentCode);
+    }
+    if !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        return Err(SkipReason::InvalidAgentCode(code.to_string()));
+    }
+    Ok(code.to_string())
+}
+
+/// Remaining room under a cap: None = no limit.
+fn room(cap: Option<i32>, used: i64) -> Option<i64> {
+    cap.map(|c| (i64::from(c) - used).max(0))
+}
+
+#[derive(Debug)]
+struct Slot {
+    mapping_index: usize,
+    agent_code: String,
+    existing: u32,
+    new: u32,
+    leads: Vec<usize>,
+}
+
+impl Slot {
+    fn room_for(&self, m: &AgentMapping, t: LeadType) -> bool {
+        let type_room = match t {
+            LeadType::Existing => room(m.max_existing_per_lot, i64::from(self.existing)),
+            LeadType::New => room(m.max_new_per_lot, i64::from(self.new)),
+        };
+        let daily_room = room(
+            m.max_daily_leads,
+            m.assigned_today + i64::from(self.existing) + i64::from(self.new),
+        );
+        type_room.is_none_or(|r| r > 0) && daily_room.is_none_or(|r| r > 0)
+    }
+
+    fn caps_reached(&self, m: &AgentMapping) -> Vec<Cap> {
+        let mut caps = Vec::new();
+        if room(m.max_existing_per_lot, i64::from(self.existing)) == Some(0) {
+            caps.push(Cap::MaxExistingPerLot);
+        }
+        if room(m.max_new_per_lot, i64::from(self.new)) == Some(0) {
+            caps.push(Cap::MaxNewPerLot);
+        }
+        if room(m.max_daily_leads, m.assigned_today + i64::from(self.existing + self.new)) == Some(0) {
+            caps.push(Cap::MaxDailyLeads);
+        }
+        caps
+    }
+}
+
+/// A store's usable agents, in priority tiers (lower first), each tier in
+/// agent-id order with its round-robin cursor.
+#[derive(Debug, Default)]
+struct StoreAgents {
+    tiers: Vec<(i32, Vec<usize>, usize)>,
+}
+
+/// Computes the plan (DESIGN §3.1–3.4, §3.6–3.7).
+pub fn plan(input: &EngineInput) -> Plan {
+    let mut slots: Vec<Slot> = Vec::new();
+    let mut skipped_agents = Vec::new();
+    let mut stores: BTreeMap<&str, StoreAgents> = BTreeMap::new();
+
+    for (i, m) in input.mappings.iter().enumerate() {
+        let store = stores.entry(m.store_code.as_str()).or_default();
+        let usable = if m.agent_active {
+            usable_agent_code(m.agent_code.as_deref())
+        } else {
+            Err(SkipReason::AgentInactive)
+        };
+        match usable {
+            Ok(agent_code) => {
+                slots.push(Slot { mapping_index: i, agent_code, existing: 0, new: 0, leads: Vec::new() });
+                let slot = slots.len() - 1;
+                match store.tiers.iter_mut().find(|(p, _, _)| *p == m.priority) {
+                    Some((_, members, _)) => members.push(slot),
+                    None => store.tiers.push((m.priority, vec![slot], 0)),
+                }
+            }
+            Err(reason) => skipped_agents.push(SkippedAgent {
+                store_code: m.store_code.clone(),
+                agent_id: m.agent_id,
+                agent_code: m.agent_code.clone(),
+                agent_name: m.agent_name.clone(),
+                reason,
+            }),
+        }
+    }
+    for store in stores.values_mut() {
+        store.tiers.sort_by_key(|(p, _, _)| *p);
+        for (_, members, _) in &mut store.tiers {
+            members.sort_by_key(|&s| input.mappings[slots[s].mapping_index].agent_id);
+        }
+    }
+    skipped_agents.sort_by(|a, b| (&a.store_code, a.agent_id).cmp(&(&b.store_code, b.agent_id)));
+
+    // Distribution, lead by lead in the given order.
+    let mut unassigned = Vec::new();
+    for (li, lead) in input.leads.iter().enumerate() {
+        let lead_type = lead.lead_type();
+        let chosen = stores
+            .get_mut(lead.store_code.as_str())
+            .and_then(|store| pick_agent(store, &slots, &input.mappings, lead_type));
+        match chosen {
+            Some(s) => {
+                let slot = &mut slots[s];
+                match lead_type {
+                    LeadType::Existing => slot.existing += 1,
+                    LeadType::New => slot.new += 1,
+                }
+                slot.leads.push(li);
+            }
+            None => {
+                let has_usable = stores
+                    .get(lead.store_code.as_str())
+                    .is_some_and(|s| !s.tiers.is_empty());
+                unassigned.push(UnassignedLead {
+                    pickup_row_id: lead.pickup_row_id,
+                    store_code: lead.store_code.clone(),
+                    lead_type,
+                    reason: if has_usable {
+                        UnassignedReason::AllAgentsCapped
+                    } else {
+                        UnassignedReason::NoUsableAgent
+                    },
+                });
+            }
+        }
+    }
+
+    // Codes: per store (in order), per agent (priority, id), rowids continuing
+    // after today's highest for the page group (DESIGN §3.3).
+    let mut next_rowid: HashMap<String, i32> = HashMap::new();
+    let mut assignments = Vec::new();
+    let mut pairs = Vec::new();
+    for (store_code, store) in &stores {
+        for (_, members, _) in &store.tiers {
+            for &s in members {
+                let slot = &slots[s];
+                let m = &input.mappings[slot.mapping_index];
+                let pgc = page_group_code(input.batch_date, &slot.agent_code);
+                let counter = next_rowid
+                    .entry(pgc.clone())
+                    .or_insert_with(|| input.max_rowid_today.get(&pgc).copied().unwrap_or(0));
+                let first = *counter + 1;
+                for &li in &slot.leads {
+                    *counter += 1;
+                    let lead = &input.leads[li];
+                    assignments.push(PlannedAssignment {
+                        lead_id: lead.pickup_row_id,
+                        agent_id: m.agent_id,
+                        page_group_code: pgc.clone(),
+                        rowid: *counter,
+                        lead_assignment_code: lead_assignment_code(&pgc, *counter),
+                        store_code: lead.store_code.clone(),
+                        store_name: lead.store_name.clone(),
+                        lead_date: lead.lead_date(),
+                        lead_type: lead.lead_type(),
+                        mobile_number: lead.mobile_number.clone(),
+                        cx_name: lead.customer_name.clone(),
+                        address: lead.special_instruction.clone(),
+                        lead_source: lead.lead_source(),
+                    });
+                }
+                pairs.push(PairSummary {
+                    store_code: (*store_code).to_string(),
+                    agent_id: m.agent_id,
+                    agent_code: slot.agent_code.clone(),
+                    agent_name: m.agent_name.clone(),
+                    priority: m.priority,
+                    existing_assigned: slot.existing,
+                    new_assigned: slot.new,
+                    page_group_code: pgc,
+                    rowid_range: (!slot.leads.is_empty()).then_some((first, *counter)),
+                    caps_reached: slot.caps_reached(m),
+                    assigned_before_today: m.assigned_today,
+                });
+            }
+        }
+    }
+    Plan { assignments, unassigned, skipped_agents, pairs }
+}
+
+/// DESIGN §3.1: the best tier with room for `t`; round-robin inside it.
+fn pick_agent(store: &mut StoreAgents, slots: &[Slot], mappings: &[AgentMapping], t: LeadType) -> Option<usize> {
+    for (_, members, cursor) in &mut store.tiers {
+        let n = members.len();
+        for step in 0..n {
+            let pos = (*cursor + step) % n;
+            let s = members[pos];
+            if slots[s].room_for(&mappings[slots[s].mapping_index], t) {
+                *cursor = (pos + 1) % n;
+                return Some(s);
+            }
+        }
+    }
+    None
+}

@@ -1,0 +1,357 @@
+//! Reading the run's input, and writing the plan, in one transaction.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::NaiveDate;
+use diesel::dsl::{count_star, exists, max, sql};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Date, Text};
+use la_schema::models::{NewBatch, NewLeadAssignment};
+use la_schema::schema::{
+    agents_master as am, lead_assignment_batches as lab, lead_assignments as la, missed_leads as ml,
+    store_lead_assignment_map as slam, store_master as sm,
+};
+
+use crate::engine::{self, AgentMapping, CandidateLead, EngineInput, Plan};
+use crate::report::AssignmentReport;
+
+/// Key of the transaction-scoped advisory lock that serializes runs (DESIGN §3.8).
+pub const ADVISORY_LOCK_KEY: i64 = 0x4C45_4144_5341_5347; // "LEADSASG"
+
+/// Rows per multi-row INSERT: 14 bind parameters a row stays under PostgreSQL's 65,535.
+const INSERT_CHUNK: usize = 4_000;
+
+/// How a run is asked for.
+#[derive(Debug, Clone, Default)]
+pub struct AssignOptions {
+    /// Who started it, e.g. `pipeline:single_session`, `manual`, `cli`.
+    pub triggered_by: String,
+    /// Optional link to the upstream run.
+    pub run_id: Option<String>,
+    /// Produce the report, then roll everything back.
+    pub dry_run: bool,
+    /// Session time zone for the business date (DESIGN §3.5), e.g. `Asia/Kolkata`.
+    pub timezone: Option<String>,
+}
+
+/// Why a run failed. Nothing of a failed run is kept.
+#[derive(Debug, thiserror::Error)]
+pub enum AssignError {
+    /// A statement failed.
+    #[error("lead assignment failed while {step}: {source}")]
+    Query {
+        /// Which step.
+        step: &'static str,
+        /// The database error.
+        source: diesel::result::Error,
+    },
+    /// A write touched a different number of rows than planned; rolled back.
+    #[error("lead assignment rolled back: {step} affected {actual} rows, the plan has {expected}")]
+    CountMismatch {
+        /// Which write.
+        step: &'static str,
+        /// Planned rows.
+        expected: usize,
+        /// Rows the database reports.
+        actual: usize,
+    },
+}
+
+enum TxEnd {
+    Failed(AssignError),
+    DryRun(Box<AssignmentReport>),
+}
+
+impl From<diesel::result::Error> for TxEnd {
+    fn from(source: diesel::result::Error) -> Self {
+        TxEnd::Failed(AssignError::Query { step: "committing", source })
+    }
+}
+
+impl From<AssignError> for TxEnd {
+    fn from(e: AssignError) -> Self {
+        TxEnd::Failed(e)
+    }
+}
+
+fn at(step: &'static str) -> impl FnOnce(diesel::result::Error) -> AssignError {
+    move |source| AssignError::Query { step, source }
+}
+
+/// Creates a batch and assigns every eligible lead it can, in one transaction
+/// (spec §4.1): advisory lock, `current_date` read once, the batch row, the
+/// eligible leads in one query, today's counts and rowids, the engine's plan,
+/// bulk inserts, one flag `UPDATE`, and count checks. With `dry_run` the same
+/// report comes back and nothing is kept.
+pub fn run_leads_assignment(
+    conn: &mut PgConnection,
+    options: &AssignOptions,
+) -> Result<AssignmentReport, AssignError> {
+    let result = conn.transaction::<AssignmentReport, TxEnd, _>(|conn| {
+        let report = assign_in_transaction(conn, options)?;
+        if options.dry_run {
+            return Err(TxEnd::DryRun(Box::new(report)));
+        }
+        Ok(report)
+    });
+    match result {
+        Ok(report) => {
+            log::info!(
+                "batch {} ({}): {} of {} eligible leads assigned",
+                report.batch_id.unwrap_or_default(),
+                report.batch_date,
+                report.assigned,
+                report.eligible_leads
+            );
+            Ok(report)
+        }
+        Err(TxEnd::DryRun(report)) => {
+            log::info!(
+                "dry run ({}): {} of {} eligible leads would be assigned; rolled back",
+                report.batch_date,
+                report.assigned,
+                report.eligible_leads
+            );
+            Ok(*report)
+        }
+        Err(TxEnd::Failed(e)) => {
+            log::error!("{e}");
+            Err(e)
+        }
+    }
+}
+
+fn assign_in_transaction(
+    conn: &mut PgConnection,
+    options: &AssignOptions,
+) -> Result<AssignmentReport, AssignError> {
+    // DESIGN §3.8: concurrent runs wait here instead of colliding.
+    diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+        .bind::<BigInt, _>(ADVISORY_LOCK_KEY)
+        .execute(conn)
+        .map_err(at("waiting for the assignment lock"))?;
+    // DESIGN §3.5: the business date is the session's current_date, read once.
+    if let Some(tz) = &options.timezone {
+        diesel::sql_query("SELECT set_config('TimeZone', $1, true)")
+            .bind::<Text, _>(tz)
+            .execute(conn)
+            .map_err(at("setting the session time zone"))?;
+    }
+    let batch_date: NaiveDate = diesel::select(sql::<Date>("current_date"))
+        .get_result(conn)
+        .map_err(at("reading current_date"))?;
+
+    let batch_id: i64 = diesel::insert_into(lab::table)
+        .values(&NewBatch {
+            batch_date,
+            triggered_by: Some(options.triggered_by.as_str()),
+            run_id: options.run_id.as_deref(),
+        })
+        .returning(lab::id)
+        .get_result(conn)
+        .map_err(at("creating the batch row"))?;
+
+    let leads = load_candidates(conn)?;
+    let mappings = load_mappings(conn, batch_date)?;
+    let max_rowid_today = load_max_rowids(conn, batch_date, &mappings)?;
+    let mut eligible_per_store: BTreeMap<String, u32> = BTreeMap::new();
+    for l in &leads {
+        *eligible_per_store.entry(l.store_code.clone()).or_default() += 1;
+    }
+
+    let plan = engine::plan(&EngineInput { batch_date, leads, mappings, max_rowid_today });
+    write_plan(conn, batch_id, &plan)?;
+
+    let batch_id = (!options.dry_run).then_some(batch_id);
+    Ok(AssignmentReport::build(&plan, batch_id, batch_date, options, &eligible_per_store))
+}
+
+/// Spec §4.1.1 / §5 rule 1, DESIGN §3.2: one set-based query. Leads of stores
+/// whose mappings lead only to unusable agents are included so the report can
+/// say why they were not assigned.
+fn load_candidates(conn: &mut PgConnection) -> Result<Vec<CandidateLead>, AssignError> {
+    type Row = (
+        i32,
+        String,
+        Option<String>,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<NaiveDate>,
+        Option<NaiveDate>,
+        Option<NaiveDate>,
+    );
+    let rows: Vec<Row> = ml::table
+        .inner_join(sm::table.on(sm::store_code.eq(ml::store_code)))
+        .filter(sm::assign_leads.eq(true))
+        .filter(ml::lead_assigned.eq(false))
+        // Same predicate as the partial index ix_missed_leads_assign_eligible.
+        .filter(sql::<Bool>("missed_leads.is_order_placed IS NOT TRUE"))
+        .filter(exists(
+            slam::table
+                .filter(slam::store_code.eq(ml::store_code))
+                .filter(slam::is_enabled.eq(true)),
+        ))
+        .order((ml::pickup_created_date.desc().nulls_last(), ml::pickup_row_id.desc()))
+        .select((
+            ml::pickup_row_id,
+            ml::store_code,
+            ml::store_name,
+            ml::mobile_number,
+            ml::customer_name,
+            ml::special_instruction,
+            ml::source,
+            ml::final_source,
+            ml::customer_type,
+            ml::pickup_created_date,
+            ml::pickup_date,
+            ml::run_date,
+        ))
+        .load(conn)
+        .map_err(at("reading the eligible leads"))?;
+    Ok(rows
+        .into_iter()
+        .map(|r| CandidateLead {
+            pickup_row_id: r.0,
+            store_code: r.1,
+            store_name: r.2,
+            mobile_number: r.3,
+            customer_name: r.4,
+            special_instruction: r.5,
+            source: r.6,
+            final_source: r.7,
+            customer_type: r.8,
+            pickup_created_date: r.9,
+            pickup_date: r.10,
+            run_date: r.11,
+        })
+        .collect())
+}
+
+/// Enabled mappings of participating stores with their agents (usable or not)
+/// and what each pair already received on `batch_date`.
+fn load_mappings(conn: &mut PgConnection, batch_date: NaiveDate) -> Result<Vec<AgentMapping>, AssignError> {
+    type Row = (String, i64, Option<String>, String, bool, i32, Option<i32>, Option<i32>, Option<i32>);
+    let rows: Vec<Row> = slam::table
+        .inner_join(am::table)
+        .inner_join(sm::table.on(sm::store_code.eq(slam::store_code)))
+        .filter(slam::is_enabled.eq(true))
+        .filter(sm::assign_leads.eq(true))
+        .order((slam::store_code, slam::priority, slam::agent_id))
+        .select((
+            slam::store_code,
+            slam::agent_id,
+            am::agent_code,
+            am::agent_name,
+            am::is_active,
+            slam::priority,
+            slam::max_existing_per_lot,
+            slam::max_new_per_lot,
+            slam::max_daily_leads,
+        ))
+        .load(conn)
+        .map_err(at("reading the store/agent mappings"))?;
+
+    let today: Vec<(String, i64, i64)> = la::table
+        .inner_join(lab::table)
+        .filter(lab::batch_date.eq(batch_date))
+        .group_by((la::store_code, la::agent_id))
+        .select((la::store_code, la::agent_id, count_star()))
+        .load(conn)
+        .map_err(at("counting today's assignments"))?;
+    let today: HashMap<(String, i64), i64> = today.into_iter().map(|(s, a, n)| ((s, a), n)).collect();
+
+    Ok(rows
+        .into_iter()
+        .map(|r| AgentMapping {
+            assigned_today: today.get(&(r.0.clone(), r.1)).copied().unwrap_or(0),
+            store_code: r.0,
+            agent_id: r.1,
+            agent_code: r.2,
+            agent_name: r.3,
+            agent_active: r.4,
+            priority: r.5,
+            max_existing_per_lot: r.6,
+            max_new_per_lot: r.7,
+            max_daily_leads: r.8,
+        })
+        .collect())
+}
+
+/// Highest rowid already used per page_group_code of the mapped agents today.
+fn load_max_rowids(
+    conn: &mut PgConnection,
+    batch_date: NaiveDate,
+    mappings: &[AgentMapping],
+) -> Result<HashMap<String, i32>, AssignError> {
+    let mut codes: Vec<String> = mappings
+        .iter()
+        .filter_map(|m| engine::usable_agent_code(m.agent_code.as_deref()).ok())
+        .map(|c| engine::page_group_code(batch_date, &c))
+        .collect();
+    codes.sort();
+    codes.dedup();
+    let rows: Vec<(String, Option<i32>)> = la::table
+        .filter(la::page_group_code.eq_any(&codes))
+        .group_by(la::page_group_code)
+        .select((la::page_group_code, max(la::rowid)))
+        .load(conn)
+        .map_err(at("reading today's highest rowids"))?;
+    Ok(rows.into_iter().filter_map(|(c, m)| Some((c, m?))).collect())
+}
+
+fn write_plan(conn: &mut PgConnection, batch_id: i64, plan: &Plan) -> Result<(), AssignError> {
+    let rows: Vec<NewLeadAssignment> = plan
+        .assignments
+        .iter()
+        .map(|a| NewLeadAssignment {
+            assignment_batch_id: batch_id,
+            lead_id: a.lead_id,
+            agent_id: a.agent_id,
+            page_group_code: a.page_group_code.clone(),
+            rowid: a.rowid,
+            lead_assignment_code: a.lead_assignment_code.clone(),
+            store_code: a.store_code.clone(),
+            store_name: a.store_name.clone(),
+            lead_date: a.lead_date,
+            lead_type: Some(a.lead_type.code().to_string()),
+            mobile_number: a.mobile_number.clone(),
+            cx_name: a.cx_name.clone(),
+            address: a.address.clone(),
+            lead_source: a.lead_source.clone(),
+        })
+        .collect();
+    let mut inserted = 0;
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        inserted += diesel::insert_into(la::table)
+            .values(chunk)
+            .execute(conn)
+            .map_err(at("inserting the assignments"))?;
+    }
+    if inserted != rows.len() {
+        return Err(AssignError::CountMismatch {
+            step: "inserting the assignments",
+            expected: rows.len(),
+            actual: inserted,
+        });
+    }
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<i32> = rows.iter().map(|r| r.lead_id).collect();
+    let updated = diesel::update(ml::table.filter(ml::pickup_row_id.eq_any(&ids)).filter(ml::lead_assigned.eq(false)))
+        .set(ml::lead_assigned.eq(true))
+        .execute(conn)
+        .map_err(at("marking the assigned leads"))?;
+    if updated != rows.len() {
+        return Err(AssignError::CountMismatch {
+            step: "marking the assigned leads",
+            expected: rows.len(),
+            actual: updated,
+        });
+    }
+    Ok(())
+}
