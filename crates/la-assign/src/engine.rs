@@ -62,7 +62,9 @@ impl CandidateLead {
     /// DESIGN §3.6: first non-null of `pickup_created_date`, `run_date`, and
     /// (only when both are NULL) `pickup_date`.
     pub fn lead_date(&self) -> Option<NaiveDate> {
-        self.pickup_created_date.or(self.run_date).or(self.pickup_date)
+        self.pickup_created_date
+            .or(self.run_date)
+            .or(self.pickup_date)
     }
 
     /// DESIGN §3.6: `final_source`, else `source` (an empty string counts as missing).
@@ -172,7 +174,9 @@ impl std::fmt::Display for UnassignedReason {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             UnassignedReason::NoUsableAgent => "no usable agent is mapped to the store",
-            UnassignedReason::AllAgentsCapped => "every agent of the store is capped for the lead's type",
+            UnassignedReason::AllAgentsCapped => {
+                "every agent of the store is capped for the lead's type"
+            }
         })
     }
 }
@@ -251,7 +255,10 @@ pub fn usable_agent_code(agent_code: Option<&str>) -> Result<String, SkipReason>
     if code.trim().is_empty() {
         return Err(SkipReason::NoAgentCode);
     }
-    if !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+    if !code
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
         return Err(SkipReason::InvalidAgentCode(code.to_string()));
     }
     Ok(code.to_string())
@@ -292,7 +299,11 @@ impl Slot {
         if room(m.max_new_per_lot, i64::from(self.new)) == Some(0) {
             caps.push(Cap::MaxNewPerLot);
         }
-        if room(m.max_daily_leads, m.assigned_today + i64::from(self.existing + self.new)) == Some(0) {
+        if room(
+            m.max_daily_leads,
+            m.assigned_today + i64::from(self.existing + self.new),
+        ) == Some(0)
+        {
             caps.push(Cap::MaxDailyLeads);
         }
         caps
@@ -321,7 +332,13 @@ pub fn plan(input: &EngineInput) -> Plan {
         };
         match usable {
             Ok(agent_code) => {
-                slots.push(Slot { mapping_index: i, agent_code, existing: 0, new: 0, leads: Vec::new() });
+                slots.push(Slot {
+                    mapping_index: i,
+                    agent_code,
+                    existing: 0,
+                    new: 0,
+                    leads: Vec::new(),
+                });
                 let slot = slots.len() - 1;
                 match store.tiers.iter_mut().find(|(p, _, _)| *p == m.priority) {
                     Some((_, members, _)) => members.push(slot),
@@ -429,11 +446,21 @@ pub fn plan(input: &EngineInput) -> Plan {
             }
         }
     }
-    Plan { assignments, unassigned, skipped_agents, pairs }
+    Plan {
+        assignments,
+        unassigned,
+        skipped_agents,
+        pairs,
+    }
 }
 
 /// DESIGN §3.1: the best tier with room for `t`; round-robin inside it.
-fn pick_agent(store: &mut StoreAgents, slots: &[Slot], mappings: &[AgentMapping], t: LeadType) -> Option<usize> {
+fn pick_agent(
+    store: &mut StoreAgents,
+    slots: &[Slot],
+    mappings: &[AgentMapping],
+    t: LeadType,
+) -> Option<usize> {
     for (_, members, cursor) in &mut store.tiers {
         let n = members.len();
         for step in 0..n {

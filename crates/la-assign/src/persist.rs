@@ -8,8 +8,8 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Date, Text};
 use la_schema::models::{NewBatch, NewLeadAssignment};
 use la_schema::schema::{
-    agents_master as am, lead_assignment_batches as lab, lead_assignments as la, missed_leads as ml,
-    store_lead_assignment_map as slam, store_master as sm,
+    agents_master as am, lead_assignment_batches as lab, lead_assignments as la,
+    missed_leads as ml, store_lead_assignment_map as slam, store_master as sm,
 };
 
 use crate::engine::{self, AgentMapping, CandidateLead, EngineInput, Plan};
@@ -64,7 +64,10 @@ enum TxEnd {
 
 impl From<diesel::result::Error> for TxEnd {
     fn from(source: diesel::result::Error) -> Self {
-        TxEnd::Failed(AssignError::Query { step: "committing", source })
+        TxEnd::Failed(AssignError::Query {
+            step: "committing",
+            source,
+        })
     }
 }
 
@@ -159,11 +162,22 @@ fn assign_in_transaction(
         *eligible_per_store.entry(l.store_code.clone()).or_default() += 1;
     }
 
-    let plan = engine::plan(&EngineInput { batch_date, leads, mappings, max_rowid_today });
+    let plan = engine::plan(&EngineInput {
+        batch_date,
+        leads,
+        mappings,
+        max_rowid_today,
+    });
     write_plan(conn, batch_id, &plan)?;
 
     let batch_id = (!options.dry_run).then_some(batch_id);
-    Ok(AssignmentReport::build(&plan, batch_id, batch_date, options, &eligible_per_store))
+    Ok(AssignmentReport::build(
+        &plan,
+        batch_id,
+        batch_date,
+        options,
+        &eligible_per_store,
+    ))
 }
 
 /// Spec §4.1.1 / §5 rule 1, DESIGN §3.2: one set-based query. Leads of stores
@@ -195,7 +209,10 @@ fn load_candidates(conn: &mut PgConnection) -> Result<Vec<CandidateLead>, Assign
                 .filter(slam::store_code.eq(ml::store_code))
                 .filter(slam::is_enabled.eq(true)),
         ))
-        .order((ml::pickup_created_date.desc().nulls_last(), ml::pickup_row_id.desc()))
+        .order((
+            ml::pickup_created_date.desc().nulls_last(),
+            ml::pickup_row_id.desc(),
+        ))
         .select((
             ml::pickup_row_id,
             ml::store_code,
@@ -233,8 +250,21 @@ fn load_candidates(conn: &mut PgConnection) -> Result<Vec<CandidateLead>, Assign
 
 /// Enabled mappings of participating stores with their agents (usable or not)
 /// and what each pair already received on `batch_date`.
-fn load_mappings(conn: &mut PgConnection, batch_date: NaiveDate) -> Result<Vec<AgentMapping>, AssignError> {
-    type Row = (String, i64, Option<String>, String, bool, i32, Option<i32>, Option<i32>, Option<i32>);
+fn load_mappings(
+    conn: &mut PgConnection,
+    batch_date: NaiveDate,
+) -> Result<Vec<AgentMapping>, AssignError> {
+    type Row = (
+        String,
+        i64,
+        Option<String>,
+        String,
+        bool,
+        i32,
+        Option<i32>,
+        Option<i32>,
+        Option<i32>,
+    );
     let rows: Vec<Row> = slam::table
         .inner_join(am::table)
         .inner_join(sm::table.on(sm::store_code.eq(slam::store_code)))
@@ -262,7 +292,8 @@ fn load_mappings(conn: &mut PgConnection, batch_date: NaiveDate) -> Result<Vec<A
         .select((la::store_code, la::agent_id, count_star()))
         .load(conn)
         .map_err(at("counting today's assignments"))?;
-    let today: HashMap<(String, i64), i64> = today.into_iter().map(|(s, a, n)| ((s, a), n)).collect();
+    let today: HashMap<(String, i64), i64> =
+        today.into_iter().map(|(s, a, n)| ((s, a), n)).collect();
 
     Ok(rows
         .into_iter()
@@ -300,7 +331,10 @@ fn load_max_rowids(
         .select((la::page_group_code, max(la::rowid)))
         .load(conn)
         .map_err(at("reading today's highest rowids"))?;
-    Ok(rows.into_iter().filter_map(|(c, m)| Some((c, m?))).collect())
+    Ok(rows
+        .into_iter()
+        .filter_map(|(c, m)| Some((c, m?)))
+        .collect())
 }
 
 fn write_plan(conn: &mut PgConnection, batch_id: i64, plan: &Plan) -> Result<(), AssignError> {
@@ -342,10 +376,14 @@ fn write_plan(conn: &mut PgConnection, batch_id: i64, plan: &Plan) -> Result<(),
         return Ok(());
     }
     let ids: Vec<i32> = rows.iter().map(|r| r.lead_id).collect();
-    let updated = diesel::update(ml::table.filter(ml::pickup_row_id.eq_any(&ids)).filter(ml::lead_assigned.eq(false)))
-        .set(ml::lead_assigned.eq(true))
-        .execute(conn)
-        .map_err(at("marking the assigned leads"))?;
+    let updated = diesel::update(
+        ml::table
+            .filter(ml::pickup_row_id.eq_any(&ids))
+            .filter(ml::lead_assigned.eq(false)),
+    )
+    .set(ml::lead_assigned.eq(true))
+    .execute(conn)
+    .map_err(at("marking the assigned leads"))?;
     if updated != rows.len() {
         return Err(AssignError::CountMismatch {
             step: "marking the assigned leads",

@@ -69,7 +69,9 @@ impl AssignmentReport {
         }
         let mut reasons: BTreeMap<(&str, UnassignedReason, LeadType), u32> = BTreeMap::new();
         for u in &plan.unassigned {
-            *reasons.entry((u.store_code.as_str(), u.reason.clone(), u.lead_type)).or_default() += 1;
+            *reasons
+                .entry((u.store_code.as_str(), u.reason.clone(), u.lead_type))
+                .or_default() += 1;
         }
         for ((store, reason, t), n) in reasons {
             if let Some(s) = stores.get_mut(store) {
@@ -92,7 +94,12 @@ impl AssignmentReport {
     }
 
     /// The pairs of one store.
-    pub fn pairs_of<'a>(&'a self, store_code: &'a str) -> impl Iterator<Item = &'a PairSummary> + 'a {
-        self.pairs.iter().filter(move |p| p.store_code == store_code)
+    pub fn pairs_of<'a>(
+        &'a self,
+        store_code: &'a str,
+    ) -> impl Iterator<Item = &'a PairSummary> + 'a {
+        self.pairs
+            .iter()
+            .filter(move |p| p.store_code == store_code)
     }
 }

@@ -11,7 +11,9 @@ use diesel::prelude::*;
 use la_assign::engine::{Cap, SkipReason, UnassignedReason};
 use la_assign::{run_leads_assignment, AssignOptions, AssignmentReport};
 use la_schema::models::LeadAssignment;
-use la_schema::schema::{lead_assignment_batches as lab, lead_assignments as la, missed_leads as ml};
+use la_schema::schema::{
+    lead_assignment_batches as lab, lead_assignments as la, missed_leads as ml,
+};
 use la_schema::seed::{self, MappingSeed, SeedLead};
 use la_schema::testing::migrated_db;
 
@@ -20,7 +22,10 @@ fn d(s: &str) -> NaiveDate {
 }
 
 fn opts() -> AssignOptions {
-    AssignOptions { triggered_by: "test".into(), ..Default::default() }
+    AssignOptions {
+        triggered_by: "test".into(),
+        ..Default::default()
+    }
 }
 
 fn run(conn: &mut PgConnection) -> AssignmentReport {
@@ -28,26 +33,49 @@ fn run(conn: &mut PgConnection) -> AssignmentReport {
 }
 
 fn assignments(conn: &mut PgConnection) -> Vec<LeadAssignment> {
-    la::table.select(LeadAssignment::as_select()).order(la::id).load(conn).unwrap()
+    la::table
+        .select(LeadAssignment::as_select())
+        .order(la::id)
+        .load(conn)
+        .unwrap()
 }
 
 fn flagged(conn: &mut PgConnection) -> HashSet<i32> {
-    ml::table.filter(ml::lead_assigned.eq(true)).select(ml::pickup_row_id).load::<i32>(conn).unwrap().into_iter().collect()
+    ml::table
+        .filter(ml::lead_assigned.eq(true))
+        .select(ml::pickup_row_id)
+        .load::<i32>(conn)
+        .unwrap()
+        .into_iter()
+        .collect()
 }
 
 fn today(conn: &mut PgConnection) -> NaiveDate {
-    diesel::select(diesel::dsl::sql::<diesel::sql_types::Date>("current_date")).get_result(conn).unwrap()
+    diesel::select(diesel::dsl::sql::<diesel::sql_types::Date>("current_date"))
+        .get_result(conn)
+        .unwrap()
 }
 
 /// Invariant: flags and assignments describe the same leads.
 fn assert_consistent(conn: &mut PgConnection) {
     let a: HashSet<i32> = assignments(conn).iter().map(|a| a.lead_id).collect();
-    assert_eq!(a, flagged(conn), "lead_assigned flags and lead_assignments disagree");
+    assert_eq!(
+        a,
+        flagged(conn),
+        "lead_assigned flags and lead_assignments disagree"
+    );
 }
 
 fn leads(conn: &mut PgConnection, store: &str, range: std::ops::Range<i32>, ty: Option<&str>) {
     let rows: Vec<SeedLead> = range
-        .map(|i| SeedLead::new(i, store, ty, Some(d("2025-01-01") + chrono::Days::new(i as u64 % 300))))
+        .map(|i| {
+            SeedLead::new(
+                i,
+                store,
+                ty,
+                Some(d("2025-01-01") + chrono::Days::new(i as u64 % 300)),
+            )
+        })
         .collect();
     seed::leads(conn, &rows).unwrap();
 }
@@ -67,13 +95,19 @@ fn assigns_flags_and_a_second_run_creates_no_duplicates() {
     assert_eq!(lab::table.count().get_result::<i64>(&mut c).unwrap(), 1);
     let rows = assignments(&mut c);
     assert_eq!(rows.len(), 10);
-    assert!(rows.iter().all(|x| x.assignment_batch_id == batch && x.agent_id == a));
+    assert!(rows
+        .iter()
+        .all(|x| x.assignment_batch_id == batch && x.agent_id == a));
     assert_eq!(flagged(&mut c).len(), 10);
 
     let r2 = run(&mut c);
     assert_eq!((r2.eligible_leads, r2.assigned), (0, 0));
     assert_eq!(assignments(&mut c).len(), 10);
-    assert_eq!(lab::table.count().get_result::<i64>(&mut c).unwrap(), 2, "the second run still records its batch");
+    assert_eq!(
+        lab::table.count().get_result::<i64>(&mut c).unwrap(),
+        2,
+        "the second run still records its batch"
+    );
     assert_consistent(&mut c);
 }
 
@@ -83,7 +117,12 @@ fn caps_one_existing_one_new_two_daily() {
     let mut c = db.conn();
     seed::store(&mut c, "S1", None, true).unwrap();
     let a = seed::agent(&mut c, Some("0001"), "Asha", true).unwrap();
-    let caps = MappingSeed { max_existing_per_lot: Some(1), max_new_per_lot: Some(1), max_daily_leads: Some(2), ..Default::default() };
+    let caps = MappingSeed {
+        max_existing_per_lot: Some(1),
+        max_new_per_lot: Some(1),
+        max_daily_leads: Some(2),
+        ..Default::default()
+    };
     seed::mapping(&mut c, "S1", a, caps).unwrap();
     leads(&mut c, "S1", 1..4, Some("Existing"));
     leads(&mut c, "S1", 4..7, Some("New"));
@@ -92,9 +131,19 @@ fn caps_one_existing_one_new_two_daily() {
     assert_eq!(r.assigned, 2);
     let p = &r.pairs[0];
     assert_eq!((p.existing_assigned, p.new_assigned), (1, 1));
-    assert_eq!(p.caps_reached, vec![Cap::MaxExistingPerLot, Cap::MaxNewPerLot, Cap::MaxDailyLeads]);
+    assert_eq!(
+        p.caps_reached,
+        vec![
+            Cap::MaxExistingPerLot,
+            Cap::MaxNewPerLot,
+            Cap::MaxDailyLeads
+        ]
+    );
     assert_eq!(r.stores[0].unassigned, 4);
-    assert!(r.stores[0].unassigned_reasons.iter().all(|(reason, _, _)| *reason == UnassignedReason::AllAgentsCapped));
+    assert!(r.stores[0]
+        .unassigned_reasons
+        .iter()
+        .all(|(reason, _, _)| *reason == UnassignedReason::AllAgentsCapped));
 
     // Same day: the daily cap (2) is used up by the first batch.
     let r2 = run(&mut c);
@@ -103,10 +152,14 @@ fn caps_one_existing_one_new_two_daily() {
     assert_eq!(r2.pairs[0].caps_reached, vec![Cap::MaxDailyLeads]);
 
     // Yesterday's assignments do not count against today's daily cap.
-    c.batch_execute("UPDATE lead_assignment_batches SET batch_date = current_date - 1").unwrap();
+    c.batch_execute("UPDATE lead_assignment_batches SET batch_date = current_date - 1")
+        .unwrap();
     let r3 = run(&mut c);
     assert_eq!(r3.assigned, 2);
-    assert_eq!((r3.pairs[0].existing_assigned, r3.pairs[0].new_assigned), (1, 1));
+    assert_eq!(
+        (r3.pairs[0].existing_assigned, r3.pairs[0].new_assigned),
+        (1, 1)
+    );
     assert_consistent(&mut c);
 }
 
@@ -116,11 +169,23 @@ fn zero_cap_means_none_and_null_means_unlimited() {
     let mut c = db.conn();
     seed::store(&mut c, "S1", None, true).unwrap();
     let a = seed::agent(&mut c, Some("0001"), "Asha", true).unwrap();
-    seed::mapping(&mut c, "S1", a, MappingSeed { max_new_per_lot: Some(0), ..Default::default() }).unwrap();
+    seed::mapping(
+        &mut c,
+        "S1",
+        a,
+        MappingSeed {
+            max_new_per_lot: Some(0),
+            ..Default::default()
+        },
+    )
+    .unwrap();
     leads(&mut c, "S1", 1..51, Some("Existing"));
     leads(&mut c, "S1", 51..61, Some("new"));
     let r = run(&mut c);
-    assert_eq!((r.pairs[0].existing_assigned, r.pairs[0].new_assigned), (50, 0));
+    assert_eq!(
+        (r.pairs[0].existing_assigned, r.pairs[0].new_assigned),
+        (50, 0)
+    );
 }
 
 #[test]
@@ -139,7 +204,10 @@ fn three_agents_without_caps_share_evenly() {
     for x in assignments(&mut c) {
         *counts.entry(x.agent_id).or_default() += 1;
     }
-    let (min, max) = (counts.values().min().unwrap(), counts.values().max().unwrap());
+    let (min, max) = (
+        counts.values().min().unwrap(),
+        counts.values().max().unwrap(),
+    );
     assert_eq!(counts.len(), 3);
     assert!(max - min <= 1, "{counts:?}");
 }
@@ -151,16 +219,43 @@ fn lower_priority_tier_only_after_the_higher_is_capped_for_the_type() {
     seed::store(&mut c, "S1", None, true).unwrap();
     let first = seed::agent(&mut c, Some("0001"), "First", true).unwrap();
     let second = seed::agent(&mut c, Some("0002"), "Second", true).unwrap();
-    seed::mapping(&mut c, "S1", first, MappingSeed { priority: 1, max_existing_per_lot: Some(3), ..Default::default() }).unwrap();
-    seed::mapping(&mut c, "S1", second, MappingSeed { priority: 2, ..Default::default() }).unwrap();
+    seed::mapping(
+        &mut c,
+        "S1",
+        first,
+        MappingSeed {
+            priority: 1,
+            max_existing_per_lot: Some(3),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    seed::mapping(
+        &mut c,
+        "S1",
+        second,
+        MappingSeed {
+            priority: 2,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     // Newest first: ids descending dates.
     leads(&mut c, "S1", 1..9, Some("Existing"));
     leads(&mut c, "S1", 9..15, Some("New"));
     run(&mut c);
     let rows = assignments(&mut c);
-    let by = |agent: i64, t: &str| rows.iter().filter(|x| x.agent_id == agent && x.lead_type.as_deref() == Some(t)).count();
+    let by = |agent: i64, t: &str| {
+        rows.iter()
+            .filter(|x| x.agent_id == agent && x.lead_type.as_deref() == Some(t))
+            .count()
+    };
     assert_eq!(by(first, "E"), 3);
-    assert_eq!(by(first, "N"), 6, "new leads never overflow: the first tier has room for them");
+    assert_eq!(
+        by(first, "N"),
+        6,
+        "new leads never overflow: the first tier has room for them"
+    );
     assert_eq!(by(second, "E"), 5);
     assert_eq!(by(second, "N"), 0);
 }
@@ -183,7 +278,10 @@ fn one_agent_two_stores_rowids_continue_and_codes_are_unique() {
     assert_eq!(r.pairs[0].rowid_range, Some((1, 5)));
     assert_eq!(r.pairs[1].rowid_range, Some((6, 9)));
     let rows = assignments(&mut c);
-    let codes: HashSet<&str> = rows.iter().map(|x| x.lead_assignment_code.as_str()).collect();
+    let codes: HashSet<&str> = rows
+        .iter()
+        .map(|x| x.lead_assignment_code.as_str())
+        .collect();
     assert_eq!(codes.len(), 9);
     assert!(rows.iter().all(|x| x.page_group_code == pgc));
     assert!(codes.contains(format!("{pgc}-0009").as_str()));
@@ -224,7 +322,16 @@ fn exclusions_and_unusable_agents() {
     let inactive = seed::agent(&mut c, Some("0002"), "Inactive", false).unwrap();
     let nocode = seed::agent(&mut c, None, "NoCode", true).unwrap();
     seed::mapping(&mut c, "OFF", good, MappingSeed::default()).unwrap();
-    seed::mapping(&mut c, "DIS", good, MappingSeed { is_enabled: false, ..Default::default() }).unwrap();
+    seed::mapping(
+        &mut c,
+        "DIS",
+        good,
+        MappingSeed {
+            is_enabled: false,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     seed::mapping(&mut c, "INA", inactive, MappingSeed::default()).unwrap();
     seed::mapping(&mut c, "NOC", nocode, MappingSeed::default()).unwrap();
     seed::mapping(&mut c, "OK", good, MappingSeed::default()).unwrap();
@@ -245,12 +352,19 @@ fn exclusions_and_unusable_agents() {
     let r = run(&mut c);
     let got: HashSet<i32> = assignments(&mut c).iter().map(|x| x.lead_id).collect();
     assert_eq!(got, HashSet::from([11, 12]));
-    let skipped: BTreeMap<&str, &SkipReason> = r.skipped_agents.iter().map(|s| (s.store_code.as_str(), &s.reason)).collect();
+    let skipped: BTreeMap<&str, &SkipReason> = r
+        .skipped_agents
+        .iter()
+        .map(|s| (s.store_code.as_str(), &s.reason))
+        .collect();
     assert_eq!(skipped.get("INA"), Some(&&SkipReason::AgentInactive));
     assert_eq!(skipped.get("NOC"), Some(&&SkipReason::NoAgentCode));
     let store = |code: &str| r.stores.iter().find(|s| s.store_code == code);
     assert!(store("OFF").is_none() && store("DIS").is_none());
-    assert_eq!(store("INA").unwrap().unassigned_reasons[0].0, UnassignedReason::NoUsableAgent);
+    assert_eq!(
+        store("INA").unwrap().unassigned_reasons[0].0,
+        UnassignedReason::NoUsableAgent
+    );
     assert_eq!(store("NOC").unwrap().unassigned, 1);
     // lead 13 was flagged already; nothing else changed.
     assert_eq!(flagged(&mut c), HashSet::from([11, 12, 13]));
@@ -263,7 +377,14 @@ fn snapshot_fields_lead_type_and_lead_date_rules() {
     seed::store(&mut c, "S1", Some("Baner"), true).unwrap();
     let a = seed::agent(&mut c, Some("0001"), "Asha", true).unwrap();
     seed::mapping(&mut c, "S1", a, MappingSeed::default()).unwrap();
-    let types = [None, Some("New"), Some(" new customer"), Some("NEW"), Some("Existing"), Some("Repeat")];
+    let types = [
+        None,
+        Some("New"),
+        Some(" new customer"),
+        Some("NEW"),
+        Some("Existing"),
+        Some("Repeat"),
+    ];
     let mut rows = Vec::new();
     for (i, t) in types.iter().enumerate() {
         let mut l = SeedLead::new(i as i32 + 1, "S1", *t, Some(d("2025-02-01")));
@@ -286,9 +407,15 @@ fn snapshot_fields_lead_type_and_lead_date_rules() {
     rows.extend([only_run, only_pickup, none, sourced, empty_final]);
     seed::leads(&mut c, &rows).unwrap();
     run(&mut c);
-    let got: HashMap<i32, LeadAssignment> = assignments(&mut c).into_iter().map(|x| (x.lead_id, x)).collect();
+    let got: HashMap<i32, LeadAssignment> = assignments(&mut c)
+        .into_iter()
+        .map(|x| (x.lead_id, x))
+        .collect();
     let ty = |id: i32| got[&id].lead_type.clone().unwrap();
-    assert_eq!([ty(1), ty(2), ty(3), ty(4), ty(5), ty(6)], ["E", "N", "N", "N", "E", "E"].map(String::from));
+    assert_eq!(
+        [ty(1), ty(2), ty(3), ty(4), ty(5), ty(6)],
+        ["E", "N", "N", "N", "E", "E"].map(String::from)
+    );
     assert_eq!(got[&1].lead_date, Some(d("2025-02-01")));
     assert_eq!(got[&20].lead_date, Some(d("2025-04-01")));
     assert_eq!(got[&21].lead_date, Some(d("2025-05-02")));
@@ -326,7 +453,10 @@ fn order_is_newest_first_with_nulls_last() {
     run(&mut c);
     let mut rows = assignments(&mut c);
     rows.sort_by_key(|x| x.rowid);
-    assert_eq!(rows.iter().map(|x| x.lead_id).collect::<Vec<_>>(), vec![4, 3, 2, 1]);
+    assert_eq!(
+        rows.iter().map(|x| x.lead_id).collect::<Vec<_>>(),
+        vec![4, 3, 2, 1]
+    );
 }
 
 #[test]
@@ -349,7 +479,10 @@ fn four_concurrent_runs_assign_every_lead_exactly_once() {
             })
         })
         .collect();
-    let total: u32 = handles.into_iter().map(|h| h.join().unwrap().unwrap()).sum();
+    let total: u32 = handles
+        .into_iter()
+        .map(|h| h.join().unwrap().unwrap())
+        .sum();
     assert_eq!(total, 2000);
     assert_eq!(assignments(&mut c).len(), 2000);
     assert_consistent(&mut c);
@@ -370,12 +503,16 @@ fn failure_after_the_insert_leaves_nothing() {
     .unwrap();
     let err = run_leads_assignment(&mut c, &opts()).unwrap_err();
     let msg = err.to_string();
-    assert!(msg.contains("marking the assigned leads") && msg.contains("injected failure"), "{msg}");
+    assert!(
+        msg.contains("marking the assigned leads") && msg.contains("injected failure"),
+        "{msg}"
+    );
     assert_eq!(lab::table.count().get_result::<i64>(&mut c).unwrap(), 0);
     assert!(assignments(&mut c).is_empty());
     assert!(flagged(&mut c).is_empty());
     // Once fixed, the next run assigns them.
-    c.batch_execute("DROP TRIGGER boom ON missed_leads").unwrap();
+    c.batch_execute("DROP TRIGGER boom ON missed_leads")
+        .unwrap();
     assert_eq!(run(&mut c).assigned, 20);
 }
 
@@ -385,9 +522,25 @@ fn dry_run_reports_the_same_and_keeps_nothing() {
     let mut c = db.conn();
     seed::store(&mut c, "S1", None, true).unwrap();
     let a = seed::agent(&mut c, Some("0001"), "Asha", true).unwrap();
-    seed::mapping(&mut c, "S1", a, MappingSeed { max_new_per_lot: Some(2), ..Default::default() }).unwrap();
+    seed::mapping(
+        &mut c,
+        "S1",
+        a,
+        MappingSeed {
+            max_new_per_lot: Some(2),
+            ..Default::default()
+        },
+    )
+    .unwrap();
     leads(&mut c, "S1", 1..11, Some("new"));
-    let dry = run_leads_assignment(&mut c, &AssignOptions { dry_run: true, ..opts() }).unwrap();
+    let dry = run_leads_assignment(
+        &mut c,
+        &AssignOptions {
+            dry_run: true,
+            ..opts()
+        },
+    )
+    .unwrap();
     assert!(dry.dry_run && dry.batch_id.is_none());
     assert_eq!(lab::table.count().get_result::<i64>(&mut c).unwrap(), 0);
     assert!(flagged(&mut c).is_empty());
@@ -405,11 +558,27 @@ fn timezone_sets_the_business_date() {
     let a = seed::agent(&mut c, Some("0001"), "Asha", true).unwrap();
     seed::mapping(&mut c, "S1", a, MappingSeed::default()).unwrap();
     leads(&mut c, "S1", 1..3, None);
-    let r = run_leads_assignment(&mut c, &AssignOptions { timezone: Some("Asia/Kolkata".into()), ..opts() }).unwrap();
-    let expected: NaiveDate = diesel::select(diesel::dsl::sql::<diesel::sql_types::Date>("(now() AT TIME ZONE 'Asia/Kolkata')::date"))
-        .get_result(&mut c)
-        .unwrap();
+    let r = run_leads_assignment(
+        &mut c,
+        &AssignOptions {
+            timezone: Some("Asia/Kolkata".into()),
+            ..opts()
+        },
+    )
+    .unwrap();
+    let expected: NaiveDate = diesel::select(diesel::dsl::sql::<diesel::sql_types::Date>(
+        "(now() AT TIME ZONE 'Asia/Kolkata')::date",
+    ))
+    .get_result(&mut c)
+    .unwrap();
     assert_eq!(r.batch_date, expected);
-    let bad = run_leads_assignment(&mut c, &AssignOptions { timezone: Some("Mars/Olympus".into()), ..opts() }).unwrap_err();
+    let bad = run_leads_assignment(
+        &mut c,
+        &AssignOptions {
+            timezone: Some("Mars/Olympus".into()),
+            ..opts()
+        },
+    )
+    .unwrap_err();
     assert!(bad.to_string().contains("time zone"), "{bad}");
 }

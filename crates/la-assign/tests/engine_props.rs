@@ -5,7 +5,9 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::NaiveDate;
-use la_assign::engine::{self, AgentMapping, CandidateLead, EngineInput, LeadType, UnassignedReason};
+use la_assign::engine::{
+    self, AgentMapping, CandidateLead, EngineInput, LeadType, UnassignedReason,
+};
 use proptest::prelude::*;
 
 const DATE: NaiveDate = match NaiveDate::from_ymd_opt(2025, 1, 29) {

@@ -31,7 +31,12 @@ pub struct SeedLead {
 
 impl SeedLead {
     /// A lead of `store_code` with a mobile number derived from `id`, created on `date`.
-    pub fn new(id: i32, store_code: &str, customer_type: Option<&str>, date: Option<NaiveDate>) -> SeedLead {
+    pub fn new(
+        id: i32,
+        store_code: &str,
+        customer_type: Option<&str>,
+        date: Option<NaiveDate>,
+    ) -> SeedLead {
         SeedLead {
             pickup_row_id: id,
             mobile_number: format!("9{:09}", id),
@@ -55,13 +60,20 @@ impl SeedLead {
 pub fn leads(conn: &mut PgConnection, rows: &[SeedLead]) -> QueryResult<usize> {
     let mut n = 0;
     for chunk in rows.chunks(4_000) {
-        n += diesel::insert_into(missed_leads::table).values(chunk).execute(conn)?;
+        n += diesel::insert_into(missed_leads::table)
+            .values(chunk)
+            .execute(conn)?;
     }
     Ok(n)
 }
 
 /// Inserts a store; returns its id.
-pub fn store(conn: &mut PgConnection, code: &str, name: Option<&str>, assign_leads: bool) -> QueryResult<i64> {
+pub fn store(
+    conn: &mut PgConnection,
+    code: &str,
+    name: Option<&str>,
+    assign_leads: bool,
+) -> QueryResult<i64> {
     diesel::insert_into(store_master::table)
         .values((
             store_master::store_code.eq(code),
@@ -73,7 +85,12 @@ pub fn store(conn: &mut PgConnection, code: &str, name: Option<&str>, assign_lea
 }
 
 /// Inserts an agent; returns its id.
-pub fn agent(conn: &mut PgConnection, code: Option<&str>, name: &str, active: bool) -> QueryResult<i64> {
+pub fn agent(
+    conn: &mut PgConnection,
+    code: Option<&str>,
+    name: &str,
+    active: bool,
+) -> QueryResult<i64> {
     diesel::insert_into(agents_master::table)
         .values((
             agents_master::agent_code.eq(code),
@@ -108,7 +125,12 @@ impl Default for MappingSeed {
 }
 
 /// Maps an agent to a store.
-pub fn mapping(conn: &mut PgConnection, store_code: &str, agent_id: i64, m: MappingSeed) -> QueryResult<i64> {
+pub fn mapping(
+    conn: &mut PgConnection,
+    store_code: &str,
+    agent_id: i64,
+    m: MappingSeed,
+) -> QueryResult<i64> {
     diesel::insert_into(store_lead_assignment_map::table)
         .values((
             store_lead_assignment_map::store_code.eq(store_code),

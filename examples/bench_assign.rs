@@ -1,0 +1,111 @@
+//! Benchmark: `run_leads_assignment` on 100,000 eligible leads (400 stores ×
+//! 250) hidden among 500,000 `missed_leads` rows, against the plain-SQL lower
+//! bound (one `INSERT … SELECT` with `row_number()` plus one `UPDATE`) on an
+//! identical copy of the data.
+//!
+//! `cargo run --release --example bench_assign`
+
+#![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::time::Instant;
+
+use diesel::connection::SimpleConnection;
+use leads_assignment::assign::{run_leads_assignment, AssignOptions};
+use leads_assignment::schema::testing;
+
+const SEED: &str = r#"
+INSERT INTO store_master (store_code, store_name, assign_leads)
+SELECT 'S' || lpad(g::text, 4, '0'), 'Store ' || g, g <= 400 FROM generate_series(1, 500) g;
+INSERT INTO agents_master (agent_code, agent_name, mobile_number)
+SELECT lpad(g::text, 4, '0'), 'Agent ' || g, '98' || lpad(g::text, 8, '0') FROM generate_series(1, 400) g;
+INSERT INTO store_lead_assignment_map (store_code, agent_id, priority)
+SELECT 'S' || lpad(g::text, 4, '0'), g, 100 FROM generate_series(1, 400) g;
+-- 500,000 leads over 500 stores: stores 1..400 get 1,000 each, of which 250
+-- are eligible (the rest assigned already or order placed); stores 401..500
+-- do not take part.
+INSERT INTO missed_leads (pickup_row_id, mobile_number, pickup_created_date, store_code, store_name,
+    customer_name, special_instruction, source, final_source, customer_type, is_order_placed, run_date, lead_assigned)
+SELECT g, '9' || lpad(g::text, 9, '0'), date '2025-01-01' + (g % 365),
+       'S' || lpad((1 + (g - 1) / 1000)::text, 4, '0'), 'Store', 'Customer ' || g, 'House ' || g || ', MG Road',
+       'app', CASE WHEN g % 2 = 0 THEN 'google' END, CASE WHEN g % 3 = 0 THEN 'New' ELSE 'Existing' END,
+       CASE WHEN (g - 1) % 1000 BETWEEN 250 AND 599 THEN true WHEN g % 2 = 0 THEN false END,
+       date '2025-01-01', (g - 1) % 1000 >= 600
+FROM generate_series(1, 500000) g;
+ANALYZE;
+"#;
+
+const LOWER_BOUND: &str = r#"
+BEGIN;
+SELECT pg_advisory_xact_lock(1);
+WITH b AS (INSERT INTO lead_assignment_batches (batch_date, triggered_by) VALUES (current_date, 'sql') RETURNING id),
+cand AS (
+  SELECT ml.*, slam.agent_id, rtrim(am.agent_code) AS agent_code,
+         row_number() OVER (PARTITION BY am.id ORDER BY ml.pickup_created_date DESC NULLS LAST, ml.pickup_row_id DESC) AS rn
+  FROM missed_leads ml
+  JOIN store_master sm ON sm.store_code = ml.store_code
+  JOIN store_lead_assignment_map slam ON slam.store_code = ml.store_code AND slam.is_enabled
+  JOIN agents_master am ON am.id = slam.agent_id AND am.is_active
+  WHERE sm.assign_leads AND NOT ml.lead_assigned AND ml.is_order_placed IS NOT TRUE)
+INSERT INTO lead_assignments (assignment_batch_id, lead_id, agent_id, page_group_code, rowid, lead_assignment_code,
+    store_code, store_name, lead_date, lead_type, mobile_number, cx_name, address, lead_source)
+SELECT b.id, c.pickup_row_id, c.agent_id, 'L' || to_char(current_date, 'YYMMDD') || c.agent_code, c.rn,
+       'L' || to_char(current_date, 'YYMMDD') || c.agent_code || '-' || lpad(c.rn::text, 4, '0'),
+       c.store_code, c.store_name, coalesce(c.pickup_created_date, c.run_date, c.pickup_date),
+       CASE WHEN lower(ltrim(c.customer_type)) LIKE 'new%' THEN 'N' ELSE 'E' END,
+       c.mobile_number, c.customer_name, c.special_instruction, coalesce(nullif(c.final_source, ''), c.source)
+FROM cand c, b;
+UPDATE missed_leads SET lead_assigned = true
+WHERE pickup_row_id IN (SELECT lead_id FROM lead_assignments) AND NOT lead_assigned;
+COMMIT;
+"#;
+
+fn peak_rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn main() {
+    let db = testing::migrated_db();
+    let mut conn = db.conn();
+    let t = Instant::now();
+    conn.batch_execute(SEED).unwrap();
+    println!(
+        "seeded 500,000 missed_leads (100,000 eligible) in {:.1?}",
+        t.elapsed()
+    );
+    drop(conn);
+    let server = testing::server();
+    let copy = server.unique_name("bench_copy");
+    let copy_url = server.create_database(&copy, Some(&db.name)).unwrap();
+
+    let mut conn = db.conn();
+    let t = Instant::now();
+    let report = run_leads_assignment(
+        &mut conn,
+        &AssignOptions {
+            triggered_by: "bench".into(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let ours = t.elapsed();
+    assert_eq!(report.assigned, 100_000);
+
+    let mut sql_conn = leads_assignment::schema::connect(&copy_url).unwrap();
+    let t = Instant::now();
+    sql_conn.batch_execute(LOWER_BOUND).unwrap();
+    let lower = t.elapsed();
+
+    println!(
+        "run_leads_assignment: {} leads in {:.3} s",
+        report.assigned,
+        ours.as_secs_f64()
+    );
+    println!("plain-SQL lower bound: {:.3} s", lower.as_secs_f64());
+    println!("ratio: {:.2}x", ours.as_secs_f64() / lower.as_secs_f64());
+    println!("peak RSS of this process: {:.1} MB", peak_rss_mb());
+}
