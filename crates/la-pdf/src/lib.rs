@@ -1,1 +1,41 @@
-//! la-pdf
+//! Agent sheets: everything about the PDF files. It owns the sheet layout
+//! ([`layout`]), rendering in-memory rows to PDF bytes ([`render`], pure),
+//! writing a batch's sheets to disk with their `documents` rows
+//! ([`generate_pdfs_for_batch`]), and reading filled sheets back into
+//! `lead_assignment_outcomes` ([`ingest`]). Spec §2.8, §4.2; DESIGN.md §3
+//! items 9–10.
+
+pub mod font;
+pub mod layout;
+pub mod render;
+mod sheets;
+
+pub use render::{render_sheet, RenderError, RenderedSheet, Sheet, SheetHeader, SheetRow};
+pub use sheets::{
+    documents_for_batch, generate_pdfs_for_batch, generate_sheets, sanitize, sheet_file_name,
+    PdfError, PdfOptions, SheetFailure, SheetOutcome,
+};
+
+/// The seven input fields under each lead's parent field (DESIGN §3.10), in
+/// sheet order.
+pub const FIELD_NAMES: [&str; 7] = [
+    "conv",
+    "order_no",
+    "order_date",
+    "order_value",
+    "payment_mode",
+    "payment_amount",
+    "remarks",
+];
+
+/// `documents` conventions for sheets (spec §2.8).
+pub mod conventions {
+    /// `doc_type`.
+    pub const DOC_TYPE: &str = "leads_assignment";
+    /// `doc_subtype`.
+    pub const DOC_SUBTYPE: &str = "per_store_agent_pdf";
+    /// `created_by`.
+    pub const CREATED_BY: &str = "leads_assignment_pipeline";
+    /// `mime_type`.
+    pub const MIME_TYPE: &str = "application/pdf";
+}

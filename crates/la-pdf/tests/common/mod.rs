@@ -1,0 +1,133 @@
+//! Shared helpers of la-pdf's tests: sample sheets and the external checkers.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+use chrono::NaiveDate;
+use la_pdf::{Sheet, SheetHeader, SheetRow};
+
+pub const NAMES: [&str; 6] = [
+    "José Müller",
+    "Ελένη Παπαδοπούλου",
+    "Иван Петров",
+    "Asha Patil",
+    "Zoë Ångström",
+    "Rahul Sharma",
+];
+
+pub fn sheet(n: usize) -> Sheet {
+    let date = NaiveDate::from_ymd_opt(2025, 1, 29).unwrap();
+    Sheet {
+        header: SheetHeader {
+            page_group_code: "L2501290001".into(),
+            agent_code: "0001".into(),
+            agent_name: "Asha Kulkarni".into(),
+            store_code: "S001".into(),
+            store_name: Some("Kothrud".into()),
+            batch_id: 17,
+            batch_date: date,
+        },
+        rows: (1..=n)
+            .map(|i| SheetRow {
+                rowid: i as i32,
+                lead_assignment_code: format!("L2501290001-{i:04}"),
+                lead_date: Some(date),
+                lead_type: Some(if i % 3 == 0 { "N" } else { "E" }.into()),
+                mobile_number: format!("98{i:08}"),
+                cx_name: Some(NAMES[i % NAMES.len()].into()),
+                address: Some(format!("Flat {i}, Karve Road, Pune")),
+                lead_source: Some("google".into()),
+            })
+            .collect(),
+    }
+}
+
+pub fn run(cmd: &str, args: &[&str]) -> std::process::Output {
+    Command::new(cmd).args(args).output().unwrap_or_else(|e| {
+        panic!("{cmd} is required for this test (see README prerequisites): {e}")
+    })
+}
+
+pub fn qpdf_check(path: &Path) {
+    let out = run("qpdf", &["--check", path.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "qpdf --check {}: {}{}",
+        path.display(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+pub fn pdftotext(path: &Path) -> String {
+    let out = run("pdftotext", &["-layout", path.to_str().unwrap(), "-"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Fully qualified field names of the AcroForm, with the page index of each
+/// terminal field's widget.
+pub fn fields(bytes: &[u8]) -> BTreeMap<String, usize> {
+    let doc = lopdf::Document::load_mem(bytes).unwrap();
+    let pages: BTreeMap<lopdf::ObjectId, usize> = doc
+        .get_pages()
+        .into_iter()
+        .map(|(n, id)| (id, n as usize - 1))
+        .collect();
+    let catalog = doc.catalog().unwrap();
+    let form = match catalog.get(b"AcroForm").unwrap() {
+        lopdf::Object::Reference(id) => doc.get_dictionary(*id).unwrap(),
+        other => other.as_dict().unwrap(),
+    };
+    let mut out = BTreeMap::new();
+    fn walk(
+        doc: &lopdf::Document,
+        id: lopdf::ObjectId,
+        prefix: &str,
+        pages: &BTreeMap<lopdf::ObjectId, usize>,
+        out: &mut BTreeMap<String, usize>,
+    ) {
+        let d = doc.get_dictionary(id).unwrap();
+        let t = d
+            .get(b"T")
+            .ok()
+            .and_then(|t| t.as_str().ok())
+            .map(|b| String::from_utf8_lossy(b).into_owned())
+            .unwrap_or_default();
+        let name = if prefix.is_empty() {
+            t
+        } else {
+            format!("{prefix}.{t}")
+        };
+        match d.get(b"Kids") {
+            Ok(kids) => {
+                for k in kids.as_array().unwrap() {
+                    walk(doc, k.as_reference().unwrap(), &name, pages, out);
+                }
+            }
+            Err(_) => {
+                let page = d
+                    .get(b"P")
+                    .ok()
+                    .and_then(|p| p.as_reference().ok())
+                    .and_then(|p| pages.get(&p).copied())
+                    .unwrap_or(usize::MAX);
+                assert!(
+                    out.insert(name.clone(), page).is_none(),
+                    "duplicate field {name}"
+                );
+            }
+        }
+    }
+    for f in form.get(b"Fields").unwrap().as_array().unwrap() {
+        walk(&doc, f.as_reference().unwrap(), "", &pages, &mut out);
+    }
+    out
+}
