@@ -222,3 +222,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     pipeline_run_summaries,
     system_config,
 );
+
+diesel::allow_columns_to_appear_in_same_group_by_clause!(
+    lead_assignments::store_code,
+    lead_assignments::agent_id,
+    agents_master::agent_code,
+    agents_master::agent_name,
+);

@@ -1,0 +1,214 @@
+//! Which profile, templates and recipients apply to a run (DESIGN.md §4 semantics).
+
+use diesel::prelude::*;
+use la_schema::models::{EmailTemplate, NotificationProfile, NotificationRecipient};
+use la_schema::schema::{
+    email_templates, notification_profiles, notification_recipients, pipelines,
+};
+use lettre::message::Mailbox;
+use serde::Serialize;
+
+/// Pipeline and profile code of this pipeline (spec §3.1–3.2).
+pub const PIPELINE_CODE: &str = "leads_assignment";
+/// Profile code.
+pub const PROFILE_CODE: &str = "leads_assignment";
+/// Template of the per-store email.
+pub const STORE_TEMPLATE: &str = "default";
+/// Template of the run summary.
+pub const SUMMARY_TEMPLATE: &str = "summary";
+
+/// Built-in store template, used (with a warning) when the row is missing.
+pub const FALLBACK_STORE_SUBJECT: &str =
+    "Leads assignment {{ batch_date }}: {{ store_code }}{% if store_name %} {{ store_name }}{% endif %} ({{ lead_count }} leads)";
+/// Built-in store body.
+pub const FALLBACK_STORE_BODY: &str = "Hello,\n\n{{ lead_count }} missed pickup leads of store {{ store_code }} were assigned on {{ batch_date }}.\n\n{% for a in agents %}- Agent {{ a.code }} {{ a.name }}: {{ a.lead_count }} leads\n{% endfor %}\nAttached sheets: {{ attachments | join(', ') }}\n\nBatch {{ batch_id }} / run {{ run_id }} / env {{ run_env }}\n";
+/// Built-in summary subject.
+pub const FALLBACK_SUMMARY_SUBJECT: &str =
+    "Leads assignment run {{ run_id }} ({{ run_env }}): {{ assignment_count }} leads assigned";
+/// Built-in summary body.
+pub const FALLBACK_SUMMARY_BODY: &str = "Run {{ run_id }} (env {{ run_env }}), batch {{ batch_id }} dated {{ batch_date }}\n\nAssignments: {{ assignment_count }}\nSheets: {{ document_count }}\nStore emails planned: {{ emails_planned }}, sent: {{ emails_sent }}, failed: {{ emails_failed }}\n\n{% for s in store_diagnostics %}- {{ s.store_code }}: {{ s.assigned }} assigned{% if s.reasons %}; {{ s.reasons | join('; ') }}{% endif %}\n{% endfor %}";
+
+/// A subject + body pair of Jinja text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Template {
+    pub name: String,
+    pub subject: String,
+    pub body: String,
+    /// True when the built-in fallback is used.
+    pub fallback: bool,
+}
+
+/// How a recipient receives the email.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SendAs {
+    To,
+    Cc,
+    Bcc,
+}
+
+/// A usable recipient row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Recipient {
+    pub id: i64,
+    /// None: every store (NULL or `ALL` in the table).
+    pub store_code: Option<String>,
+    #[serde(serialize_with = "ser_mailbox")]
+    pub mailbox: Mailbox,
+    pub send_as: SendAs,
+}
+
+fn ser_mailbox<S: serde::Serializer>(m: &Mailbox, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&m.email.to_string())
+}
+
+impl Recipient {
+    /// Whether this recipient receives `store_code`'s email (case-insensitive).
+    pub fn matches_store(&self, store_code: &str) -> bool {
+        match &self.store_code {
+            None => true,
+            Some(s) => s.trim().eq_ignore_ascii_case(store_code.trim()),
+        }
+    }
+}
+
+/// Everything resolved for a run env.
+#[derive(Debug, Clone, Serialize)]
+pub struct Setup {
+    pub profile: NotificationProfile,
+    pub store_template: Template,
+    pub summary_template: Template,
+    pub recipients: Vec<Recipient>,
+    pub warnings: Vec<String>,
+}
+
+/// Resolves the profile (exact env preferred over `any`), templates (with
+/// fallbacks) and recipients. `Ok(None)` when no active profile exists.
+pub fn resolve(conn: &mut PgConnection, run_env: &str) -> QueryResult<Option<Setup>> {
+    let profiles: Vec<NotificationProfile> = notification_profiles::table
+        .inner_join(pipelines::table)
+        .filter(pipelines::code.eq(PIPELINE_CODE))
+        .filter(notification_profiles::code.eq(PROFILE_CODE))
+        .filter(notification_profiles::is_active.eq(true))
+        .filter(notification_profiles::env.eq_any([run_env, "any"]))
+        .select(NotificationProfile::as_select())
+        .load(conn)?;
+    let Some(profile) = profiles
+        .iter()
+        .find(|p| p.env == run_env)
+        .or_else(|| profiles.first())
+        .cloned()
+    else {
+        return Ok(None);
+    };
+    let mut warnings = Vec::new();
+    let templates: Vec<EmailTemplate> = email_templates::table
+        .filter(email_templates::profile_id.eq(profile.id))
+        .filter(email_templates::is_active.eq(true))
+        .select(EmailTemplate::as_select())
+        .load(conn)?;
+    let mut template = |name: &str, subject: &str, body: &str| match templates
+        .iter()
+        .find(|t| t.name == name)
+    {
+        Some(t) => Template {
+            name: name.into(),
+            subject: t.subject_template.clone(),
+            body: t.body_template.clone(),
+            fallback: false,
+        },
+        None => {
+            let w = format!(
+                "email template '{name}' of profile {} (env {}) is missing or inactive; using the built-in one",
+                profile.id, profile.env
+            );
+            log::warn!("{w}");
+            warnings.push(w);
+            Template {
+                name: name.into(),
+                subject: subject.into(),
+                body: body.into(),
+                fallback: true,
+            }
+        }
+    };
+    let store_template = template(STORE_TEMPLATE, FALLBACK_STORE_SUBJECT, FALLBACK_STORE_BODY);
+    let summary_template = template(
+        SUMMARY_TEMPLATE,
+        FALLBACK_SUMMARY_SUBJECT,
+        FALLBACK_SUMMARY_BODY,
+    );
+
+    let rows: Vec<NotificationRecipient> = notification_recipients::table
+        .filter(notification_recipients::profile_id.eq(profile.id))
+        .filter(notification_recipients::is_active.eq(true))
+        .filter(notification_recipients::env.eq_any([run_env, "any"]))
+        .order(notification_recipients::id)
+        .select(NotificationRecipient::as_select())
+        .load(conn)?;
+    let mut recipients = Vec::new();
+    for r in rows {
+        match to_recipient(&r) {
+            Ok(rec) => recipients.push(rec),
+            Err(w) => {
+                log::warn!("{w}");
+                warnings.push(w);
+            }
+        }
+    }
+    Ok(Some(Setup {
+        profile,
+        store_template,
+        summary_template,
+        recipients,
+        warnings,
+    }))
+}
+
+fn to_recipient(r: &NotificationRecipient) -> Result<Recipient, String> {
+    let address = r
+        .email_address
+        .trim()
+        .parse::<lettre::Address>()
+        .map_err(|e| {
+            format!(
+                "recipient row {} skipped: address {:?} does not parse ({e})",
+                r.id, r.email_address
+            )
+        })?;
+    let send_as = match r.send_as.trim().to_ascii_lowercase().as_str() {
+        "to" => SendAs::To,
+        "cc" => SendAs::Cc,
+        "bcc" => SendAs::Bcc,
+        other => {
+            return Err(format!(
+                "recipient row {} skipped: send_as {other:?} is not to/cc/bcc",
+                r.id
+            ))
+        }
+    };
+    // Display names go into headers: no line breaks.
+    let name = r
+        .display_name
+        .as_deref()
+        .map(|n| {
+            n.split(['\r', '\n'])
+                .collect::<Vec<_>>()
+                .join(" ")
+                .trim()
+                .to_string()
+        })
+        .filter(|n| !n.is_empty());
+    let store_code = r
+        .store_code
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty() && !s.eq_ignore_ascii_case("ALL"))
+        .map(str::to_string);
+    Ok(Recipient {
+        id: r.id,
+        store_code,
+        mailbox: Mailbox::new(name, address),
+        send_as,
+    })
+}
