@@ -59,7 +59,7 @@ pub struct Recipient {
 }
 
 fn ser_mailbox<S: serde::Serializer>(m: &Mailbox, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&m.email.to_string())
+    s.serialize_str(m.email.as_ref())
 }
 
 impl Recipient {
