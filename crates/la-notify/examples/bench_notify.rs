@@ -62,11 +62,20 @@ fn main() {
         timeout: Duration::from_secs(10),
     })
     .unwrap();
-    let options = NotifyOptions { run_env: "dev".into(), run_id: None, from: "leads@example.com".into(), store_diagnostics: None };
+    let options = NotifyOptions {
+        run_env: "dev".into(),
+        run_id: None,
+        from: "leads@example.com".into(),
+        store_diagnostics: None,
+    };
     let t = Instant::now();
     let report = send_for_batch(&mut conn, 1, &options, &mut transport).unwrap();
     let el = t.elapsed().as_secs_f64();
-    let store_emails = report.emails.iter().filter(|e| e.store_code.is_some()).count();
+    let store_emails = report
+        .emails
+        .iter()
+        .filter(|e| e.store_code.is_some())
+        .count();
     assert_eq!(report.failed(), 0);
     assert_eq!(sink.received().len(), store_emails);
     println!(

@@ -6,10 +6,12 @@
 //! items 9–10.
 
 pub mod font;
+pub mod ingest;
 pub mod layout;
 pub mod render;
 mod sheets;
 
+pub use ingest::{ingest_bytes, ingest_outcomes, IngestError, IngestReport, Problem};
 pub use render::{render_sheet, RenderError, RenderedSheet, Sheet, SheetHeader, SheetRow};
 pub use sheets::{
     documents_for_batch, generate_pdfs_for_batch, generate_sheets, sanitize, sheet_file_name,
