@@ -8,5 +8,7 @@ pub mod engine;
 mod persist;
 mod report;
 
-pub use persist::{run_leads_assignment, AssignError, AssignOptions};
+pub use persist::{
+    business_date, read_engine_input, run_leads_assignment, AssignError, AssignOptions, ADVISORY_LOCK_KEY,
+};
 pub use report::{AssignmentReport, StoreReport};

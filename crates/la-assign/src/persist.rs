@@ -133,16 +133,7 @@ fn assign_in_transaction(
         .bind::<BigInt, _>(ADVISORY_LOCK_KEY)
         .execute(conn)
         .map_err(at("waiting for the assignment lock"))?;
-    // DESIGN §3.5: the business date is the session's current_date, read once.
-    if let Some(tz) = &options.timezone {
-        diesel::sql_query("SELECT set_config('TimeZone', $1, true)")
-            .bind::<Text, _>(tz)
-            .execute(conn)
-            .map_err(at("setting the session time zone"))?;
-    }
-    let batch_date: NaiveDate = diesel::select(sql::<Date>("current_date"))
-        .get_result(conn)
-        .map_err(at("reading current_date"))?;
+    let batch_date = business_date(conn, options.timezone.as_deref())?;
 
     let batch_id: i64 = diesel::insert_into(lab::table)
         .values(&NewBatch {
@@ -178,6 +169,32 @@ fn assign_in_transaction(
         options,
         &eligible_per_store,
     ))
+}
+
+/// The business date (DESIGN §3.5): the session's `current_date`, after
+/// setting the transaction's `TimeZone` when one is given. Call it inside a
+/// transaction (the time zone setting is transaction-local).
+pub fn business_date(conn: &mut PgConnection, timezone: Option<&str>) -> Result<NaiveDate, AssignError> {
+    if let Some(tz) = timezone {
+        diesel::sql_query("SELECT set_config('TimeZone', $1, true)")
+            .bind::<Text, _>(tz)
+            .execute(conn)
+            .map_err(at("setting the session time zone"))?;
+    }
+    diesel::select(sql::<Date>("current_date"))
+        .get_result(conn)
+        .map_err(at("reading current_date"))
+}
+
+/// Everything the engine needs for a run on `batch_date`, read without
+/// writing: the eligible leads (one query), the mappings with today's counts,
+/// and today's highest rowids. `run_leads_assignment` plans from exactly this;
+/// diagnostics use it to say what the next run would do.
+pub fn read_engine_input(conn: &mut PgConnection, batch_date: NaiveDate) -> Result<EngineInput, AssignError> {
+    let leads = load_candidates(conn)?;
+    let mappings = load_mappings(conn, batch_date)?;
+    let max_rowid_today = load_max_rowids(conn, batch_date, &mappings)?;
+    Ok(EngineInput { batch_date, leads, mappings, max_rowid_today })
 }
 
 /// Spec §4.1.1 / §5 rule 1, DESIGN §3.2: one set-based query. Leads of stores

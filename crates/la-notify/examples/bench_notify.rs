@@ -67,6 +67,7 @@ fn main() {
         run_id: None,
         from: "leads@example.com".into(),
         store_diagnostics: None,
+        progress: None,
     };
     let t = Instant::now();
     let report = send_for_batch(&mut conn, 1, &options, &mut transport).unwrap();

@@ -32,6 +32,8 @@ pub struct NotifyOptions {
     pub from: String,
     /// Per-store lines of the run summary; default: the batch's counts only.
     pub store_diagnostics: Option<Vec<StoreDiagnostic>>,
+    /// Called with (emails done, emails planned).
+    pub progress: Option<la_pdf::Progress>,
 }
 
 /// What happened to one planned email.
@@ -183,13 +185,17 @@ pub fn send_for_batch(
         .map(|s| (s.store_code.as_str(), s))
         .collect();
 
+    let total = emails.len();
     for email in emails.iter().filter(|e| e.kind != EmailKind::Summary) {
         let context = match email.store_code.as_deref().and_then(|s| stores.get(s)) {
             Some(store) => store_context(&facts, store, email),
             None => all_context(&facts, email),
         };
-        let result = deliver(email, &setup.store_template, &context, &from, transport);
+        let result = deliver(batch_id, email, &setup.store_template, &context, &from, transport);
         report.emails.push(email_report(email, result));
+        if let Some(p) = &options.progress {
+            p.report(report.emails.len(), total);
+        }
     }
     if let Some(summary) = emails.iter().find(|e| e.kind == EmailKind::Summary) {
         let diagnostics = options.store_diagnostics.clone().unwrap_or_else(|| {
@@ -218,8 +224,11 @@ pub fn send_for_batch(
             "emails_without_recipients": report.without_recipients(),
             "store_diagnostics": diagnostics,
         });
-        let result = deliver(summary, &setup.summary_template, &context, &from, transport);
+        let result = deliver(batch_id, summary, &setup.summary_template, &context, &from, transport);
         report.emails.push(email_report(summary, result));
+        if let Some(p) = &options.progress {
+            p.report(report.emails.len(), total);
+        }
     }
     for e in &report.emails {
         match &e.result {
@@ -286,6 +295,7 @@ fn all_context(facts: &BatchFacts, email: &PlannedEmail) -> serde_json::Value {
 }
 
 fn deliver(
+    batch_id: i64,
     email: &PlannedEmail,
     template: &Template,
     context: &serde_json::Value,
@@ -297,7 +307,9 @@ fn deliver(
     }
     let message = render(template, context)
         .and_then(|text| build_message(email, from, &text.subject, text.body));
-    match message.and_then(|m| transport.send(&email.key, &m)) {
+    // The transport key names the batch too, so outbox files of batches never collide.
+    let key = format!("b{batch_id}-{}", email.key);
+    match message.and_then(|m| transport.send(&key, &m)) {
         Ok(()) => EmailResult::Sent,
         Err(reason) => EmailResult::Failed(reason),
     }

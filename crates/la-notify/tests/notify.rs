@@ -55,9 +55,7 @@ fn fixture(store_a_name: &str) -> Fixture {
     generate_pdfs_for_batch(
         &mut c,
         batch,
-        &PdfOptions {
-            reports_root: root.path().to_path_buf(),
-        },
+        &PdfOptions { reports_root: root.path().to_path_buf(), progress: None },
     )
     .unwrap();
 
@@ -96,6 +94,7 @@ fn opts() -> NotifyOptions {
         run_id: Some("run-1".into()),
         from: "Leads <leads@example.com>".into(),
         store_diagnostics: None,
+        progress: None,
     }
 }
 
@@ -409,8 +408,9 @@ fn file_outbox_writes_one_eml_per_email() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert_eq!(names, vec!["store-A.eml", "store-B.eml", "summary.eml"]);
-    let m = std::fs::read(dir.path().join("store-A.eml")).unwrap();
+    let b = f.batch;
+    assert_eq!(names, vec![format!("b{b}-store-A.eml"), format!("b{b}-store-B.eml"), format!("b{b}-summary.eml")]);
+    let m = std::fs::read(dir.path().join(format!("b{b}-store-A.eml"))).unwrap();
     assert_eq!(
         MessageParser::default()
             .parse(&m)

@@ -15,7 +15,7 @@ pub use ingest::{ingest_bytes, ingest_outcomes, IngestError, IngestReport, Probl
 pub use render::{render_sheet, RenderError, RenderedSheet, Sheet, SheetHeader, SheetRow};
 pub use sheets::{
     documents_for_batch, generate_pdfs_for_batch, generate_sheets, sanitize, sheet_file_name,
-    PdfError, PdfOptions, SheetFailure, SheetOutcome,
+    PdfError, PdfOptions, Progress, SheetFailure, SheetOutcome,
 };
 
 /// The seven input fields under each lead's parent field (DESIGN §3.10), in

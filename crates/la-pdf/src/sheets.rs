@@ -13,13 +13,37 @@ use la_schema::schema::{
 use sha2::{Digest, Sha256};
 
 use crate::conventions::*;
-use crate::render::{render_sheet, Sheet, SheetHeader, SheetRow};
+use crate::render::{render_sheet, RenderedSheet, Sheet, SheetHeader, SheetRow};
 
 /// Where sheets go.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct PdfOptions {
     /// Root of the reports tree; sheets go under `leads_assignment/{date}/`.
     pub reports_root: PathBuf,
+    /// Called with (sheets done, sheets in total) as the batch progresses.
+    pub progress: Option<Progress>,
+}
+
+/// A progress callback: (done, total).
+#[derive(Clone)]
+pub struct Progress(pub std::sync::Arc<dyn Fn(usize, usize) + Send + Sync>);
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Progress(..)")
+    }
+}
+
+impl Progress {
+    /// Wraps a callback.
+    pub fn new(f: impl Fn(usize, usize) + Send + Sync + 'static) -> Progress {
+        Progress(std::sync::Arc::new(f))
+    }
+
+    /// Reports progress.
+    pub fn report(&self, done: usize, total: usize) {
+        (self.0)(done, total);
+    }
 }
 
 /// One sheet written and registered.
@@ -208,22 +232,42 @@ pub fn generate_sheets(
         .reports_root
         .join("leads_assignment")
         .join(batch_date.format("%Y-%m-%d").to_string());
+    let sheets: Vec<Sheet> = sheets.into_values().collect();
+    let total = sheets.len();
     let mut done = Vec::new();
     let mut failed = Vec::new();
-    for sheet in sheets.into_values() {
-        let h = &sheet.header;
-        let file_name = sheet_file_name(batch_date, &h.store_code, &h.agent_code, batch_id);
-        let path = dir.join(&file_name);
-        match write_one(conn, &sheet, &dir, &path, &file_name) {
-            Ok(outcome) => done.push(outcome),
-            Err(reason) => {
-                log::error!("sheet {} failed: {reason}", path.display());
-                failed.push(SheetFailure {
-                    store_code: h.store_code.clone(),
-                    agent_code: h.agent_code.clone(),
-                    path,
-                    reason,
-                });
+    // Rendering is pure and runs on every core, a few sheets at a time (so
+    // memory stays bounded); files and rows are then written in order.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    for chunk in sheets.chunks(threads * 2) {
+        let rendered: Vec<Result<RenderedSheet, String>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = chunk
+                .iter()
+                .map(|sheet| scope.spawn(move || render_sheet(sheet).map_err(|e| e.to_string())))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|_| Err("the renderer panicked".into())))
+                .collect()
+        });
+        for (sheet, rendered) in chunk.iter().zip(rendered) {
+            let h = &sheet.header;
+            let file_name = sheet_file_name(batch_date, &h.store_code, &h.agent_code, batch_id);
+            let path = dir.join(&file_name);
+            match rendered.and_then(|r| write_one(conn, sheet, &r, &dir, &path, &file_name)) {
+                Ok(outcome) => done.push(outcome),
+                Err(reason) => {
+                    log::error!("sheet {} failed: {reason}", path.display());
+                    failed.push(SheetFailure {
+                        store_code: h.store_code.clone(),
+                        agent_code: h.agent_code.clone(),
+                        path,
+                        reason,
+                    });
+                }
+            }
+            if let Some(p) = &options.progress {
+                p.report(done.len() + failed.len(), total);
             }
         }
     }
@@ -246,12 +290,12 @@ pub fn generate_sheets(
 fn write_one(
     conn: &mut PgConnection,
     sheet: &Sheet,
+    rendered: &RenderedSheet,
     dir: &Path,
     path: &Path,
     file_name: &str,
 ) -> Result<SheetOutcome, String> {
     let h = &sheet.header;
-    let rendered = render_sheet(sheet).map_err(|e| e.to_string())?;
     for (code, chars) in &rendered.missing_glyphs {
         log::warn!(
             "lead {code}: characters not in the sheet font, drawn as placeholders: {chars:?}"
