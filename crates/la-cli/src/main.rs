@@ -3,11 +3,14 @@
 //! done by the library crates through the `leads-assignment` facade.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
 mod commands;
+mod demo;
+mod output;
 
 /// Hands missed pickup leads to call agents, prints their sheets, emails them,
 /// and reads the filled sheets back.
@@ -29,10 +32,29 @@ pub struct Cli {
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
-    /// One JSON object per line.
+    /// One JSON object per line (ts, level, pipeline, run_id, phase, status, message, …).
     Json,
     /// Human-readable lines.
     Text,
+}
+
+/// Run environment: selects notification profiles and recipients.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Env {
+    Dev,
+    Prod,
+    Local,
+}
+
+impl Env {
+    /// The text stored in the notification tables.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Env::Dev => "dev",
+            Env::Prod => "prod",
+            Env::Local => "local",
+        }
+    }
 }
 
 /// The subcommands.
@@ -40,16 +62,78 @@ pub enum LogFormat {
 pub enum Command {
     /// Apply pending database migrations.
     Migrate,
+    /// Assign eligible leads, write the sheets, email them.
+    Run {
+        #[arg(long, value_enum, env = "RUN_ENV", default_value_t = Env::Dev)]
+        env: Env,
+        /// Run id (generated when absent).
+        #[arg(long)]
+        run_id: Option<String>,
+        /// Who started the run.
+        #[arg(long, default_value = "cli")]
+        triggered_by: String,
+        /// Plan and report; keep nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Send no emails.
+        #[arg(long)]
+        no_email: bool,
+        /// Root of the reports tree (sheets, outbox).
+        #[arg(long, env = "REPORTS_ROOT", default_value = "./reports")]
+        reports_root: PathBuf,
+        /// Session time zone for the business date, e.g. Asia/Kolkata.
+        #[arg(long, env = "LEADS_TIMEZONE")]
+        timezone: Option<String>,
+    },
+    /// (Re)write the sheets of a batch and their documents rows.
+    Pdf {
+        #[arg(long)]
+        batch: i64,
+        #[arg(long, env = "REPORTS_ROOT", default_value = "./reports")]
+        reports_root: PathBuf,
+    },
+    /// (Re)send the emails of a batch.
+    Notify {
+        #[arg(long)]
+        batch: i64,
+        #[arg(long, value_enum, env = "RUN_ENV", default_value_t = Env::Dev)]
+        env: Env,
+        #[arg(long, env = "REPORTS_ROOT", default_value = "./reports")]
+        reports_root: PathBuf,
+    },
+    /// Read filled sheets (files or folders of *.pdf) into lead_assignment_outcomes.
+    IngestOutcomes {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Per store: why its leads would or would not be assigned and emailed.
+    Diagnose {
+        #[arg(long)]
+        store: Option<String>,
+        #[arg(long, value_enum, env = "RUN_ENV", default_value_t = Env::Dev)]
+        env: Env,
+        #[arg(long)]
+        json: bool,
+        #[arg(long, env = "LEADS_TIMEZONE")]
+        timezone: Option<String>,
+    },
+    /// Everything on a throwaway PostgreSQL with realistic data: two runs, sheets and .eml files.
+    Demo {
+        /// Missed leads to seed.
+        #[arg(long, default_value_t = 3000)]
+        leads: usize,
+        /// Where sheets and emails go.
+        #[arg(long, default_value = "./demo-output")]
+        out: PathBuf,
+    },
 }
 
 /// Exit codes (README "Exit codes").
 pub mod exit {
-    /// Done.
+    /// Done (including "nothing to assign").
     pub const OK: u8 = 0;
-    /// Failed; nothing or everything of the failed step rolled back.
+    /// Failed.
     pub const FAILED: u8 = 1;
-    /// Usage error (clap's own code).
-    pub const USAGE: u8 = 2;
     /// Partly done: assignments committed, some sheets or emails failed.
     pub const PARTIAL: u8 = 3;
 }

@@ -1,0 +1,90 @@
+//! The single-session pipeline as a host: it does its own work, then — unless
+//! `system_config.skip_lead_assignment` is `'true'` — runs lead assignment as
+//! its tail step with its own run id. A lead-assignment failure is reported by
+//! the host and never undoes the host's own (already committed) work.
+//!
+//! `DATABASE_URL=postgres://… cargo run --example single_session`
+
+#![allow(clippy::print_stdout, clippy::print_stderr, dead_code)]
+
+use diesel::prelude::*;
+use leads_assignment::schema::schema::{pipeline_run_summaries, system_config};
+use leads_assignment::{run_pipeline, PipelineOptions, PipelineReport};
+
+/// What the host did.
+#[derive(Debug)]
+pub struct HostOutcome {
+    /// The host's own summary row was committed.
+    pub host_work_done: bool,
+    /// None: skipped by `skip_lead_assignment`; Some(Err): failed and reported.
+    pub lead_assignment: Option<Result<PipelineReport, String>>,
+}
+
+/// `system_config.skip_lead_assignment` (active, value 'true') switches the tail step off.
+pub fn skip_lead_assignment(conn: &mut PgConnection) -> QueryResult<bool> {
+    let value: Option<Option<String>> = system_config::table
+        .filter(system_config::key.eq("skip_lead_assignment"))
+        .filter(system_config::is_active.eq(true))
+        .select(system_config::value)
+        .first(conn)
+        .optional()?;
+    Ok(value.flatten().is_some_and(|v| v.trim().eq_ignore_ascii_case("true")))
+}
+
+/// The host's run: its own work first, then lead assignment as the tail step.
+pub fn run_host(conn: &mut PgConnection, run_id: &str, options: &PipelineOptions) -> Result<HostOutcome, String> {
+    // 1. The host's own work, committed on its own.
+    conn.transaction(|conn| {
+        diesel::insert_into(pipeline_run_summaries::table)
+            .values((
+                pipeline_run_summaries::pipeline_name.eq("single_session"),
+                pipeline_run_summaries::run_id.eq(run_id),
+                pipeline_run_summaries::overall_status.eq("success"),
+                pipeline_run_summaries::summary_text.eq("downloads and reports done"),
+            ))
+            .execute(conn)
+    })
+    .map_err(|e| format!("host work failed: {e}"))?;
+
+    // 2. The tail step.
+    if skip_lead_assignment(conn).map_err(|e| e.to_string())? {
+        log::info!("skip_lead_assignment is true: lead assignment skipped");
+        return Ok(HostOutcome { host_work_done: true, lead_assignment: None });
+    }
+    let la_options = PipelineOptions {
+        triggered_by: "pipeline:single_session".into(),
+        run_id: Some(run_id.to_string()),
+        ..options.clone()
+    };
+    let result = run_pipeline(conn, &la_options).map_err(|e| {
+        log::error!("lead assignment failed (host run {run_id} continues): {e}");
+        e.to_string()
+    });
+    Ok(HostOutcome { host_work_done: true, lead_assignment: Some(result) })
+}
+
+fn main() {
+    env_logger::init();
+    let Ok(url) = std::env::var("DATABASE_URL") else {
+        eprintln!("set DATABASE_URL");
+        std::process::exit(2);
+    };
+    let mut conn = match leads_assignment::schema::connect(&url) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(1);
+        }
+    };
+    let run_id = leads_assignment::generate_run_id().replace("la-", "ss-");
+    let options = PipelineOptions::new(&std::env::var("RUN_ENV").unwrap_or_else(|_| "dev".into()));
+    match run_host(&mut conn, &run_id, &options) {
+        Ok(HostOutcome { lead_assignment: None, .. }) => println!("host run {run_id} done; lead assignment skipped"),
+        Ok(HostOutcome { lead_assignment: Some(Ok(r)), .. }) => println!("host run {run_id} done; {}", r.summary_text),
+        Ok(HostOutcome { lead_assignment: Some(Err(e)), .. }) => println!("host run {run_id} done; lead assignment FAILED: {e}"),
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(1);
+        }
+    }
+}

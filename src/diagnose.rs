@@ -1,0 +1,279 @@
+//! Per-store diagnostics: what the next run would do for each store and, in
+//! one sentence, why its leads would not be assigned or emailed. Read-only.
+//! The `diagnose` command prints these; the run-summary email uses them.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use diesel::dsl::{count_star, sql};
+use diesel::prelude::*;
+use diesel::sql_types::Bool;
+use la_assign::engine::{self, Cap, LeadType};
+use la_schema::schema::{
+    lead_assignments as la, missed_leads as ml, store_lead_assignment_map as slam,
+    store_master as sm,
+};
+use serde::Serialize;
+
+/// What to diagnose.
+#[derive(Debug, Clone, Default)]
+pub struct DiagnoseOptions {
+    /// Only this store (case-insensitive).
+    pub store: Option<String>,
+    /// Env whose recipients count.
+    pub run_env: String,
+    /// Session time zone for the business date (DESIGN §3.5).
+    pub timezone: Option<String>,
+}
+
+/// One mapped agent as the next run sees it.
+#[derive(Debug, Clone, Serialize)]
+pub struct AgentDiagnosis {
+    pub agent_id: i64,
+    pub agent_code: Option<String>,
+    pub agent_name: String,
+    pub priority: i32,
+    /// None when usable; else why not.
+    pub unusable: Option<String>,
+    pub assigned_today: i64,
+    pub max_daily_leads: Option<i32>,
+    pub max_existing_per_lot: Option<i32>,
+    pub max_new_per_lot: Option<i32>,
+    /// Leads the next run would give this agent.
+    pub next_run: u32,
+    /// Caps exhausted after the next run.
+    pub caps_reached: Vec<Cap>,
+}
+
+/// Everything about one store.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoreDiagnosis {
+    pub store_code: String,
+    pub store_name: Option<String>,
+    pub in_store_master: bool,
+    pub assign_leads: bool,
+    pub enabled_mappings: usize,
+    pub agents: Vec<AgentDiagnosis>,
+    /// Unassigned leads whose order was not placed (eligible or not).
+    pub waiting_leads: i64,
+    pub eligible_existing: u32,
+    pub eligible_new: u32,
+    /// Leads the next run would assign.
+    pub next_run_assigns: u32,
+    /// Active recipients of the store's email in the env (store-less ones included).
+    pub recipients: usize,
+    /// The newest batch that assigned leads of this store, and its sheets on disk.
+    pub last_batch: Option<i64>,
+    pub last_batch_sheets_missing: Vec<String>,
+    /// Every reason its leads would not be assigned or emailed (empty: all well).
+    pub reasons: Vec<String>,
+    /// One sentence.
+    pub verdict: String,
+}
+
+/// Why diagnostics failed.
+#[derive(Debug, thiserror::Error)]
+pub enum DiagnoseError {
+    #[error("diagnose: {0}")]
+    Assign(#[from] la_assign::AssignError),
+    #[error("diagnose: {step}: {source}")]
+    Query { step: &'static str, source: diesel::result::Error },
+}
+
+fn at(step: &'static str) -> impl FnOnce(diesel::result::Error) -> DiagnoseError {
+    move |source| DiagnoseError::Query { step, source }
+}
+
+/// Diagnoses every store (in store_master, mapped, or with waiting leads), or one.
+pub fn diagnose(conn: &mut PgConnection, options: &DiagnoseOptions) -> Result<Vec<StoreDiagnosis>, DiagnoseError> {
+    // A read-only transaction: nothing can be written (the time zone is transaction-local).
+    conn.build_transaction().read_only().run(|conn| diagnose_in_tx(conn, options))
+}
+
+impl From<diesel::result::Error> for DiagnoseError {
+    fn from(source: diesel::result::Error) -> Self {
+        DiagnoseError::Query { step: "read-only transaction", source }
+    }
+}
+
+fn diagnose_in_tx(conn: &mut PgConnection, options: &DiagnoseOptions) -> Result<Vec<StoreDiagnosis>, DiagnoseError> {
+    let batch_date = la_assign::business_date(conn, options.timezone.as_deref())?;
+    let input = la_assign::read_engine_input(conn, batch_date)?;
+    let plan = engine::plan(&input);
+
+    let stores: Vec<(String, Option<String>, bool)> = sm::table
+        .select((sm::store_code, sm::store_name, sm::assign_leads))
+        .load(conn)
+        .map_err(at("reading store_master"))?;
+    let mapping_counts: Vec<(String, i64)> = slam::table
+        .filter(slam::is_enabled.eq(true))
+        .group_by(slam::store_code)
+        .select((slam::store_code, count_star()))
+        .load(conn)
+        .map_err(at("counting mappings"))?;
+    let waiting: Vec<(String, i64)> = ml::table
+        .filter(ml::lead_assigned.eq(false))
+        .filter(sql::<Bool>("missed_leads.is_order_placed IS NOT TRUE"))
+        .group_by(ml::store_code)
+        .select((ml::store_code, count_star()))
+        .load(conn)
+        .map_err(at("counting waiting leads"))?;
+    let last_batches: Vec<(String, Option<i64>)> = la::table
+        .group_by(la::store_code)
+        .select((la::store_code, diesel::dsl::max(la::assignment_batch_id)))
+        .load(conn)
+        .map_err(at("finding each store's last batch"))?;
+    let setup = la_notify::resolve::resolve(conn, &options.run_env).map_err(at("resolving recipients"))?;
+    let batch_ids: BTreeSet<i64> = last_batches.iter().filter_map(|(_, b)| *b).collect();
+    let mut docs_by_batch: BTreeMap<i64, Vec<la_schema::models::Document>> = BTreeMap::new();
+    for b in batch_ids {
+        docs_by_batch.insert(b, la_pdf::documents_for_batch(conn, b).map_err(at("reading sheets"))?);
+    }
+
+    let mut codes: BTreeSet<String> = stores.iter().map(|s| s.0.clone()).collect();
+    codes.extend(mapping_counts.iter().map(|m| m.0.clone()));
+    codes.extend(waiting.iter().map(|w| w.0.clone()));
+    if let Some(only) = &options.store {
+        codes.retain(|c| c.eq_ignore_ascii_case(only.trim()));
+    }
+    let store_row: BTreeMap<&str, &(String, Option<String>, bool)> = stores.iter().map(|s| (s.0.as_str(), s)).collect();
+    let mappings: BTreeMap<&str, i64> = mapping_counts.iter().map(|(s, n)| (s.as_str(), *n)).collect();
+    let waiting: BTreeMap<&str, i64> = waiting.iter().map(|(s, n)| (s.as_str(), *n)).collect();
+    let last: BTreeMap<&str, i64> = last_batches.iter().filter_map(|(s, b)| Some((s.as_str(), (*b)?))).collect();
+
+    let mut out = Vec::new();
+    for code in codes {
+        let row = store_row.get(code.as_str());
+        let mut agents: Vec<AgentDiagnosis> = input
+            .mappings
+            .iter()
+            .filter(|m| m.store_code == code)
+            .map(|m| {
+                let pair = plan.pairs.iter().find(|p| p.store_code == code && p.agent_id == m.agent_id);
+                let skipped = plan.skipped_agents.iter().find(|s| s.store_code == code && s.agent_id == m.agent_id);
+                AgentDiagnosis {
+                    agent_id: m.agent_id,
+                    agent_code: m.agent_code.as_deref().map(|c| c.trim_end().to_string()),
+                    agent_name: m.agent_name.clone(),
+                    priority: m.priority,
+                    unusable: skipped.map(|s| s.reason.to_string()),
+                    assigned_today: m.assigned_today,
+                    max_daily_leads: m.max_daily_leads,
+                    max_existing_per_lot: m.max_existing_per_lot,
+                    max_new_per_lot: m.max_new_per_lot,
+                    next_run: pair.map_or(0, |p| p.existing_assigned + p.new_assigned),
+                    caps_reached: pair.map(|p| p.caps_reached.clone()).unwrap_or_default(),
+                }
+            })
+            .collect();
+        agents.sort_by_key(|a| (a.priority, a.agent_id));
+        let eligible = |t: LeadType| input.leads.iter().filter(|l| l.store_code == code && l.lead_type() == t).count() as u32;
+        let (eligible_existing, eligible_new) = (eligible(LeadType::Existing), eligible(LeadType::New));
+        let next_run_assigns: u32 = agents.iter().map(|a| a.next_run).sum();
+        let recipients = setup.as_ref().map_or(0, |s| {
+            la_notify::plan::group(s.recipients.iter().filter(|r| r.matches_store(&code))).all().count()
+        });
+        let last_batch = last.get(code.as_str()).copied();
+        let last_batch_sheets_missing = match last_batch {
+            Some(b) => {
+                let docs: Vec<_> = docs_by_batch
+                    .get(&b)
+                    .map(|d| d.iter().filter(|d| d.reference_id_2.as_deref() == Some(code.as_str())).collect())
+                    .unwrap_or_default();
+                if docs.is_empty() {
+                    vec![format!("no sheet registered for batch {b}")]
+                } else {
+                    docs.iter()
+                        .filter_map(|d| d.file_path.clone())
+                        .filter(|p| !Path::new(p).is_file())
+                        .collect()
+                }
+            }
+            None => Vec::new(),
+        };
+        let mut d = StoreDiagnosis {
+            store_name: row.and_then(|r| r.1.clone()),
+            in_store_master: row.is_some(),
+            assign_leads: row.is_some_and(|r| r.2),
+            enabled_mappings: mappings.get(code.as_str()).copied().unwrap_or(0) as usize,
+            waiting_leads: waiting.get(code.as_str()).copied().unwrap_or(0),
+            store_code: code,
+            agents,
+            eligible_existing,
+            eligible_new,
+            next_run_assigns,
+            recipients,
+            last_batch,
+            last_batch_sheets_missing,
+            reasons: Vec::new(),
+            verdict: String::new(),
+        };
+        d.reasons = reasons(&d, &options.run_env, setup.is_some());
+        d.verdict = d.reasons.first().cloned().unwrap_or_else(|| {
+            if d.next_run_assigns > 0 {
+                format!("ok: the next run assigns {} lead(s)", d.next_run_assigns)
+            } else {
+                "ok: nothing waiting".to_string()
+            }
+        });
+        out.push(d);
+    }
+    Ok(out)
+}
+
+fn reasons(d: &StoreDiagnosis, env: &str, profile: bool) -> Vec<String> {
+    let mut r = Vec::new();
+    let eligible = d.eligible_existing + d.eligible_new;
+    if !d.in_store_master {
+        r.push(format!("not in store_master: its {} waiting lead(s) are never assigned", d.waiting_leads));
+    } else if !d.assign_leads {
+        r.push(format!("assign_leads is false: its {} waiting lead(s) are never assigned", d.waiting_leads));
+    } else if d.enabled_mappings == 0 {
+        r.push(format!("no enabled agent mapping: its {} waiting lead(s) are never assigned", d.waiting_leads));
+    } else if d.agents.iter().all(|a| a.unusable.is_some()) {
+        let why: Vec<String> = d
+            .agents
+            .iter()
+            .map(|a| format!("{} {}", a.agent_code.clone().unwrap_or_else(|| format!("agent {}", a.agent_id)), a.unusable.clone().unwrap_or_default()))
+            .collect();
+        r.push(format!("no usable agent ({}): {eligible} eligible lead(s) wait", why.join("; ")));
+    } else if d.next_run_assigns < eligible {
+        let capped: Vec<String> = d
+            .agents
+            .iter()
+            .filter(|a| a.unusable.is_none())
+            .map(|a| {
+                let caps: Vec<String> = a.caps_reached.iter().map(ToString::to_string).collect();
+                format!("{} {}", a.agent_code.clone().unwrap_or_default(), if caps.is_empty() { "no cap".into() } else { caps.join("+") })
+            })
+            .collect();
+        r.push(format!(
+            "{} of {eligible} eligible lead(s) wait: every agent is capped for their type ({})",
+            eligible - d.next_run_assigns,
+            capped.join("; ")
+        ));
+    }
+    let skipped: Vec<String> = d
+        .agents
+        .iter()
+        .filter_map(|a| Some(format!("{}: {}", a.agent_code.clone().unwrap_or_else(|| format!("agent {}", a.agent_id)), a.unusable.clone()?)))
+        .collect();
+    if !skipped.is_empty() && d.agents.iter().any(|a| a.unusable.is_none()) {
+        r.push(format!("agents skipped: {}", skipped.join("; ")));
+    }
+    if d.assign_leads && d.enabled_mappings > 0 {
+        if !profile {
+            r.push(format!("no active leads_assignment notification profile for env {env}: nothing is emailed"));
+        } else if d.recipients == 0 {
+            r.push(format!("no active recipient for env {env}: its sheets are not emailed"));
+        }
+    }
+    if !d.last_batch_sheets_missing.is_empty() {
+        let b = d.last_batch.unwrap_or_default();
+        r.push(format!(
+            "sheets of batch {b} missing on disk ({}): run `leads-assignment pdf --batch {b}`",
+            d.last_batch_sheets_missing.join(", ")
+        ));
+    }
+    r
+}

@@ -1,0 +1,298 @@
+//! End to end through the facade: spec §6 verification checklist, items 1–7,
+//! against a real PostgreSQL and a real SMTP server on 127.0.0.1.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::print_stdout)]
+
+#[path = "../examples/single_session.rs"]
+mod host;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
+use leads_assignment::notify::testing::SmtpSink;
+use leads_assignment::notify::SmtpConfig;
+use leads_assignment::schema::schema::{documents, lead_assignment_batches, lead_assignments, missed_leads, pipeline_run_summaries};
+use leads_assignment::schema::seed::{self, MappingSeed, SeedLead};
+use leads_assignment::schema::testing::{empty_db, load_legacy_fixture, migrated_db};
+use leads_assignment::{run_pipeline, EmailDelivery, OverallStatus, PipelineOptions};
+use mail_parser::{MessageParser, MimeHeaders};
+
+fn options(root: &Path, email: EmailDelivery) -> PipelineOptions {
+    PipelineOptions {
+        reports_root: root.to_path_buf(),
+        email,
+        from: "Leads <leads@example.com>".into(),
+        ..PipelineOptions::new("dev")
+    }
+}
+
+fn smtp(port: u16) -> EmailDelivery {
+    EmailDelivery::Smtp(SmtpConfig {
+        host: "127.0.0.1".into(),
+        port,
+        from: "leads@example.com".into(),
+        username: None,
+        password: None,
+        use_tls: false,
+        timeout: Duration::from_secs(5),
+    })
+}
+
+/// Two stores, each with one agent and `n` leads; recipients per store and one store-less.
+fn seed_two_stores(conn: &mut PgConnection, n: i32, caps: MappingSeed) {
+    for (s, code, agent) in [(0, "S1", "0001"), (1, "S2", "0002")] {
+        seed::store(conn, code, Some(&format!("Store {code}")), true).unwrap();
+        let a = seed::agent(conn, Some(agent), &format!("Agent {agent}"), true).unwrap();
+        seed::mapping(conn, code, a, caps).unwrap();
+        let rows: Vec<SeedLead> = (1..=n)
+            .map(|i| SeedLead::new(s * 1000 + i, code, Some(if i % 2 == 0 { "New" } else { "Existing" }), None))
+            .collect();
+        seed::leads(conn, &rows).unwrap();
+        seed::recipient(conn, Some(code), "any", &format!("{}@example.com", code.to_lowercase()), "to", true).unwrap();
+    }
+    seed::recipient(conn, None, "any", "ops@example.com", "to", true).unwrap();
+}
+
+fn count(conn: &mut PgConnection, sql: &str) -> i64 {
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    diesel::sql_query(sql).get_result::<N>(conn).unwrap().n
+}
+
+#[test]
+fn spec_1_migrations_apply_on_an_existing_database() {
+    let db = empty_db();
+    let mut c = db.conn();
+    load_legacy_fixture(&mut c, 2_000).unwrap();
+    let applied = leads_assignment::schema::run_pending_migrations(&mut c).unwrap();
+    assert_eq!(applied.len(), 4);
+    for t in ["agents_master", "store_lead_assignment_map", "lead_assignment_batches", "lead_assignments", "lead_assignment_outcomes"] {
+        assert_eq!(count(&mut c, &format!("SELECT count(*) AS n FROM pg_class WHERE relname = '{t}'")), 1, "{t}");
+    }
+    assert_eq!(count(&mut c, "SELECT count(*) AS n FROM missed_leads WHERE lead_assigned"), 0);
+    assert!(leads_assignment::schema::run_pending_migrations(&mut c).unwrap().is_empty());
+}
+
+#[test]
+fn spec_2_assignment_creates_batches_and_rerun_makes_no_duplicates() {
+    let db = migrated_db();
+    let mut c = db.conn();
+    seed_two_stores(&mut c, 5, MappingSeed::default());
+    let root = tempfile::tempdir().unwrap();
+    let r = run_pipeline(&mut c, &options(root.path(), EmailDelivery::Disabled)).unwrap();
+    assert_eq!(r.assignment.assigned, 10);
+    assert_eq!(count(&mut c, "SELECT count(*) AS n FROM lead_assignments"), 10);
+    assert_eq!(count(&mut c, "SELECT count(*) AS n FROM missed_leads WHERE lead_assigned"), 10);
+    let again = run_pipeline(&mut c, &options(root.path(), EmailDelivery::Disabled)).unwrap();
+    assert_eq!(again.assignment.assigned, 0);
+    assert!(again.sheets.is_empty());
+    assert_eq!(count(&mut c, "SELECT count(*) AS n FROM lead_assignments"), 10);
+    assert_eq!(count(&mut c, "SELECT count(*) AS n FROM (SELECT lead_id FROM lead_assignments GROUP BY lead_id HAVING count(*) > 1) d"), 0);
+}
+
+#[test]
+fn spec_3_caps_are_enforced() {
+    let db = migrated_db();
+    let mut c = db.conn();
+    let caps = MappingSeed { max_existing_per_lot: Some(1), max_new_per_lot: Some(1), max_daily_leads: Some(2), ..Default::default() };
+    seed_two_stores(&mut c, 6, caps);
+    let root = tempfile::tempdir().unwrap();
+    let r = run_pipeline(&mut c, &options(root.path(), EmailDelivery::Disabled)).unwrap();
+    assert_eq!(r.assignment.assigned, 4);
+    for p in &r.assignment.pairs {
+        assert_eq!((p.existing_assigned, p.new_assigned), (1, 1));
+    }
+    let second = run_pipeline(&mut c, &options(root.path(), EmailDelivery::Disabled)).unwrap();
+    assert_eq!(second.assignment.assigned, 0, "daily cap of 2 already used today");
+    assert_eq!(second.overall_status, OverallStatus::SuccessWithWarnings);
+}
+
+#[test]
+fn spec_4_sheets_on_disk_with_two_rows_per_lead_and_documents_rows() {
+    let db = migrated_db();
+    let mut c = db.conn();
+    seed_two_stores(&mut c, 4, MappingSeed::default());
+    let root = tempfile::tempdir().unwrap();
+    let r = run_pipeline(&mut c, &options(root.path(), EmailDelivery::Disabled)).unwrap();
+    assert_eq!(r.sheets.len(), 2);
+    for s in &r.sheets {
+        assert!(s.path.starts_with(root.path()));
+        let out = std::process::Command::new("pdftotext").args(["-layout", s.path.to_str().unwrap(), "-"]).output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains(&format!("Store: {} - Store {}", s.store_code, s.store_code)), "{text}");
+        assert!(text.contains("Conv (Y/N)") && text.contains("Payment Amt"), "Row 2 labels");
+        let doc = lopdf::Document::load(&s.path).unwrap();
+        let form = doc.catalog().unwrap().get(b"AcroForm").unwrap().as_dict().unwrap();
+        assert_eq!(form.get(b"Fields").unwrap().as_array().unwrap().len(), 4, "one parent field per lead");
+    }
+    let rows: Vec<(String, Option<String>, Option<String>, Option<String>)> = documents::table
+        .select((documents::doc_type, documents::doc_subtype, documents::reference_id_2, documents::created_by))
+        .order(documents::id)
+        .load(&mut c)
+        .unwrap();
+    assert_eq!(rows.len(), 2);
+    for (t, st, _, by) in rows {
+        assert_eq!((t.as_str(), st.as_deref(), by.as_deref()), ("leads_assignment", Some("per_store_agent_pdf"), Some("leads_assignment_pipeline")));
+    }
+}
+
+#[test]
+fn spec_5_emails_use_the_notification_tables_with_the_right_sheets() {
+    let db = migrated_db();
+    let mut c = db.conn();
+    seed_two_stores(&mut c, 3, MappingSeed::default());
+    let sink = SmtpSink::start().unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let r = run_pipeline(&mut c, &options(root.path(), smtp(sink.port))).unwrap();
+    let n = r.notify.as_ref().unwrap();
+    assert_eq!((n.sent(), n.failed()), (3, 0), "{n:?}");
+    let inbox = sink.received();
+    for store in ["S1", "S2"] {
+        let msg = inbox
+            .iter()
+            .find(|m| m.rcpt.iter().any(|r| r.contains(&format!("{}@example.com", store.to_lowercase()))))
+            .unwrap();
+        let parsed = MessageParser::default().parse(&msg.data).unwrap();
+        let names: Vec<&str> = parsed.attachments().filter_map(|a| a.attachment_name()).collect();
+        assert_eq!(names.len(), 1);
+        assert!(names[0].contains(&format!("_{store}_")), "{names:?}");
+    }
+    let summary = inbox.iter().find(|m| MessageParser::default().parse(&m.data).unwrap().subject().unwrap().contains("run")).unwrap();
+    let body = MessageParser::default().parse(&summary.data).unwrap().body_text(0).unwrap().into_owned();
+    assert!(body.contains("- S1") && body.contains("- S2"), "{body}");
+}
+
+#[test]
+fn spec_6_runs_from_the_host_pipeline_and_honours_the_skip_flag() {
+    let db = migrated_db();
+    let mut c = db.conn();
+    seed_two_stores(&mut c, 3, MappingSeed::default());
+    let root = tempfile::tempdir().unwrap();
+    let opts = options(root.path(), EmailDelivery::Disabled);
+
+    c.batch_execute("INSERT INTO system_config (key, value) VALUES ('skip_lead_assignment', 'true')").unwrap();
+    let skipped = host::run_host(&mut c, "ss-1", &opts).unwrap();
+    assert!(skipped.host_work_done && skipped.lead_assignment.is_none());
+    assert_eq!(count(&mut c, "SELECT count(*) AS n FROM lead_assignment_batches"), 0);
+
+    c.batch_execute("UPDATE system_config SET value = 'false' WHERE key = 'skip_lead_assignment'").unwrap();
+    let ran = host::run_host(&mut c, "ss-2", &opts).unwrap();
+    let report = ran.lead_assignment.unwrap().unwrap();
+    assert_eq!(report.assignment.assigned, 6);
+    let (triggered, run_id): (Option<String>, Option<String>) = lead_assignment_batches::table
+        .select((lead_assignment_batches::triggered_by, lead_assignment_batches::run_id))
+        .first(&mut c)
+        .unwrap();
+    assert_eq!((triggered.as_deref(), run_id.as_deref()), (Some("pipeline:single_session"), Some("ss-2")));
+    // The host's own row is kept; ours sits beside it.
+    let ids: BTreeSet<String> = pipeline_run_summaries::table.select(pipeline_run_summaries::run_id).load(&mut c).unwrap().into_iter().collect();
+    assert!(ids.contains("ss-2") && ids.contains("ss-2:leads_assignment"), "{ids:?}");
+
+    // A failing lead assignment does not undo the host's work.
+    c.batch_execute(
+        "CREATE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected'; END $$; \
+         CREATE TRIGGER boom BEFORE INSERT ON lead_assignment_batches FOR EACH ROW EXECUTE FUNCTION boom();",
+    )
+    .unwrap();
+    let failed = host::run_host(&mut c, "ss-3", &opts).unwrap();
+    assert!(failed.host_work_done);
+    assert!(failed.lead_assignment.unwrap().unwrap_err().contains("injected"));
+    let host_row: String = pipeline_run_summaries::table
+        .filter(pipeline_run_summaries::run_id.eq("ss-3"))
+        .select(pipeline_run_summaries::pipeline_name)
+        .first(&mut c)
+        .unwrap();
+    assert_eq!(host_row, "single_session");
+    let la_row: Option<String> = pipeline_run_summaries::table
+        .filter(pipeline_run_summaries::run_id.eq("ss-3:leads_assignment"))
+        .select(pipeline_run_summaries::overall_status)
+        .first(&mut c)
+        .unwrap();
+    assert_eq!(la_row.as_deref(), Some("failed"));
+}
+
+#[test]
+fn spec_7_other_pipelines_rows_are_untouched() {
+    let db = empty_db();
+    let mut c = db.conn();
+    load_legacy_fixture(&mut c, 3_000).unwrap();
+    leads_assignment::schema::run_pending_migrations(&mut c).unwrap();
+    let digest = |c: &mut PgConnection, sql: &str| -> String {
+        #[derive(QueryableByName)]
+        struct D {
+            #[diesel(sql_type = Text)]
+            d: String,
+        }
+        diesel::sql_query(sql).get_result::<D>(c).unwrap().d
+    };
+    let queries = [
+        "SELECT md5(string_agg(t::text, ',' ORDER BY id)) AS d FROM documents t WHERE doc_type <> 'leads_assignment'",
+        "SELECT md5(string_agg(t::text, ',' ORDER BY id)) AS d FROM pipeline_run_summaries t WHERE pipeline_name <> 'leads_assignment'",
+        "SELECT md5(string_agg(t::text, ',' ORDER BY id)) AS d FROM notification_recipients t",
+        "SELECT md5(string_agg(t::text, ',' ORDER BY id)) AS d FROM email_templates t",
+        "SELECT md5(string_agg(t::text, ',' ORDER BY id)) AS d FROM system_config t",
+        "SELECT md5(string_agg((t.pickup_row_id, t.mobile_number, t.customer_name, t.is_order_placed, t.updated_at)::text, ',' ORDER BY pickup_row_id)) AS d FROM missed_leads t",
+    ];
+    let before: Vec<String> = queries.iter().map(|q| digest(&mut c, q)).collect();
+    c.batch_execute(
+        "UPDATE store_master SET assign_leads = true WHERE store_code IN ('S001', 'S002');
+         INSERT INTO agents_master (agent_code, agent_name, mobile_number) VALUES ('0001', 'Asha', '98');
+         INSERT INTO store_lead_assignment_map (store_code, agent_id) VALUES ('S001', 1), ('S002', 1);",
+    )
+    .unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let r = run_pipeline(&mut c, &options(root.path(), EmailDelivery::Outbox(root.path().join("outbox")))).unwrap();
+    assert!(r.assignment.assigned > 0);
+    let after: Vec<String> = queries.iter().map(|q| digest(&mut c, q)).collect();
+    assert_eq!(before, after);
+    // Only the flags of the assigned leads changed in missed_leads.
+    assert_eq!(
+        count(&mut c, "SELECT count(*) AS n FROM missed_leads WHERE lead_assigned"),
+        i64::from(r.assignment.assigned)
+    );
+}
+
+#[test]
+fn nothing_eligible_stops_after_assignment_and_records_it() {
+    let db = migrated_db();
+    let mut c = db.conn();
+    let root = tempfile::tempdir().unwrap();
+    let r = run_pipeline(&mut c, &options(root.path(), EmailDelivery::Outbox(root.path().join("outbox")))).unwrap();
+    assert_eq!(r.assignment.assigned, 0);
+    assert!(r.sheets.is_empty() && r.notify.is_none());
+    assert!(!root.path().join("outbox").exists());
+    let (status, text): (Option<String>, Option<String>) = pipeline_run_summaries::table
+        .select((pipeline_run_summaries::overall_status, pipeline_run_summaries::summary_text))
+        .first(&mut c)
+        .unwrap();
+    assert_eq!(status.as_deref(), Some("success"));
+    assert!(text.unwrap().contains("nothing to assign"));
+    let _ = (missed_leads::table, lead_assignments::table);
+}
+
+#[test]
+fn summary_row_has_every_field() {
+    let db = migrated_db();
+    let mut c = db.conn();
+    seed_two_stores(&mut c, 2, MappingSeed::default());
+    let root = tempfile::tempdir().unwrap();
+    let r = run_pipeline(&mut c, &PipelineOptions { run_id: Some("run-xyz".into()), ..options(root.path(), EmailDelivery::Outbox(root.path().join("o"))) }).unwrap();
+    #[derive(QueryableByName, Debug)]
+    struct Row {
+        #[diesel(sql_type = Text)]
+        v: String,
+    }
+    let row: Row = diesel::sql_query(
+        "SELECT concat_ws('|', pipeline_name, run_id, run_env, started_at IS NOT NULL, finished_at >= started_at, total_time_taken ~ '^\\d\\d:\\d\\d:\\d\\d$', report_date = current_date, overall_status, phases_json->0->>'phase', metrics_json->>'assigned') AS v FROM pipeline_run_summaries",
+    )
+    .get_result(&mut c)
+    .unwrap();
+    assert_eq!(row.v, format!("leads_assignment|run-xyz|dev|t|t|t|t|{}|assign|4", r.overall_status.as_str()));
+}
