@@ -28,11 +28,17 @@ pub fn skip_lead_assignment(conn: &mut PgConnection) -> QueryResult<bool> {
         .select(system_config::value)
         .first(conn)
         .optional()?;
-    Ok(value.flatten().is_some_and(|v| v.trim().eq_ignore_ascii_case("true")))
+    Ok(value
+        .flatten()
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true")))
 }
 
 /// The host's run: its own work first, then lead assignment as the tail step.
-pub fn run_host(conn: &mut PgConnection, run_id: &str, options: &PipelineOptions) -> Result<HostOutcome, String> {
+pub fn run_host(
+    conn: &mut PgConnection,
+    run_id: &str,
+    options: &PipelineOptions,
+) -> Result<HostOutcome, String> {
     // 1. The host's own work, committed on its own.
     conn.transaction(|conn| {
         diesel::insert_into(pipeline_run_summaries::table)
@@ -49,7 +55,10 @@ pub fn run_host(conn: &mut PgConnection, run_id: &str, options: &PipelineOptions
     // 2. The tail step.
     if skip_lead_assignment(conn).map_err(|e| e.to_string())? {
         log::info!("skip_lead_assignment is true: lead assignment skipped");
-        return Ok(HostOutcome { host_work_done: true, lead_assignment: None });
+        return Ok(HostOutcome {
+            host_work_done: true,
+            lead_assignment: None,
+        });
     }
     let la_options = PipelineOptions {
         triggered_by: "pipeline:single_session".into(),
@@ -60,7 +69,10 @@ pub fn run_host(conn: &mut PgConnection, run_id: &str, options: &PipelineOptions
         log::error!("lead assignment failed (host run {run_id} continues): {e}");
         e.to_string()
     });
-    Ok(HostOutcome { host_work_done: true, lead_assignment: Some(result) })
+    Ok(HostOutcome {
+        host_work_done: true,
+        lead_assignment: Some(result),
+    })
 }
 
 fn main() {
@@ -79,9 +91,18 @@ fn main() {
     let run_id = leads_assignment::generate_run_id().replace("la-", "ss-");
     let options = PipelineOptions::new(&std::env::var("RUN_ENV").unwrap_or_else(|_| "dev".into()));
     match run_host(&mut conn, &run_id, &options) {
-        Ok(HostOutcome { lead_assignment: None, .. }) => println!("host run {run_id} done; lead assignment skipped"),
-        Ok(HostOutcome { lead_assignment: Some(Ok(r)), .. }) => println!("host run {run_id} done; {}", r.summary_text),
-        Ok(HostOutcome { lead_assignment: Some(Err(e)), .. }) => println!("host run {run_id} done; lead assignment FAILED: {e}"),
+        Ok(HostOutcome {
+            lead_assignment: None,
+            ..
+        }) => println!("host run {run_id} done; lead assignment skipped"),
+        Ok(HostOutcome {
+            lead_assignment: Some(Ok(r)),
+            ..
+        }) => println!("host run {run_id} done; {}", r.summary_text),
+        Ok(HostOutcome {
+            lead_assignment: Some(Err(e)),
+            ..
+        }) => println!("host run {run_id} done; lead assignment FAILED: {e}"),
         Err(e) => {
             eprintln!("{e}");
             std::process::exit(1);

@@ -77,7 +77,10 @@ pub enum DiagnoseError {
     #[error("diagnose: {0}")]
     Assign(#[from] la_assign::AssignError),
     #[error("diagnose: {step}: {source}")]
-    Query { step: &'static str, source: diesel::result::Error },
+    Query {
+        step: &'static str,
+        source: diesel::result::Error,
+    },
 }
 
 fn at(step: &'static str) -> impl FnOnce(diesel::result::Error) -> DiagnoseError {
@@ -85,18 +88,29 @@ fn at(step: &'static str) -> impl FnOnce(diesel::result::Error) -> DiagnoseError
 }
 
 /// Diagnoses every store (in store_master, mapped, or with waiting leads), or one.
-pub fn diagnose(conn: &mut PgConnection, options: &DiagnoseOptions) -> Result<Vec<StoreDiagnosis>, DiagnoseError> {
+pub fn diagnose(
+    conn: &mut PgConnection,
+    options: &DiagnoseOptions,
+) -> Result<Vec<StoreDiagnosis>, DiagnoseError> {
     // A read-only transaction: nothing can be written (the time zone is transaction-local).
-    conn.build_transaction().read_only().run(|conn| diagnose_in_tx(conn, options))
+    conn.build_transaction()
+        .read_only()
+        .run(|conn| diagnose_in_tx(conn, options))
 }
 
 impl From<diesel::result::Error> for DiagnoseError {
     fn from(source: diesel::result::Error) -> Self {
-        DiagnoseError::Query { step: "read-only transaction", source }
+        DiagnoseError::Query {
+            step: "read-only transaction",
+            source,
+        }
     }
 }
 
-fn diagnose_in_tx(conn: &mut PgConnection, options: &DiagnoseOptions) -> Result<Vec<StoreDiagnosis>, DiagnoseError> {
+fn diagnose_in_tx(
+    conn: &mut PgConnection,
+    options: &DiagnoseOptions,
+) -> Result<Vec<StoreDiagnosis>, DiagnoseError> {
     let batch_date = la_assign::business_date(conn, options.timezone.as_deref())?;
     let input = la_assign::read_engine_input(conn, batch_date)?;
     let plan = engine::plan(&input);
@@ -123,11 +137,15 @@ fn diagnose_in_tx(conn: &mut PgConnection, options: &DiagnoseOptions) -> Result<
         .select((la::store_code, diesel::dsl::max(la::assignment_batch_id)))
         .load(conn)
         .map_err(at("finding each store's last batch"))?;
-    let setup = la_notify::resolve::resolve(conn, &options.run_env).map_err(at("resolving recipients"))?;
+    let setup =
+        la_notify::resolve::resolve(conn, &options.run_env).map_err(at("resolving recipients"))?;
     let batch_ids: BTreeSet<i64> = last_batches.iter().filter_map(|(_, b)| *b).collect();
     let mut docs_by_batch: BTreeMap<i64, Vec<la_schema::models::Document>> = BTreeMap::new();
     for b in batch_ids {
-        docs_by_batch.insert(b, la_pdf::documents_for_batch(conn, b).map_err(at("reading sheets"))?);
+        docs_by_batch.insert(
+            b,
+            la_pdf::documents_for_batch(conn, b).map_err(at("reading sheets"))?,
+        );
     }
 
     let mut codes: BTreeSet<String> = stores.iter().map(|s| s.0.clone()).collect();
@@ -136,10 +154,17 @@ fn diagnose_in_tx(conn: &mut PgConnection, options: &DiagnoseOptions) -> Result<
     if let Some(only) = &options.store {
         codes.retain(|c| c.eq_ignore_ascii_case(only.trim()));
     }
-    let store_row: BTreeMap<&str, &(String, Option<String>, bool)> = stores.iter().map(|s| (s.0.as_str(), s)).collect();
-    let mappings: BTreeMap<&str, i64> = mapping_counts.iter().map(|(s, n)| (s.as_str(), *n)).collect();
+    let store_row: BTreeMap<&str, &(String, Option<String>, bool)> =
+        stores.iter().map(|s| (s.0.as_str(), s)).collect();
+    let mappings: BTreeMap<&str, i64> = mapping_counts
+        .iter()
+        .map(|(s, n)| (s.as_str(), *n))
+        .collect();
     let waiting: BTreeMap<&str, i64> = waiting.iter().map(|(s, n)| (s.as_str(), *n)).collect();
-    let last: BTreeMap<&str, i64> = last_batches.iter().filter_map(|(s, b)| Some((s.as_str(), (*b)?))).collect();
+    let last: BTreeMap<&str, i64> = last_batches
+        .iter()
+        .filter_map(|(s, b)| Some((s.as_str(), (*b)?)))
+        .collect();
 
     let mut out = Vec::new();
     for code in codes {
@@ -149,8 +174,14 @@ fn diagnose_in_tx(conn: &mut PgConnection, options: &DiagnoseOptions) -> Result<
             .iter()
             .filter(|m| m.store_code == code)
             .map(|m| {
-                let pair = plan.pairs.iter().find(|p| p.store_code == code && p.agent_id == m.agent_id);
-                let skipped = plan.skipped_agents.iter().find(|s| s.store_code == code && s.agent_id == m.agent_id);
+                let pair = plan
+                    .pairs
+                    .iter()
+                    .find(|p| p.store_code == code && p.agent_id == m.agent_id);
+                let skipped = plan
+                    .skipped_agents
+                    .iter()
+                    .find(|s| s.store_code == code && s.agent_id == m.agent_id);
                 AgentDiagnosis {
                     agent_id: m.agent_id,
                     agent_code: m.agent_code.as_deref().map(|c| c.trim_end().to_string()),
@@ -167,18 +198,31 @@ fn diagnose_in_tx(conn: &mut PgConnection, options: &DiagnoseOptions) -> Result<
             })
             .collect();
         agents.sort_by_key(|a| (a.priority, a.agent_id));
-        let eligible = |t: LeadType| input.leads.iter().filter(|l| l.store_code == code && l.lead_type() == t).count() as u32;
-        let (eligible_existing, eligible_new) = (eligible(LeadType::Existing), eligible(LeadType::New));
+        let eligible = |t: LeadType| {
+            input
+                .leads
+                .iter()
+                .filter(|l| l.store_code == code && l.lead_type() == t)
+                .count() as u32
+        };
+        let (eligible_existing, eligible_new) =
+            (eligible(LeadType::Existing), eligible(LeadType::New));
         let next_run_assigns: u32 = agents.iter().map(|a| a.next_run).sum();
         let recipients = setup.as_ref().map_or(0, |s| {
-            la_notify::plan::group(s.recipients.iter().filter(|r| r.matches_store(&code))).all().count()
+            la_notify::plan::group(s.recipients.iter().filter(|r| r.matches_store(&code)))
+                .all()
+                .count()
         });
         let last_batch = last.get(code.as_str()).copied();
         let last_batch_sheets_missing = match last_batch {
             Some(b) => {
                 let docs: Vec<_> = docs_by_batch
                     .get(&b)
-                    .map(|d| d.iter().filter(|d| d.reference_id_2.as_deref() == Some(code.as_str())).collect())
+                    .map(|d| {
+                        d.iter()
+                            .filter(|d| d.reference_id_2.as_deref() == Some(code.as_str()))
+                            .collect()
+                    })
                     .unwrap_or_default();
                 if docs.is_empty() {
                     vec![format!("no sheet registered for batch {b}")]
@@ -225,18 +269,38 @@ fn reasons(d: &StoreDiagnosis, env: &str, profile: bool) -> Vec<String> {
     let mut r = Vec::new();
     let eligible = d.eligible_existing + d.eligible_new;
     if !d.in_store_master {
-        r.push(format!("not in store_master: its {} waiting lead(s) are never assigned", d.waiting_leads));
+        r.push(format!(
+            "not in store_master: its {} waiting lead(s) are never assigned",
+            d.waiting_leads
+        ));
     } else if !d.assign_leads {
-        r.push(format!("assign_leads is false: its {} waiting lead(s) are never assigned", d.waiting_leads));
+        r.push(format!(
+            "assign_leads is false: its {} waiting lead(s) are never assigned",
+            d.waiting_leads
+        ));
     } else if d.enabled_mappings == 0 {
-        r.push(format!("no enabled agent mapping: its {} waiting lead(s) are never assigned", d.waiting_leads));
+        r.push(format!(
+            "no enabled agent mapping: its {} waiting lead(s) are never assigned",
+            d.waiting_leads
+        ));
     } else if d.agents.iter().all(|a| a.unusable.is_some()) {
         let why: Vec<String> = d
             .agents
             .iter()
-            .map(|a| format!("{} {}", a.agent_code.clone().unwrap_or_else(|| format!("agent {}", a.agent_id)), a.unusable.clone().unwrap_or_default()))
+            .map(|a| {
+                format!(
+                    "{} {}",
+                    a.agent_code
+                        .clone()
+                        .unwrap_or_else(|| format!("agent {}", a.agent_id)),
+                    a.unusable.clone().unwrap_or_default()
+                )
+            })
             .collect();
-        r.push(format!("no usable agent ({}): {eligible} eligible lead(s) wait", why.join("; ")));
+        r.push(format!(
+            "no usable agent ({}): {eligible} eligible lead(s) wait",
+            why.join("; ")
+        ));
     } else if d.next_run_assigns < eligible {
         let capped: Vec<String> = d
             .agents
@@ -244,7 +308,15 @@ fn reasons(d: &StoreDiagnosis, env: &str, profile: bool) -> Vec<String> {
             .filter(|a| a.unusable.is_none())
             .map(|a| {
                 let caps: Vec<String> = a.caps_reached.iter().map(ToString::to_string).collect();
-                format!("{} {}", a.agent_code.clone().unwrap_or_default(), if caps.is_empty() { "no cap".into() } else { caps.join("+") })
+                format!(
+                    "{} {}",
+                    a.agent_code.clone().unwrap_or_default(),
+                    if caps.is_empty() {
+                        "no cap".into()
+                    } else {
+                        caps.join("+")
+                    }
+                )
             })
             .collect();
         r.push(format!(
@@ -256,16 +328,28 @@ fn reasons(d: &StoreDiagnosis, env: &str, profile: bool) -> Vec<String> {
     let skipped: Vec<String> = d
         .agents
         .iter()
-        .filter_map(|a| Some(format!("{}: {}", a.agent_code.clone().unwrap_or_else(|| format!("agent {}", a.agent_id)), a.unusable.clone()?)))
+        .filter_map(|a| {
+            Some(format!(
+                "{}: {}",
+                a.agent_code
+                    .clone()
+                    .unwrap_or_else(|| format!("agent {}", a.agent_id)),
+                a.unusable.clone()?
+            ))
+        })
         .collect();
     if !skipped.is_empty() && d.agents.iter().any(|a| a.unusable.is_none()) {
         r.push(format!("agents skipped: {}", skipped.join("; ")));
     }
     if d.assign_leads && d.enabled_mappings > 0 {
         if !profile {
-            r.push(format!("no active leads_assignment notification profile for env {env}: nothing is emailed"));
+            r.push(format!(
+                "no active leads_assignment notification profile for env {env}: nothing is emailed"
+            ));
         } else if d.recipients == 0 {
-            r.push(format!("no active recipient for env {env}: its sheets are not emailed"));
+            r.push(format!(
+                "no active recipient for env {env}: its sheets are not emailed"
+            ));
         }
     }
     if !d.last_batch_sheets_missing.is_empty() {

@@ -16,6 +16,6 @@ pub use la_schema as schema;
 
 pub use diagnose::{diagnose, DiagnoseError, DiagnoseOptions, StoreDiagnosis};
 pub use runner::{
-    default_outbox, generate_run_id, run_pipeline, EmailDelivery, OverallStatus, PhaseProgress, PhaseReport,
-    PipelineError, PipelineOptions, PipelineReport, PIPELINE_NAME,
+    default_outbox, generate_run_id, run_pipeline, EmailDelivery, OverallStatus, PhaseProgress,
+    PhaseReport, PipelineError, PipelineOptions, PipelineReport, PIPELINE_NAME,
 };

@@ -8,7 +8,10 @@ use std::time::Instant;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use la_assign::{run_leads_assignment, AssignError, AssignOptions, AssignmentReport};
-use la_notify::{send_for_batch, FileOutbox, NotifyOptions, NotifyReport, SmtpConfig, SmtpTransport, StoreDiagnostic, Transport};
+use la_notify::{
+    send_for_batch, FileOutbox, NotifyOptions, NotifyReport, SmtpConfig, SmtpTransport,
+    StoreDiagnostic, Transport,
+};
 use la_pdf::{generate_sheets, PdfError, PdfOptions, Progress, SheetFailure, SheetOutcome};
 use la_schema::models::NewRunSummary;
 use la_schema::schema::pipeline_run_summaries as prs;
@@ -53,9 +56,12 @@ pub struct PipelineOptions {
     pub progress: Option<PhaseProgress>,
 }
 
+/// The callback inside [`PhaseProgress`].
+pub type PhaseProgressFn = dyn Fn(&str, usize, usize) + Send + Sync;
+
 /// A progress callback: (phase, done, total).
 #[derive(Clone)]
-pub struct PhaseProgress(pub std::sync::Arc<dyn Fn(&str, usize, usize) + Send + Sync>);
+pub struct PhaseProgress(pub std::sync::Arc<PhaseProgressFn>);
 
 impl std::fmt::Debug for PhaseProgress {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -164,7 +170,10 @@ pub enum PipelineError {
     Assign { run_id: String, source: AssignError },
     /// Recording the run summary failed.
     #[error("run {run_id}: writing pipeline_run_summaries: {source}")]
-    Summary { run_id: String, source: diesel::result::Error },
+    Summary {
+        run_id: String,
+        source: diesel::result::Error,
+    },
 }
 
 fn status_log(level: log::Level, run_id: &str, phase: &str, status: &str, message: &str) {
@@ -174,13 +183,20 @@ fn status_log(level: log::Level, run_id: &str, phase: &str, status: &str, messag
 
 /// A run id when none is given: `la-{YYYYmmddHHMMSS}-{pid}`.
 pub fn generate_run_id() -> String {
-    format!("la-{}-{}", Utc::now().format("%Y%m%d%H%M%S%3f"), std::process::id())
+    format!(
+        "la-{}-{}",
+        Utc::now().format("%Y%m%d%H%M%S%3f"),
+        std::process::id()
+    )
 }
 
 /// Runs the pipeline: assign → (nothing assigned: stop) → sheets → emails →
 /// summary row. Sheet or email failures do not fail the run: the report says
 /// which, and how to finish (`finish_commands`).
-pub fn run_pipeline(conn: &mut PgConnection, options: &PipelineOptions) -> Result<PipelineReport, PipelineError> {
+pub fn run_pipeline(
+    conn: &mut PgConnection,
+    options: &PipelineOptions,
+) -> Result<PipelineReport, PipelineError> {
     let started_at = Utc::now();
     let run_id = options.run_id.clone().unwrap_or_else(generate_run_id);
     // DESIGN §3.11: prod without SMTP refuses to start unless email is disabled.
@@ -189,7 +205,16 @@ pub fn run_pipeline(conn: &mut PgConnection, options: &PipelineOptions) -> Resul
         status_log(log::Level::Error, &run_id, "start", "failed", &msg);
         return Err(PipelineError::Config(msg));
     }
-    status_log(log::Level::Info, &run_id, "start", "ok", &format!("env {}, triggered by {}", options.run_env, options.triggered_by));
+    status_log(
+        log::Level::Info,
+        &run_id,
+        "start",
+        "ok",
+        &format!(
+            "env {}, triggered by {}",
+            options.run_env, options.triggered_by
+        ),
+    );
     let mut phases = Vec::new();
 
     // Phase 1: assign.
@@ -205,9 +230,23 @@ pub fn run_pipeline(conn: &mut PgConnection, options: &PipelineOptions) -> Resul
         Err(source) => {
             let msg = source.to_string();
             status_log(log::Level::Error, &run_id, "assign", "failed", &msg);
-            phases.push(PhaseReport { phase: "assign".into(), status: "failed".into(), duration_ms: t.elapsed().as_millis(), message: msg.clone() });
+            phases.push(PhaseReport {
+                phase: "assign".into(),
+                status: "failed".into(),
+                duration_ms: t.elapsed().as_millis(),
+                message: msg.clone(),
+            });
             if !options.dry_run {
-                let row = summary_row(&run_id, &options.run_env, started_at, None, OverallStatus::Failed, &format!("Leads assignment run {run_id} failed: {msg}"), &phases, serde_json::json!({}));
+                let row = summary_row(
+                    &run_id,
+                    &options.run_env,
+                    started_at,
+                    None,
+                    OverallStatus::Failed,
+                    &format!("Leads assignment run {run_id} failed: {msg}"),
+                    &phases,
+                    serde_json::json!({}),
+                );
                 if let Err(e) = write_summary(conn, row) {
                     log::error!("could not record the failed run: {e}");
                 }
@@ -219,16 +258,33 @@ pub fn run_pipeline(conn: &mut PgConnection, options: &PipelineOptions) -> Resul
         "{} of {} eligible lead(s) assigned{}",
         assignment.assigned,
         assignment.eligible_leads,
-        assignment.batch_id.map(|b| format!(" in batch {b}")).unwrap_or_else(|| " (dry run, rolled back)".into())
+        assignment
+            .batch_id
+            .map(|b| format!(" in batch {b}"))
+            .unwrap_or_else(|| " (dry run, rolled back)".into())
     );
     status_log(log::Level::Info, &run_id, "assign", "ok", &assign_msg);
     if let Ok(json) = serde_json::to_string(&assignment) {
         log::debug!(target: "leads_assignment", pipeline = PIPELINE_NAME, run_id = run_id.as_str(), phase = "assign", status = "report"; "{json}");
     }
     for s in &assignment.skipped_agents {
-        status_log(log::Level::Warn, &run_id, "assign", "warning", &format!("store {}: agent {} skipped: {}", s.store_code, s.agent_id, s.reason));
+        status_log(
+            log::Level::Warn,
+            &run_id,
+            "assign",
+            "warning",
+            &format!(
+                "store {}: agent {} skipped: {}",
+                s.store_code, s.agent_id, s.reason
+            ),
+        );
     }
-    phases.push(PhaseReport { phase: "assign".into(), status: "ok".into(), duration_ms: t.elapsed().as_millis(), message: assign_msg });
+    phases.push(PhaseReport {
+        phase: "assign".into(),
+        status: "ok".into(),
+        duration_ms: t.elapsed().as_millis(),
+        message: assign_msg,
+    });
 
     let mut report = PipelineReport {
         run_id: run_id.clone(),
@@ -250,7 +306,11 @@ pub fn run_pipeline(conn: &mut PgConnection, options: &PipelineOptions) -> Resul
     let batch_id = match report.batch_id {
         Some(b) if report.assignment.assigned > 0 => b,
         _ => {
-            let why = if options.dry_run { "dry run: nothing kept" } else { "nothing to assign: no sheets, no emails" };
+            let why = if options.dry_run {
+                "dry run: nothing kept"
+            } else {
+                "nothing to assign: no sheets, no emails"
+            };
             status_log(log::Level::Info, &run_id, "done", "ok", why);
             return finish(conn, options, report);
         }
@@ -265,35 +325,84 @@ pub fn run_pipeline(conn: &mut PgConnection, options: &PipelineOptions) -> Resul
     let (status, msg) = match generate_sheets(conn, batch_id, &pdf_options) {
         Ok(done) => {
             report.sheets = done;
-            ("ok", format!("{} sheet(s) written under {}", report.sheets.len(), options.reports_root.display()))
+            (
+                "ok",
+                format!(
+                    "{} sheet(s) written under {}",
+                    report.sheets.len(),
+                    options.reports_root.display()
+                ),
+            )
         }
         Err(PdfError::Sheets { done, failed, .. }) => {
             report.sheets = done;
             report.sheet_failures = failed;
-            ("failed", format!("{} sheet(s) written, {} failed", report.sheets.len(), report.sheet_failures.len()))
+            (
+                "failed",
+                format!(
+                    "{} sheet(s) written, {} failed",
+                    report.sheets.len(),
+                    report.sheet_failures.len()
+                ),
+            )
         }
         Err(e) => ("failed", e.to_string()),
     };
     if status != "ok" {
-        report.finish_commands.push(format!("leads-assignment pdf --batch {batch_id}"));
+        report
+            .finish_commands
+            .push(format!("leads-assignment pdf --batch {batch_id}"));
     }
-    status_log(if status == "ok" { log::Level::Info } else { log::Level::Error }, &run_id, "sheets", status, &msg);
-    report.phases.push(PhaseReport { phase: "sheets".into(), status: status.into(), duration_ms: t.elapsed().as_millis(), message: msg });
+    status_log(
+        if status == "ok" {
+            log::Level::Info
+        } else {
+            log::Level::Error
+        },
+        &run_id,
+        "sheets",
+        status,
+        &msg,
+    );
+    report.phases.push(PhaseReport {
+        phase: "sheets".into(),
+        status: status.into(),
+        duration_ms: t.elapsed().as_millis(),
+        message: msg,
+    });
 
     // Phase 3: emails.
     let t = Instant::now();
     let mut transport: Box<dyn Transport> = match &options.email {
         EmailDelivery::Disabled => {
-            status_log(log::Level::Info, &run_id, "notify", "skipped", "email disabled");
-            report.phases.push(PhaseReport { phase: "notify".into(), status: "skipped".into(), duration_ms: 0, message: "email disabled".into() });
+            status_log(
+                log::Level::Info,
+                &run_id,
+                "notify",
+                "skipped",
+                "email disabled",
+            );
+            report.phases.push(PhaseReport {
+                phase: "notify".into(),
+                status: "skipped".into(),
+                duration_ms: 0,
+                message: "email disabled".into(),
+            });
             return finish(conn, options, report);
         }
         EmailDelivery::Smtp(cfg) => match SmtpTransport::new(cfg) {
             Ok(t) => Box::new(t),
             Err(e) => {
-                report.finish_commands.push(notify_command(batch_id, &options.run_env));
+                report
+                    .finish_commands
+                    .push(notify_command(batch_id, &options.run_env));
                 status_log(log::Level::Error, &run_id, "notify", "failed", &e);
-                report.phases.push(PhaseReport { phase: "notify".into(), status: "failed".into(), duration_ms: 0, message: e });
+                report.phases.push(PhaseReport {
+                    phase: "notify".into(),
+                    status: "failed".into(),
+                    duration_ms: 0,
+                    message: e,
+                });
                 return finish(conn, options, report);
             }
         },
@@ -319,14 +428,22 @@ pub fn run_pipeline(conn: &mut PgConnection, options: &PipelineOptions) -> Resul
                 n.without_recipients(),
                 n.transport
             );
-            let status = if n.failed() > 0 { "failed" } else if n.without_recipients() > 0 || !n.warnings.is_empty() { "warning" } else { "ok" };
+            let status = if n.failed() > 0 {
+                "failed"
+            } else if n.without_recipients() > 0 || !n.warnings.is_empty() {
+                "warning"
+            } else {
+                "ok"
+            };
             report.notify = Some(n);
             (status, msg)
         }
         Err(e) => ("failed", e.to_string()),
     };
     if status == "failed" {
-        report.finish_commands.push(notify_command(batch_id, &options.run_env));
+        report
+            .finish_commands
+            .push(notify_command(batch_id, &options.run_env));
     }
     let level = match status {
         "ok" => log::Level::Info,
@@ -334,7 +451,12 @@ pub fn run_pipeline(conn: &mut PgConnection, options: &PipelineOptions) -> Resul
         _ => log::Level::Error,
     };
     status_log(level, &run_id, "notify", status, &msg);
-    report.phases.push(PhaseReport { phase: "notify".into(), status: status.into(), duration_ms: t.elapsed().as_millis(), message: msg });
+    report.phases.push(PhaseReport {
+        phase: "notify".into(),
+        status: status.into(),
+        duration_ms: t.elapsed().as_millis(),
+        message: msg,
+    });
     finish(conn, options, report)
 }
 
@@ -352,19 +474,38 @@ fn describe_delivery(d: &EmailDelivery) -> String {
 
 /// Summary-email lines: every participating store, with this batch's count
 /// and the diagnostics' reasons.
-fn store_diagnostics(conn: &mut PgConnection, options: &PipelineOptions, assignment: &AssignmentReport) -> Vec<StoreDiagnostic> {
-    let diag = diagnose(conn, &DiagnoseOptions { store: None, run_env: options.run_env.clone(), timezone: options.timezone.clone() })
-        .unwrap_or_else(|e| {
-            log::warn!("diagnostics for the summary email failed: {e}");
-            Vec::new()
-        });
+fn store_diagnostics(
+    conn: &mut PgConnection,
+    options: &PipelineOptions,
+    assignment: &AssignmentReport,
+) -> Vec<StoreDiagnostic> {
+    let diag = diagnose(
+        conn,
+        &DiagnoseOptions {
+            store: None,
+            run_env: options.run_env.clone(),
+            timezone: options.timezone.clone(),
+        },
+    )
+    .unwrap_or_else(|e| {
+        log::warn!("diagnostics for the summary email failed: {e}");
+        Vec::new()
+    });
     let assigned = |code: &str| -> i64 {
-        assignment.pairs_of(code).map(|p| i64::from(p.existing_assigned + p.new_assigned)).sum()
+        assignment
+            .pairs_of(code)
+            .map(|p| i64::from(p.existing_assigned + p.new_assigned))
+            .sum()
     };
     let mut out: Vec<StoreDiagnostic> = diag
         .into_iter()
         .filter(|d| d.assign_leads || d.enabled_mappings > 0 || assigned(&d.store_code) > 0)
-        .map(|d| StoreDiagnostic { assigned: assigned(&d.store_code), store_code: d.store_code, store_name: d.store_name, reasons: d.reasons })
+        .map(|d| StoreDiagnostic {
+            assigned: assigned(&d.store_code),
+            store_code: d.store_code,
+            store_name: d.store_name,
+            reasons: d.reasons,
+        })
         .collect();
     for s in &assignment.stores {
         if !out.iter().any(|d| d.store_code == s.store_code) {
@@ -379,7 +520,11 @@ fn store_diagnostics(conn: &mut PgConnection, options: &PipelineOptions, assignm
     out
 }
 
-fn finish(conn: &mut PgConnection, options: &PipelineOptions, mut report: PipelineReport) -> Result<PipelineReport, PipelineError> {
+fn finish(
+    conn: &mut PgConnection,
+    options: &PipelineOptions,
+    mut report: PipelineReport,
+) -> Result<PipelineReport, PipelineError> {
     report.finished_at = Utc::now();
     let a = &report.assignment;
     let n = report.notify.as_ref();
@@ -396,11 +541,7 @@ fn finish(conn: &mut PgConnection, options: &PipelineOptions, mut report: Pipeli
     };
     let mut text = format!(
         "Leads assignment run {} (env {}) on {}: {} of {} eligible lead(s) assigned",
-        report.run_id,
-        report.run_env,
-        a.batch_date,
-        a.assigned,
-        a.eligible_leads
+        report.run_id, report.run_env, a.batch_date, a.assigned, a.eligible_leads
     );
     match report.batch_id {
         Some(b) => text.push_str(&format!(" in batch {b}")),
@@ -409,7 +550,11 @@ fn finish(conn: &mut PgConnection, options: &PipelineOptions, mut report: Pipeli
     if a.assigned == 0 && !a.dry_run {
         text.push_str("; nothing to assign, so no sheets and no emails");
     } else if !a.dry_run {
-        text.push_str(&format!("; {} sheet(s) written, {} failed", report.sheets.len(), report.sheet_failures.len()));
+        text.push_str(&format!(
+            "; {} sheet(s) written, {} failed",
+            report.sheets.len(),
+            report.sheet_failures.len()
+        ));
         match n {
             Some(n) => text.push_str(&format!(
                 "; {} email(s) sent, {} failed, {} without recipients via {}",
@@ -422,17 +567,29 @@ fn finish(conn: &mut PgConnection, options: &PipelineOptions, mut report: Pipeli
         }
     }
     if unassigned > 0 {
-        text.push_str(&format!("; {unassigned} eligible lead(s) left for the next run"));
+        text.push_str(&format!(
+            "; {unassigned} eligible lead(s) left for the next run"
+        ));
     }
     if !a.skipped_agents.is_empty() {
-        text.push_str(&format!("; {} agent mapping(s) skipped", a.skipped_agents.len()));
+        text.push_str(&format!(
+            "; {} agent mapping(s) skipped",
+            a.skipped_agents.len()
+        ));
     }
     if report.partly_done() {
-        text.push_str(&format!("; to finish: {}", report.finish_commands.join(" && ")));
+        text.push_str(&format!(
+            "; to finish: {}",
+            report.finish_commands.join(" && ")
+        ));
     }
     report.summary_text = text;
     status_log(
-        if report.overall_status == OverallStatus::Failed { log::Level::Error } else { log::Level::Info },
+        if report.overall_status == OverallStatus::Failed {
+            log::Level::Error
+        } else {
+            log::Level::Info
+        },
         &report.run_id,
         "done",
         report.overall_status.as_str(),
@@ -465,7 +622,10 @@ fn finish(conn: &mut PgConnection, options: &PipelineOptions, mut report: Pipeli
         &report.phases,
         metrics,
     );
-    write_summary(conn, row).map_err(|source| PipelineError::Summary { run_id: report.run_id.clone(), source })?;
+    write_summary(conn, row).map_err(|source| PipelineError::Summary {
+        run_id: report.run_id.clone(),
+        source,
+    })?;
     Ok(report)
 }
 
@@ -488,7 +648,12 @@ fn summary_row(
         run_env: Some(env.chars().take(32).collect()),
         started_at: Some(started_at),
         finished_at: Some(finished_at),
-        total_time_taken: Some(format!("{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)),
+        total_time_taken: Some(format!(
+            "{:02}:{:02}:{:02}",
+            secs / 3600,
+            secs / 60 % 60,
+            secs % 60
+        )),
         report_date,
         overall_status: Some(status.as_str().into()),
         summary_text: Some(text.into()),
@@ -504,7 +669,9 @@ fn write_summary(conn: &mut PgConnection, mut row: NewRunSummary) -> QueryResult
     conn.transaction(|conn| {
         for attempt in 0..2 {
             let updated = diesel::update(
-                prs::table.filter(prs::run_id.eq(&row.run_id)).filter(prs::pipeline_name.eq(PIPELINE_NAME)),
+                prs::table
+                    .filter(prs::run_id.eq(&row.run_id))
+                    .filter(prs::pipeline_name.eq(PIPELINE_NAME)),
             )
             .set((
                 prs::run_env.eq(&row.run_env),

@@ -1,7 +1,13 @@
 //! End to end through the facade: spec §6 verification checklist, items 1–7,
 //! against a real PostgreSQL and a real SMTP server on 127.0.0.1.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::print_stdout)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::type_complexity,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stdout
+)]
 
 #[path = "../examples/single_session.rs"]
 mod host;
@@ -15,7 +21,9 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 use leads_assignment::notify::testing::SmtpSink;
 use leads_assignment::notify::SmtpConfig;
-use leads_assignment::schema::schema::{documents, lead_assignment_batches, lead_assignments, missed_leads, pipeline_run_summaries};
+use leads_assignment::schema::schema::{
+    documents, lead_assignment_batches, lead_assignments, missed_leads, pipeline_run_summaries,
+};
 use leads_assignment::schema::seed::{self, MappingSeed, SeedLead};
 use leads_assignment::schema::testing::{empty_db, load_legacy_fixture, migrated_db};
 use leads_assignment::{run_pipeline, EmailDelivery, OverallStatus, PipelineOptions};
@@ -49,10 +57,25 @@ fn seed_two_stores(conn: &mut PgConnection, n: i32, caps: MappingSeed) {
         let a = seed::agent(conn, Some(agent), &format!("Agent {agent}"), true).unwrap();
         seed::mapping(conn, code, a, caps).unwrap();
         let rows: Vec<SeedLead> = (1..=n)
-            .map(|i| SeedLead::new(s * 1000 + i, code, Some(if i % 2 == 0 { "New" } else { "Existing" }), None))
+            .map(|i| {
+                SeedLead::new(
+                    s * 1000 + i,
+                    code,
+                    Some(if i % 2 == 0 { "New" } else { "Existing" }),
+                    None,
+                )
+            })
             .collect();
         seed::leads(conn, &rows).unwrap();
-        seed::recipient(conn, Some(code), "any", &format!("{}@example.com", code.to_lowercase()), "to", true).unwrap();
+        seed::recipient(
+            conn,
+            Some(code),
+            "any",
+            &format!("{}@example.com", code.to_lowercase()),
+            "to",
+            true,
+        )
+        .unwrap();
     }
     seed::recipient(conn, None, "any", "ops@example.com", "to", true).unwrap();
 }
@@ -73,11 +96,32 @@ fn spec_1_migrations_apply_on_an_existing_database() {
     load_legacy_fixture(&mut c, 2_000).unwrap();
     let applied = leads_assignment::schema::run_pending_migrations(&mut c).unwrap();
     assert_eq!(applied.len(), 4);
-    for t in ["agents_master", "store_lead_assignment_map", "lead_assignment_batches", "lead_assignments", "lead_assignment_outcomes"] {
-        assert_eq!(count(&mut c, &format!("SELECT count(*) AS n FROM pg_class WHERE relname = '{t}'")), 1, "{t}");
+    for t in [
+        "agents_master",
+        "store_lead_assignment_map",
+        "lead_assignment_batches",
+        "lead_assignments",
+        "lead_assignment_outcomes",
+    ] {
+        assert_eq!(
+            count(
+                &mut c,
+                &format!("SELECT count(*) AS n FROM pg_class WHERE relname = '{t}'")
+            ),
+            1,
+            "{t}"
+        );
     }
-    assert_eq!(count(&mut c, "SELECT count(*) AS n FROM missed_leads WHERE lead_assigned"), 0);
-    assert!(leads_assignment::schema::run_pending_migrations(&mut c).unwrap().is_empty());
+    assert_eq!(
+        count(
+            &mut c,
+            "SELECT count(*) AS n FROM missed_leads WHERE lead_assigned"
+        ),
+        0
+    );
+    assert!(leads_assignment::schema::run_pending_migrations(&mut c)
+        .unwrap()
+        .is_empty());
 }
 
 #[test]
@@ -88,12 +132,24 @@ fn spec_2_assignment_creates_batches_and_rerun_makes_no_duplicates() {
     let root = tempfile::tempdir().unwrap();
     let r = run_pipeline(&mut c, &options(root.path(), EmailDelivery::Disabled)).unwrap();
     assert_eq!(r.assignment.assigned, 10);
-    assert_eq!(count(&mut c, "SELECT count(*) AS n FROM lead_assignments"), 10);
-    assert_eq!(count(&mut c, "SELECT count(*) AS n FROM missed_leads WHERE lead_assigned"), 10);
+    assert_eq!(
+        count(&mut c, "SELECT count(*) AS n FROM lead_assignments"),
+        10
+    );
+    assert_eq!(
+        count(
+            &mut c,
+            "SELECT count(*) AS n FROM missed_leads WHERE lead_assigned"
+        ),
+        10
+    );
     let again = run_pipeline(&mut c, &options(root.path(), EmailDelivery::Disabled)).unwrap();
     assert_eq!(again.assignment.assigned, 0);
     assert!(again.sheets.is_empty());
-    assert_eq!(count(&mut c, "SELECT count(*) AS n FROM lead_assignments"), 10);
+    assert_eq!(
+        count(&mut c, "SELECT count(*) AS n FROM lead_assignments"),
+        10
+    );
     assert_eq!(count(&mut c, "SELECT count(*) AS n FROM (SELECT lead_id FROM lead_assignments GROUP BY lead_id HAVING count(*) > 1) d"), 0);
 }
 
@@ -101,7 +157,12 @@ fn spec_2_assignment_creates_batches_and_rerun_makes_no_duplicates() {
 fn spec_3_caps_are_enforced() {
     let db = migrated_db();
     let mut c = db.conn();
-    let caps = MappingSeed { max_existing_per_lot: Some(1), max_new_per_lot: Some(1), max_daily_leads: Some(2), ..Default::default() };
+    let caps = MappingSeed {
+        max_existing_per_lot: Some(1),
+        max_new_per_lot: Some(1),
+        max_daily_leads: Some(2),
+        ..Default::default()
+    };
     seed_two_stores(&mut c, 6, caps);
     let root = tempfile::tempdir().unwrap();
     let r = run_pipeline(&mut c, &options(root.path(), EmailDelivery::Disabled)).unwrap();
@@ -110,7 +171,10 @@ fn spec_3_caps_are_enforced() {
         assert_eq!((p.existing_assigned, p.new_assigned), (1, 1));
     }
     let second = run_pipeline(&mut c, &options(root.path(), EmailDelivery::Disabled)).unwrap();
-    assert_eq!(second.assignment.assigned, 0, "daily cap of 2 already used today");
+    assert_eq!(
+        second.assignment.assigned, 0,
+        "daily cap of 2 already used today"
+    );
     assert_eq!(second.overall_status, OverallStatus::SuccessWithWarnings);
 }
 
@@ -124,22 +188,53 @@ fn spec_4_sheets_on_disk_with_two_rows_per_lead_and_documents_rows() {
     assert_eq!(r.sheets.len(), 2);
     for s in &r.sheets {
         assert!(s.path.starts_with(root.path()));
-        let out = std::process::Command::new("pdftotext").args(["-layout", s.path.to_str().unwrap(), "-"]).output().unwrap();
+        let out = std::process::Command::new("pdftotext")
+            .args(["-layout", s.path.to_str().unwrap(), "-"])
+            .output()
+            .unwrap();
         let text = String::from_utf8_lossy(&out.stdout);
-        assert!(text.contains(&format!("Store: {} - Store {}", s.store_code, s.store_code)), "{text}");
-        assert!(text.contains("Conv (Y/N)") && text.contains("Payment Amt"), "Row 2 labels");
+        assert!(
+            text.contains(&format!("Store: {} - Store {}", s.store_code, s.store_code)),
+            "{text}"
+        );
+        assert!(
+            text.contains("Conv (Y/N)") && text.contains("Payment Amt"),
+            "Row 2 labels"
+        );
         let doc = lopdf::Document::load(&s.path).unwrap();
-        let form = doc.catalog().unwrap().get(b"AcroForm").unwrap().as_dict().unwrap();
-        assert_eq!(form.get(b"Fields").unwrap().as_array().unwrap().len(), 4, "one parent field per lead");
+        let form = doc
+            .catalog()
+            .unwrap()
+            .get(b"AcroForm")
+            .unwrap()
+            .as_dict()
+            .unwrap();
+        assert_eq!(
+            form.get(b"Fields").unwrap().as_array().unwrap().len(),
+            4,
+            "one parent field per lead"
+        );
     }
     let rows: Vec<(String, Option<String>, Option<String>, Option<String>)> = documents::table
-        .select((documents::doc_type, documents::doc_subtype, documents::reference_id_2, documents::created_by))
+        .select((
+            documents::doc_type,
+            documents::doc_subtype,
+            documents::reference_id_2,
+            documents::created_by,
+        ))
         .order(documents::id)
         .load(&mut c)
         .unwrap();
     assert_eq!(rows.len(), 2);
     for (t, st, _, by) in rows {
-        assert_eq!((t.as_str(), st.as_deref(), by.as_deref()), ("leads_assignment", Some("per_store_agent_pdf"), Some("leads_assignment_pipeline")));
+        assert_eq!(
+            (t.as_str(), st.as_deref(), by.as_deref()),
+            (
+                "leads_assignment",
+                Some("per_store_agent_pdf"),
+                Some("leads_assignment_pipeline")
+            )
+        );
     }
 }
 
@@ -157,15 +252,37 @@ fn spec_5_emails_use_the_notification_tables_with_the_right_sheets() {
     for store in ["S1", "S2"] {
         let msg = inbox
             .iter()
-            .find(|m| m.rcpt.iter().any(|r| r.contains(&format!("{}@example.com", store.to_lowercase()))))
+            .find(|m| {
+                m.rcpt
+                    .iter()
+                    .any(|r| r.contains(&format!("{}@example.com", store.to_lowercase())))
+            })
             .unwrap();
         let parsed = MessageParser::default().parse(&msg.data).unwrap();
-        let names: Vec<&str> = parsed.attachments().filter_map(|a| a.attachment_name()).collect();
+        let names: Vec<&str> = parsed
+            .attachments()
+            .filter_map(|a| a.attachment_name())
+            .collect();
         assert_eq!(names.len(), 1);
         assert!(names[0].contains(&format!("_{store}_")), "{names:?}");
     }
-    let summary = inbox.iter().find(|m| MessageParser::default().parse(&m.data).unwrap().subject().unwrap().contains("run")).unwrap();
-    let body = MessageParser::default().parse(&summary.data).unwrap().body_text(0).unwrap().into_owned();
+    let summary = inbox
+        .iter()
+        .find(|m| {
+            MessageParser::default()
+                .parse(&m.data)
+                .unwrap()
+                .subject()
+                .unwrap()
+                .contains("run")
+        })
+        .unwrap();
+    let body = MessageParser::default()
+        .parse(&summary.data)
+        .unwrap()
+        .body_text(0)
+        .unwrap()
+        .into_owned();
     assert!(body.contains("- S1") && body.contains("- S2"), "{body}");
 }
 
@@ -177,23 +294,44 @@ fn spec_6_runs_from_the_host_pipeline_and_honours_the_skip_flag() {
     let root = tempfile::tempdir().unwrap();
     let opts = options(root.path(), EmailDelivery::Disabled);
 
-    c.batch_execute("INSERT INTO system_config (key, value) VALUES ('skip_lead_assignment', 'true')").unwrap();
+    c.batch_execute(
+        "INSERT INTO system_config (key, value) VALUES ('skip_lead_assignment', 'true')",
+    )
+    .unwrap();
     let skipped = host::run_host(&mut c, "ss-1", &opts).unwrap();
     assert!(skipped.host_work_done && skipped.lead_assignment.is_none());
-    assert_eq!(count(&mut c, "SELECT count(*) AS n FROM lead_assignment_batches"), 0);
+    assert_eq!(
+        count(&mut c, "SELECT count(*) AS n FROM lead_assignment_batches"),
+        0
+    );
 
-    c.batch_execute("UPDATE system_config SET value = 'false' WHERE key = 'skip_lead_assignment'").unwrap();
+    c.batch_execute("UPDATE system_config SET value = 'false' WHERE key = 'skip_lead_assignment'")
+        .unwrap();
     let ran = host::run_host(&mut c, "ss-2", &opts).unwrap();
     let report = ran.lead_assignment.unwrap().unwrap();
     assert_eq!(report.assignment.assigned, 6);
     let (triggered, run_id): (Option<String>, Option<String>) = lead_assignment_batches::table
-        .select((lead_assignment_batches::triggered_by, lead_assignment_batches::run_id))
+        .select((
+            lead_assignment_batches::triggered_by,
+            lead_assignment_batches::run_id,
+        ))
         .first(&mut c)
         .unwrap();
-    assert_eq!((triggered.as_deref(), run_id.as_deref()), (Some("pipeline:single_session"), Some("ss-2")));
+    assert_eq!(
+        (triggered.as_deref(), run_id.as_deref()),
+        (Some("pipeline:single_session"), Some("ss-2"))
+    );
     // The host's own row is kept; ours sits beside it.
-    let ids: BTreeSet<String> = pipeline_run_summaries::table.select(pipeline_run_summaries::run_id).load(&mut c).unwrap().into_iter().collect();
-    assert!(ids.contains("ss-2") && ids.contains("ss-2:leads_assignment"), "{ids:?}");
+    let ids: BTreeSet<String> = pipeline_run_summaries::table
+        .select(pipeline_run_summaries::run_id)
+        .load(&mut c)
+        .unwrap()
+        .into_iter()
+        .collect();
+    assert!(
+        ids.contains("ss-2") && ids.contains("ss-2:leads_assignment"),
+        "{ids:?}"
+    );
 
     // A failing lead assignment does not undo the host's work.
     c.batch_execute(
@@ -203,7 +341,11 @@ fn spec_6_runs_from_the_host_pipeline_and_honours_the_skip_flag() {
     .unwrap();
     let failed = host::run_host(&mut c, "ss-3", &opts).unwrap();
     assert!(failed.host_work_done);
-    assert!(failed.lead_assignment.unwrap().unwrap_err().contains("injected"));
+    assert!(failed
+        .lead_assignment
+        .unwrap()
+        .unwrap_err()
+        .contains("injected"));
     let host_row: String = pipeline_run_summaries::table
         .filter(pipeline_run_summaries::run_id.eq("ss-3"))
         .select(pipeline_run_summaries::pipeline_name)
@@ -248,13 +390,23 @@ fn spec_7_other_pipelines_rows_are_untouched() {
     )
     .unwrap();
     let root = tempfile::tempdir().unwrap();
-    let r = run_pipeline(&mut c, &options(root.path(), EmailDelivery::Outbox(root.path().join("outbox")))).unwrap();
+    let r = run_pipeline(
+        &mut c,
+        &options(
+            root.path(),
+            EmailDelivery::Outbox(root.path().join("outbox")),
+        ),
+    )
+    .unwrap();
     assert!(r.assignment.assigned > 0);
     let after: Vec<String> = queries.iter().map(|q| digest(&mut c, q)).collect();
     assert_eq!(before, after);
     // Only the flags of the assigned leads changed in missed_leads.
     assert_eq!(
-        count(&mut c, "SELECT count(*) AS n FROM missed_leads WHERE lead_assigned"),
+        count(
+            &mut c,
+            "SELECT count(*) AS n FROM missed_leads WHERE lead_assigned"
+        ),
         i64::from(r.assignment.assigned)
     );
 }
@@ -264,12 +416,22 @@ fn nothing_eligible_stops_after_assignment_and_records_it() {
     let db = migrated_db();
     let mut c = db.conn();
     let root = tempfile::tempdir().unwrap();
-    let r = run_pipeline(&mut c, &options(root.path(), EmailDelivery::Outbox(root.path().join("outbox")))).unwrap();
+    let r = run_pipeline(
+        &mut c,
+        &options(
+            root.path(),
+            EmailDelivery::Outbox(root.path().join("outbox")),
+        ),
+    )
+    .unwrap();
     assert_eq!(r.assignment.assigned, 0);
     assert!(r.sheets.is_empty() && r.notify.is_none());
     assert!(!root.path().join("outbox").exists());
     let (status, text): (Option<String>, Option<String>) = pipeline_run_summaries::table
-        .select((pipeline_run_summaries::overall_status, pipeline_run_summaries::summary_text))
+        .select((
+            pipeline_run_summaries::overall_status,
+            pipeline_run_summaries::summary_text,
+        ))
         .first(&mut c)
         .unwrap();
     assert_eq!(status.as_deref(), Some("success"));
@@ -283,7 +445,14 @@ fn summary_row_has_every_field() {
     let mut c = db.conn();
     seed_two_stores(&mut c, 2, MappingSeed::default());
     let root = tempfile::tempdir().unwrap();
-    let r = run_pipeline(&mut c, &PipelineOptions { run_id: Some("run-xyz".into()), ..options(root.path(), EmailDelivery::Outbox(root.path().join("o"))) }).unwrap();
+    let r = run_pipeline(
+        &mut c,
+        &PipelineOptions {
+            run_id: Some("run-xyz".into()),
+            ..options(root.path(), EmailDelivery::Outbox(root.path().join("o")))
+        },
+    )
+    .unwrap();
     #[derive(QueryableByName, Debug)]
     struct Row {
         #[diesel(sql_type = Text)]
@@ -294,5 +463,11 @@ fn summary_row_has_every_field() {
     )
     .get_result(&mut c)
     .unwrap();
-    assert_eq!(row.v, format!("leads_assignment|run-xyz|dev|t|t|t|t|{}|assign|4", r.overall_status.as_str()));
+    assert_eq!(
+        row.v,
+        format!(
+            "leads_assignment|run-xyz|dev|t|t|t|t|{}|assign|4",
+            r.overall_status.as_str()
+        )
+    );
 }

@@ -9,6 +9,7 @@ mod persist;
 mod report;
 
 pub use persist::{
-    business_date, read_engine_input, run_leads_assignment, AssignError, AssignOptions, ADVISORY_LOCK_KEY,
+    business_date, read_engine_input, run_leads_assignment, AssignError, AssignOptions,
+    ADVISORY_LOCK_KEY,
 };
 pub use report::{AssignmentReport, StoreReport};

@@ -174,7 +174,10 @@ fn assign_in_transaction(
 /// The business date (DESIGN §3.5): the session's `current_date`, after
 /// setting the transaction's `TimeZone` when one is given. Call it inside a
 /// transaction (the time zone setting is transaction-local).
-pub fn business_date(conn: &mut PgConnection, timezone: Option<&str>) -> Result<NaiveDate, AssignError> {
+pub fn business_date(
+    conn: &mut PgConnection,
+    timezone: Option<&str>,
+) -> Result<NaiveDate, AssignError> {
     if let Some(tz) = timezone {
         diesel::sql_query("SELECT set_config('TimeZone', $1, true)")
             .bind::<Text, _>(tz)
@@ -190,11 +193,19 @@ pub fn business_date(conn: &mut PgConnection, timezone: Option<&str>) -> Result<
 /// writing: the eligible leads (one query), the mappings with today's counts,
 /// and today's highest rowids. `run_leads_assignment` plans from exactly this;
 /// diagnostics use it to say what the next run would do.
-pub fn read_engine_input(conn: &mut PgConnection, batch_date: NaiveDate) -> Result<EngineInput, AssignError> {
+pub fn read_engine_input(
+    conn: &mut PgConnection,
+    batch_date: NaiveDate,
+) -> Result<EngineInput, AssignError> {
     let leads = load_candidates(conn)?;
     let mappings = load_mappings(conn, batch_date)?;
     let max_rowid_today = load_max_rowids(conn, batch_date, &mappings)?;
-    Ok(EngineInput { batch_date, leads, mappings, max_rowid_today })
+    Ok(EngineInput {
+        batch_date,
+        leads,
+        mappings,
+        max_rowid_today,
+    })
 }
 
 /// Spec §4.1.1 / §5 rule 1, DESIGN §3.2: one set-based query. Leads of stores

@@ -5,9 +5,13 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use leads_assignment::notify::{send_for_batch, FileOutbox, NotifyOptions, SmtpConfig, SmtpTransport, Transport};
+use leads_assignment::notify::{
+    send_for_batch, FileOutbox, NotifyOptions, SmtpConfig, SmtpTransport, Transport,
+};
 use leads_assignment::pdf::{generate_sheets, ingest_outcomes, PdfError, PdfOptions};
-use leads_assignment::{diagnose, run_pipeline, DiagnoseOptions, EmailDelivery, PhaseProgress, PipelineOptions};
+use leads_assignment::{
+    diagnose, run_pipeline, DiagnoseOptions, EmailDelivery, PhaseProgress, PipelineOptions,
+};
 
 use crate::{exit, output, Cli, Command, Env, LogFormat};
 
@@ -17,27 +21,41 @@ pub type CmdError = String;
 struct Kv<'a>(&'a mut serde_json::Map<String, serde_json::Value>);
 
 impl<'kvs> log::kv::VisitSource<'kvs> for Kv<'_> {
-    fn visit_pair(&mut self, key: log::kv::Key<'kvs>, value: log::kv::Value<'kvs>) -> Result<(), log::kv::Error> {
-        self.0.insert(key.to_string(), serde_json::Value::String(value.to_string()));
+    fn visit_pair(
+        &mut self,
+        key: log::kv::Key<'kvs>,
+        value: log::kv::Value<'kvs>,
+    ) -> Result<(), log::kv::Error> {
+        self.0.insert(
+            key.to_string(),
+            serde_json::Value::String(value.to_string()),
+        );
         Ok(())
     }
 }
 
 pub fn init_logging(format: LogFormat) {
-    let mut builder = env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info"));
+    let mut builder =
+        env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info"));
     if format == LogFormat::Json {
         // The existing pipelines' status-log style: one object per line.
         builder.format(|buf, record| {
             let mut obj = serde_json::Map::new();
             obj.insert(
                 "ts".into(),
-                chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true).into(),
+                chrono::Utc::now()
+                    .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+                    .into(),
             );
-            obj.insert("level".into(), record.level().to_string().to_lowercase().into());
+            obj.insert(
+                "level".into(),
+                record.level().to_string().to_lowercase().into(),
+            );
             obj.insert("pipeline".into(), "leads_assignment".into());
             let _ = record.key_values().visit(&mut Kv(&mut obj));
             obj.insert("message".into(), record.args().to_string().into());
-            obj.entry("target").or_insert_with(|| record.target().into());
+            obj.entry("target")
+                .or_insert_with(|| record.target().into());
             writeln!(buf, "{}", serde_json::Value::Object(obj))
         });
     }
@@ -48,13 +66,40 @@ pub fn dispatch(cli: Cli) -> Result<u8, CmdError> {
     let url = cli.database_url.as_deref();
     match cli.command {
         Command::Migrate => migrate(url),
-        Command::Run { env, run_id, triggered_by, dry_run, no_email, reports_root, timezone } => {
-            run(url, env, run_id, triggered_by, dry_run, no_email, reports_root, timezone)
-        }
-        Command::Pdf { batch, reports_root } => pdf(url, batch, reports_root),
-        Command::Notify { batch, env, reports_root } => notify(url, batch, env, reports_root),
+        Command::Run {
+            env,
+            run_id,
+            triggered_by,
+            dry_run,
+            no_email,
+            reports_root,
+            timezone,
+        } => run(
+            url,
+            env,
+            run_id,
+            triggered_by,
+            dry_run,
+            no_email,
+            reports_root,
+            timezone,
+        ),
+        Command::Pdf {
+            batch,
+            reports_root,
+        } => pdf(url, batch, reports_root),
+        Command::Notify {
+            batch,
+            env,
+            reports_root,
+        } => notify(url, batch, env, reports_root),
         Command::IngestOutcomes { paths } => ingest(url, &paths),
-        Command::Diagnose { store, env, json, timezone } => diagnose_cmd(url, store, env, json, timezone),
+        Command::Diagnose {
+            store,
+            env,
+            json,
+            timezone,
+        } => diagnose_cmd(url, store, env, json, timezone),
         Command::Demo { leads, out } => crate::demo::demo(leads, &out),
     }
 }
@@ -72,7 +117,8 @@ fn connect(url: Option<&str>) -> Result<diesel::PgConnection, CmdError> {
 
 fn migrate(url: Option<&str>) -> Result<u8, CmdError> {
     let mut conn = connect(url)?;
-    let applied = leads_assignment::schema::run_pending_migrations(&mut conn).map_err(|e| e.to_string())?;
+    let applied =
+        leads_assignment::schema::run_pending_migrations(&mut conn).map_err(|e| e.to_string())?;
     if applied.is_empty() {
         println!("schema is up to date");
     } else {
@@ -85,18 +131,27 @@ fn migrate(url: Option<&str>) -> Result<u8, CmdError> {
 }
 
 fn env_var(name: &str) -> Option<String> {
-    std::env::var(name).ok().map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+    std::env::var(name)
+        .ok()
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
 }
 
 /// Email settings from the existing pipelines' `REPORT_EMAIL_*` variables.
 /// No SMTP host: the outbox folder under the reports root.
-pub fn email_delivery(no_email: bool, reports_root: &Path) -> Result<(EmailDelivery, String), CmdError> {
+pub fn email_delivery(
+    no_email: bool,
+    reports_root: &Path,
+) -> Result<(EmailDelivery, String), CmdError> {
     let from = env_var("REPORT_EMAIL_FROM").unwrap_or_else(|| "leads-assignment@localhost".into());
     if no_email {
         return Ok((EmailDelivery::Disabled, from));
     }
     let Some(host) = env_var("REPORT_EMAIL_SMTP_HOST") else {
-        return Ok((EmailDelivery::Outbox(leads_assignment::default_outbox(reports_root)), from));
+        return Ok((
+            EmailDelivery::Outbox(leads_assignment::default_outbox(reports_root)),
+            from,
+        ));
     };
     let use_tls = match env_var("REPORT_EMAIL_USE_TLS").map(|v| v.to_ascii_lowercase()) {
         None => true,
@@ -105,7 +160,9 @@ pub fn email_delivery(no_email: bool, reports_root: &Path) -> Result<(EmailDeliv
         Some(v) => return Err(format!("REPORT_EMAIL_USE_TLS={v:?} is not true/false")),
     };
     let port = match env_var("REPORT_EMAIL_SMTP_PORT") {
-        Some(p) => p.parse::<u16>().map_err(|_| format!("REPORT_EMAIL_SMTP_PORT={p:?} is not a port number"))?,
+        Some(p) => p
+            .parse::<u16>()
+            .map_err(|_| format!("REPORT_EMAIL_SMTP_PORT={p:?} is not a port number"))?,
         None if use_tls => 587,
         None => 25,
     };
@@ -115,7 +172,9 @@ pub fn email_delivery(no_email: bool, reports_root: &Path) -> Result<(EmailDeliv
             port,
             from: from.clone(),
             username: env_var("REPORT_EMAIL_SMTP_USERNAME"),
-            password: std::env::var("REPORT_EMAIL_SMTP_PASSWORD").ok().filter(|p| !p.is_empty()),
+            password: std::env::var("REPORT_EMAIL_SMTP_PASSWORD")
+                .ok()
+                .filter(|p| !p.is_empty()),
             use_tls,
             timeout: Duration::from_secs(30),
         }),
@@ -129,26 +188,30 @@ fn progress() -> Option<PhaseProgress> {
         return None;
     }
     let bar: Arc<Mutex<Option<(String, indicatif::ProgressBar)>>> = Arc::new(Mutex::new(None));
-    Some(PhaseProgress(Arc::new(move |phase: &str, done: usize, total: usize| {
-        let Ok(mut guard) = bar.lock() else { return };
-        if guard.as_ref().is_none_or(|(p, _)| p != phase) {
-            if let Some((_, old)) = guard.take() {
-                old.finish_and_clear();
+    Some(PhaseProgress(Arc::new(
+        move |phase: &str, done: usize, total: usize| {
+            let Ok(mut guard) = bar.lock() else { return };
+            if guard.as_ref().is_none_or(|(p, _)| p != phase) {
+                if let Some((_, old)) = guard.take() {
+                    old.finish_and_clear();
+                }
+                let pb = indicatif::ProgressBar::new(total as u64);
+                if let Ok(style) = indicatif::ProgressStyle::with_template(
+                    "{msg:>7} [{bar:40}] {pos}/{len} {elapsed}",
+                ) {
+                    pb.set_style(style.progress_chars("=> "));
+                }
+                pb.set_message(phase.to_string());
+                *guard = Some((phase.to_string(), pb));
             }
-            let pb = indicatif::ProgressBar::new(total as u64);
-            if let Ok(style) = indicatif::ProgressStyle::with_template("{msg:>7} [{bar:40}] {pos}/{len} {elapsed}") {
-                pb.set_style(style.progress_chars("=> "));
+            if let Some((_, pb)) = guard.as_ref() {
+                pb.set_position(done as u64);
+                if done >= total {
+                    pb.finish_and_clear();
+                }
             }
-            pb.set_message(phase.to_string());
-            *guard = Some((phase.to_string(), pb));
-        }
-        if let Some((_, pb)) = guard.as_ref() {
-            pb.set_position(done as u64);
-            if done >= total {
-                pb.finish_and_clear();
-            }
-        }
-    })))
+        },
+    )))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -182,7 +245,10 @@ fn run(
     let report = run_pipeline(&mut conn, &options).map_err(|e| e.to_string())?;
     print!("{}", output::run_summary(&report));
     if report.partly_done() {
-        println!("Partly done: assignments of batch {} are committed. To finish:", report.batch_id.unwrap_or_default());
+        println!(
+            "Partly done: assignments of batch {} are committed. To finish:",
+            report.batch_id.unwrap_or_default()
+        );
         for c in &report.finish_commands {
             println!("  {c} --reports-root {}", reports_root.display());
         }
@@ -193,15 +259,26 @@ fn run(
 
 fn pdf(url: Option<&str>, batch: i64, reports_root: PathBuf) -> Result<u8, CmdError> {
     let mut conn = connect(url)?;
-    let options = PdfOptions { reports_root, progress: progress().map(|p| {
-        leads_assignment::pdf::Progress::new(move |d, t| (p.0)("sheets", d, t))
-    }) };
+    let options = PdfOptions {
+        reports_root,
+        progress: progress()
+            .map(|p| leads_assignment::pdf::Progress::new(move |d, t| (p.0)("sheets", d, t))),
+    };
     match generate_sheets(&mut conn, batch, &options) {
         Ok(done) => {
             for s in &done {
-                println!("{}  {} leads, {} pages  {}", s.store_code, s.leads, s.pages, s.path.display());
+                println!(
+                    "{}  {} leads, {} pages  {}",
+                    s.store_code,
+                    s.leads,
+                    s.pages,
+                    s.path.display()
+                );
             }
-            println!("batch {batch}: {} sheet(s) written and registered in documents", done.len());
+            println!(
+                "batch {batch}: {} sheet(s) written and registered in documents",
+                done.len()
+            );
             Ok(exit::OK)
         }
         Err(PdfError::Sheets { done, failed, .. }) => {
@@ -211,7 +288,11 @@ fn pdf(url: Option<&str>, batch: i64, reports_root: PathBuf) -> Result<u8, CmdEr
             for f in &failed {
                 println!("FAILED {} {}: {}", f.store_code, f.agent_code, f.reason);
             }
-            Err(format!("batch {batch}: {} of {} sheet(s) failed", failed.len(), failed.len() + done.len()))
+            Err(format!(
+                "batch {batch}: {} of {} sheet(s) failed",
+                failed.len(),
+                failed.len() + done.len()
+            ))
         }
         Err(e) => Err(e.to_string()),
     }
@@ -233,15 +314,20 @@ fn notify(url: Option<&str>, batch: i64, env: Env, reports_root: PathBuf) -> Res
         run_id: None,
         from,
         store_diagnostics: None,
-        progress: progress().map(|p| leads_assignment::pdf::Progress::new(move |d, t| (p.0)("emails", d, t))),
+        progress: progress()
+            .map(|p| leads_assignment::pdf::Progress::new(move |d, t| (p.0)("emails", d, t))),
     };
-    let report = send_for_batch(&mut conn, batch, &options, transport.as_mut()).map_err(|e| e.to_string())?;
+    let report = send_for_batch(&mut conn, batch, &options, transport.as_mut())
+        .map_err(|e| e.to_string())?;
     print!("{}", output::notify_summary(&report));
     if let EmailDelivery::Outbox(dir) = &delivery {
         println!("No SMTP host configured (REPORT_EMAIL_SMTP_HOST): emails went to the outbox folder {} (nothing is sent).", dir.display());
     }
     if report.failed() > 0 {
-        return Err(format!("batch {batch}: {} email(s) failed", report.failed()));
+        return Err(format!(
+            "batch {batch}: {} email(s) failed",
+            report.failed()
+        ));
     }
     Ok(exit::OK)
 }
@@ -282,7 +368,12 @@ fn ingest(url: Option<&str>, paths: &[PathBuf]) -> Result<u8, CmdError> {
                 ok += 1;
                 outcomes += r.ingested;
                 blank += r.skipped_blank;
-                println!("ok     {}: ingested {} outcome(s), skipped blank {}", f.display(), r.ingested, r.skipped_blank);
+                println!(
+                    "ok     {}: ingested {} outcome(s), skipped blank {}",
+                    f.display(),
+                    r.ingested,
+                    r.skipped_blank
+                );
             }
             Err(e) => {
                 failed += 1;
@@ -294,17 +385,35 @@ fn ingest(url: Option<&str>, paths: &[PathBuf]) -> Result<u8, CmdError> {
     Ok(if failed == 0 { exit::OK } else { exit::FAILED })
 }
 
-fn diagnose_cmd(url: Option<&str>, store: Option<String>, env: Env, json: bool, timezone: Option<String>) -> Result<u8, CmdError> {
+fn diagnose_cmd(
+    url: Option<&str>,
+    store: Option<String>,
+    env: Env,
+    json: bool,
+    timezone: Option<String>,
+) -> Result<u8, CmdError> {
     let mut conn = connect(url)?;
-    let d = diagnose(&mut conn, &DiagnoseOptions { store: store.clone(), run_env: env.as_str().into(), timezone })
-        .map_err(|e| e.to_string())?;
+    let d = diagnose(
+        &mut conn,
+        &DiagnoseOptions {
+            store: store.clone(),
+            run_env: env.as_str().into(),
+            timezone,
+        },
+    )
+    .map_err(|e| e.to_string())?;
     if let Some(s) = &store {
         if d.is_empty() {
-            return Err(format!("store {s:?} is unknown: not in store_master, no mapping, no leads"));
+            return Err(format!(
+                "store {s:?} is unknown: not in store_master, no mapping, no leads"
+            ));
         }
     }
     if json {
-        println!("{}", serde_json::to_string_pretty(&d).map_err(|e| e.to_string())?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&d).map_err(|e| e.to_string())?
+        );
     } else {
         print!("{}", output::diagnose_table(&d, env.as_str()));
     }

@@ -29,22 +29,73 @@ impl Rng {
 }
 
 const AREAS: [&str; 30] = [
-    "Kothrud", "Baner", "Aundh", "Viman Nagar", "Kalyani Nagar", "Hadapsar", "Wakad", "Hinjewadi", "Magarpatta",
-    "Koregaon Park", "Shivaji Nagar", "Deccan", "Karve Nagar", "Warje", "Pashan", "Bavdhan", "Kharadi", "Wagholi",
-    "Andheri West", "Bandra West", "Powai", "Dadar", "Thane West", "Vashi", "Borivali", "Malad", "Chembur", "Juhu",
-    "Colaba", "Goregaon",
+    "Kothrud",
+    "Baner",
+    "Aundh",
+    "Viman Nagar",
+    "Kalyani Nagar",
+    "Hadapsar",
+    "Wakad",
+    "Hinjewadi",
+    "Magarpatta",
+    "Koregaon Park",
+    "Shivaji Nagar",
+    "Deccan",
+    "Karve Nagar",
+    "Warje",
+    "Pashan",
+    "Bavdhan",
+    "Kharadi",
+    "Wagholi",
+    "Andheri West",
+    "Bandra West",
+    "Powai",
+    "Dadar",
+    "Thane West",
+    "Vashi",
+    "Borivali",
+    "Malad",
+    "Chembur",
+    "Juhu",
+    "Colaba",
+    "Goregaon",
 ];
 const FIRST: [&str; 24] = [
-    "Aarav", "Vivaan", "Aditya", "Ishaan", "Reyansh", "Ananya", "Diya", "Saanvi", "Kavya", "Priya", "Rohan", "Sneha",
-    "Vikram", "Meera", "Arjun", "Pooja", "Rahul", "Neha", "José", "Anaïs", "Renée", "Zoë", "Chloé", "Noël",
+    "Aarav", "Vivaan", "Aditya", "Ishaan", "Reyansh", "Ananya", "Diya", "Saanvi", "Kavya", "Priya",
+    "Rohan", "Sneha", "Vikram", "Meera", "Arjun", "Pooja", "Rahul", "Neha", "José", "Anaïs",
+    "Renée", "Zoë", "Chloé", "Noël",
 ];
 const LAST: [&str; 18] = [
-    "Deshpande", "Kulkarni", "Joshi", "Patil", "Shinde", "Sharma", "Iyer", "Nair", "Menon", "Reddy", "Gupta",
-    "D'Souza", "Fernandes", "Pereira", "Mascarenhas", "Gonçalves", "Rodrigues", "Müller",
+    "Deshpande",
+    "Kulkarni",
+    "Joshi",
+    "Patil",
+    "Shinde",
+    "Sharma",
+    "Iyer",
+    "Nair",
+    "Menon",
+    "Reddy",
+    "Gupta",
+    "D'Souza",
+    "Fernandes",
+    "Pereira",
+    "Mascarenhas",
+    "Gonçalves",
+    "Rodrigues",
+    "Müller",
 ];
 const STREETS: [&str; 10] = [
-    "Karve Road", "FC Road", "JM Road", "Law College Road", "SV Road", "Linking Road", "LBS Marg", "Hill Road",
-    "Baner Road", "Nagar Road",
+    "Karve Road",
+    "FC Road",
+    "JM Road",
+    "Law College Road",
+    "SV Road",
+    "Linking Road",
+    "LBS Marg",
+    "Hill Road",
+    "Baner Road",
+    "Nagar Road",
 ];
 const SOURCES: [&str; 5] = ["app", "website", "call centre", "walk-in", "whatsapp"];
 
@@ -54,18 +105,28 @@ pub fn demo(leads: usize, out: &Path) -> Result<u8, CmdError> {
     let server = la_pgtemp::TempServer::start().map_err(|e| e.to_string())?;
     let result = demo_on(&server, leads, out);
     server.stop();
-    println!("Throwaway PostgreSQL stopped. Demo took {:.1} s.", started.elapsed().as_secs_f64());
+    println!(
+        "Throwaway PostgreSQL stopped. Demo took {:.1} s.",
+        started.elapsed().as_secs_f64()
+    );
     result
 }
 
 fn demo_on(server: &la_pgtemp::TempServer, leads: usize, out: &Path) -> Result<u8, CmdError> {
-    let url = server.create_database("leads_demo", None).map_err(|e| e.to_string())?;
-    let mut conn = leads_assignment::schema::connect(&url).map_err(|e| e.to_string())?;
-    let applied = leads_assignment::schema::run_pending_migrations(&mut conn).map_err(|e| e.to_string())?;
-    println!("Migrated ({} migrations). Seeding {leads} missed leads over 30 stores…", applied.len());
-    let today: NaiveDate = diesel::select(diesel::dsl::sql::<diesel::sql_types::Date>("current_date"))
-        .get_result(&mut conn)
+    let url = server
+        .create_database("leads_demo", None)
         .map_err(|e| e.to_string())?;
+    let mut conn = leads_assignment::schema::connect(&url).map_err(|e| e.to_string())?;
+    let applied =
+        leads_assignment::schema::run_pending_migrations(&mut conn).map_err(|e| e.to_string())?;
+    println!(
+        "Migrated ({} migrations). Seeding {leads} missed leads over 30 stores…",
+        applied.len()
+    );
+    let today: NaiveDate =
+        diesel::select(diesel::dsl::sql::<diesel::sql_types::Date>("current_date"))
+            .get_result(&mut conn)
+            .map_err(|e| e.to_string())?;
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     seed_demo(&mut conn, &mut rng, leads, today, 1).map_err(|e| format!("seeding: {e}"))?;
 
@@ -85,13 +146,20 @@ fn demo_on(server: &la_pgtemp::TempServer, leads: usize, out: &Path) -> Result<u
     for run in 1..=2 {
         if run == 2 {
             let more = leads / 5;
-            seed_more(&mut conn, &mut rng, more, leads as i32 + 1, today).map_err(|e| format!("seeding: {e}"))?;
+            seed_more(&mut conn, &mut rng, more, leads as i32 + 1, today)
+                .map_err(|e| format!("seeding: {e}"))?;
             println!("\n{more} new missed leads arrived. Second run the same day (daily caps and rowids continue):");
         } else {
             println!("\nFirst run:");
         }
-        let report = run_pipeline(&mut conn, &PipelineOptions { run_id: Some(format!("demo-run-{run}")), ..options.clone() })
-            .map_err(|e| e.to_string())?;
+        let report = run_pipeline(
+            &mut conn,
+            &PipelineOptions {
+                run_id: Some(format!("demo-run-{run}")),
+                ..options.clone()
+            },
+        )
+        .map_err(|e| e.to_string())?;
         print!("{}", output::run_summary(&report));
         if report.partly_done() {
             code = exit::PARTIAL;
@@ -99,15 +167,27 @@ fn demo_on(server: &la_pgtemp::TempServer, leads: usize, out: &Path) -> Result<u
     }
     let diag = leads_assignment::diagnose(
         &mut conn,
-        &leads_assignment::DiagnoseOptions { store: None, run_env: "dev".into(), timezone: None },
+        &leads_assignment::DiagnoseOptions {
+            store: None,
+            run_env: "dev".into(),
+            timezone: None,
+        },
     )
     .map_err(|e| e.to_string())?;
     println!("\nDiagnostics after both runs:");
     for d in &diag {
         println!("  {:<8} {}", d.store_code, d.verdict);
     }
-    println!("\nSheets: {}", out.join("leads_assignment").join(today.to_string()).display());
-    println!("Emails (.eml, nothing sent): {}", out.join("outbox").display());
+    println!(
+        "\nSheets: {}",
+        out.join("leads_assignment")
+            .join(today.to_string())
+            .display()
+    );
+    println!(
+        "Emails (.eml, nothing sent): {}",
+        out.join("outbox").display()
+    );
     Ok(code)
 }
 
@@ -119,7 +199,10 @@ fn lead(rng: &mut Rng, id: i32, store: &str, area: &str, today: NaiveDate) -> Se
     l.store_name = Some(area.to_string());
     l.special_instruction = match rng.below(6) {
         0 => None,
-        1 => Some(format!("Call before pickup; gate code {}", 1000 + rng.below(9000))),
+        1 => Some(format!(
+            "Call before pickup; gate code {}",
+            1000 + rng.below(9000)
+        )),
         _ => Some(format!(
             "Flat {}, {} Apartments, {}, {}",
             100 + rng.below(900),
@@ -128,9 +211,14 @@ fn lead(rng: &mut Rng, id: i32, store: &str, area: &str, today: NaiveDate) -> Se
             area
         )),
     };
-    l.customer_type = Some(rng.pick(&["New", "Existing", "Existing", "new customer", "Repeat"]).to_string());
+    l.customer_type = Some(
+        rng.pick(&["New", "Existing", "Existing", "new customer", "Repeat"])
+            .to_string(),
+    );
     l.pickup_created_date = today.checked_sub_days(chrono::Days::new(rng.below(5) as u64));
-    l.pickup_date = l.pickup_created_date.and_then(|d| d.checked_add_days(chrono::Days::new(1)));
+    l.pickup_date = l
+        .pickup_created_date
+        .and_then(|d| d.checked_add_days(chrono::Days::new(1)));
     l.run_date = Some(today);
     l.source = Some(rng.pick(&SOURCES).to_string());
     l.final_source = (rng.below(3) == 0).then(|| "google ads".to_string());
@@ -146,10 +234,20 @@ fn store_code(i: usize) -> String {
     format!("{}{:02}", if i < 18 { "PNQ" } else { "BOM" }, i + 1)
 }
 
-fn seed_demo(conn: &mut PgConnection, rng: &mut Rng, leads: usize, today: NaiveDate, first_id: i32) -> QueryResult<()> {
+fn seed_demo(
+    conn: &mut PgConnection,
+    rng: &mut Rng,
+    leads: usize,
+    today: NaiveDate,
+    first_id: i32,
+) -> QueryResult<()> {
     conn.transaction(|conn| {
         let mut agent_no = 0;
-        let mut new_agent = |conn: &mut PgConnection, rng: &mut Rng, active: bool, coded: bool| -> QueryResult<i64> {
+        let mut new_agent = |conn: &mut PgConnection,
+                             rng: &mut Rng,
+                             active: bool,
+                             coded: bool|
+         -> QueryResult<i64> {
             agent_no += 1;
             let name = format!("{} {}", rng.pick(&FIRST), rng.pick(&LAST));
             let code = format!("{agent_no:04}");
@@ -162,7 +260,7 @@ fn seed_demo(conn: &mut PgConnection, rng: &mut Rng, leads: usize, today: NaiveD
             let agents = 1 + rng.below(3);
             for k in 0..agents {
                 let (active, coded) = match (i, k) {
-                    (4, 1) => (false, true), // an inactive agent
+                    (4, 1) => (false, true),  // an inactive agent
                     (11, 0) => (true, false), // an agent without agent_code
                     _ => (true, true),
                 };
@@ -177,22 +275,55 @@ fn seed_demo(conn: &mut PgConnection, rng: &mut Rng, leads: usize, today: NaiveD
                 seed::mapping(conn, &code, id, caps)?;
             }
             // Recipients: the store's manager, sometimes a cc.
-            seed::recipient(conn, Some(&code), "any", &format!("manager.{}@laundry.example", code.to_lowercase()), "to", true)?;
+            seed::recipient(
+                conn,
+                Some(&code),
+                "any",
+                &format!("manager.{}@laundry.example", code.to_lowercase()),
+                "to",
+                true,
+            )?;
             if i % 3 == 0 {
-                seed::recipient(conn, Some(&code), "dev", &format!("area.lead.{}@laundry.example", code.to_lowercase()), "cc", true)?;
+                seed::recipient(
+                    conn,
+                    Some(&code),
+                    "dev",
+                    &format!("area.lead.{}@laundry.example", code.to_lowercase()),
+                    "cc",
+                    true,
+                )?;
             }
         }
         seed::recipient(conn, None, "any", "operations@laundry.example", "to", true)?;
-        seed::recipient(conn, Some("ALL"), "any", "audit@laundry.example", "bcc", true)?;
+        seed::recipient(
+            conn,
+            Some("ALL"),
+            "any",
+            "audit@laundry.example",
+            "bcc",
+            true,
+        )?;
         seed_more_in(conn, rng, leads, first_id, today)
     })
 }
 
-fn seed_more(conn: &mut PgConnection, rng: &mut Rng, n: usize, first_id: i32, today: NaiveDate) -> QueryResult<()> {
+fn seed_more(
+    conn: &mut PgConnection,
+    rng: &mut Rng,
+    n: usize,
+    first_id: i32,
+    today: NaiveDate,
+) -> QueryResult<()> {
     conn.transaction(|conn| seed_more_in(conn, rng, n, first_id, today))
 }
 
-fn seed_more_in(conn: &mut PgConnection, rng: &mut Rng, n: usize, first_id: i32, today: NaiveDate) -> QueryResult<()> {
+fn seed_more_in(
+    conn: &mut PgConnection,
+    rng: &mut Rng,
+    n: usize,
+    first_id: i32,
+    today: NaiveDate,
+) -> QueryResult<()> {
     let rows: Vec<SeedLead> = (0..n)
         .map(|k| {
             let i = rng.below(AREAS.len());
@@ -201,6 +332,9 @@ fn seed_more_in(conn: &mut PgConnection, rng: &mut Rng, n: usize, first_id: i32,
         .collect();
     // Mobile numbers are unique per store.
     let mut seen = std::collections::HashSet::new();
-    let rows: Vec<SeedLead> = rows.into_iter().filter(|l| seen.insert((l.store_code.clone(), l.mobile_number.clone()))).collect();
+    let rows: Vec<SeedLead> = rows
+        .into_iter()
+        .filter(|l| seen.insert((l.store_code.clone(), l.mobile_number.clone())))
+        .collect();
     seed::leads(conn, &rows).map(|_| ())
 }

@@ -17,10 +17,20 @@ fn email_result(r: &EmailResult) -> String {
 pub fn run_summary(r: &PipelineReport) -> String {
     let a = &r.assignment;
     let mut s = String::new();
-    let batch = r.batch_id.map_or_else(|| "none (dry run)".to_string(), |b| b.to_string());
-    let _ = writeln!(s, "Leads assignment run {} (env {}), batch {batch} dated {}", r.run_id, r.run_env, a.batch_date);
+    let batch = r
+        .batch_id
+        .map_or_else(|| "none (dry run)".to_string(), |b| b.to_string());
+    let _ = writeln!(
+        s,
+        "Leads assignment run {} (env {}), batch {batch} dated {}",
+        r.run_id, r.run_env, a.batch_date
+    );
     if a.assigned > 0 || !a.pairs.is_empty() {
-        let _ = writeln!(s, "{:<10} {:<6} {:<20} {:>4} {:>4}  {:<44} {:<60} email", "store", "agent", "name", "E", "N", "cap hit", "sheet");
+        let _ = writeln!(
+            s,
+            "{:<10} {:<6} {:<20} {:>4} {:>4}  {:<44} {:<60} email",
+            "store", "agent", "name", "E", "N", "cap hit", "sheet"
+        );
     }
     for p in &a.pairs {
         let sheet = r
@@ -51,16 +61,34 @@ pub fn run_summary(r: &PipelineReport) -> String {
             name,
             p.existing_assigned,
             p.new_assigned,
-            if caps.is_empty() { "-".into() } else { caps.join(",") },
+            if caps.is_empty() {
+                "-".into()
+            } else {
+                caps.join(",")
+            },
             sheet
         );
     }
     for sk in &a.skipped_agents {
-        let _ = writeln!(s, "{:<10} agent {} skipped: {}", sk.store_code, sk.agent_id, sk.reason);
+        let _ = writeln!(
+            s,
+            "{:<10} agent {} skipped: {}",
+            sk.store_code, sk.agent_id, sk.reason
+        );
     }
     for st in a.stores.iter().filter(|st| st.unassigned > 0) {
-        let why: Vec<String> = st.unassigned_reasons.iter().map(|(r, t, n)| format!("{n} {:?}: {r}", t)).collect();
-        let _ = writeln!(s, "{:<10} {} lead(s) left: {}", st.store_code, st.unassigned, why.join("; "));
+        let why: Vec<String> = st
+            .unassigned_reasons
+            .iter()
+            .map(|(r, t, n)| format!("{n} {:?}: {r}", t))
+            .collect();
+        let _ = writeln!(
+            s,
+            "{:<10} {} lead(s) left: {}",
+            st.store_code,
+            st.unassigned,
+            why.join("; ")
+        );
     }
     let unassigned: u32 = a.stores.iter().map(|x| x.unassigned).sum();
     let _ = writeln!(
@@ -83,14 +111,26 @@ pub fn run_summary(r: &PipelineReport) -> String {
                 n.transport
             );
             if r.email_delivery.starts_with("outbox") {
-                let _ = writeln!(s, "No SMTP host configured (REPORT_EMAIL_SMTP_HOST): emails went to the {}.", n.transport);
+                let _ = writeln!(
+                    s,
+                    "No SMTP host configured (REPORT_EMAIL_SMTP_HOST): emails went to the {}.",
+                    n.transport
+                );
             }
             for w in &n.warnings {
                 let _ = writeln!(s, "warning: {w}");
             }
         }
         None => {
-            let _ = writeln!(s, "Emails: none ({})", if a.assigned == 0 { "nothing assigned" } else { r.email_delivery.as_str() });
+            let _ = writeln!(
+                s,
+                "Emails: none ({})",
+                if a.assigned == 0 {
+                    "nothing assigned"
+                } else {
+                    r.email_delivery.as_str()
+                }
+            );
         }
     }
     let _ = writeln!(s, "Status: {}", r.overall_status.as_str());
@@ -101,13 +141,34 @@ pub fn run_summary(r: &PipelineReport) -> String {
 pub fn notify_summary(n: &NotifyReport) -> String {
     let mut s = String::new();
     for e in &n.emails {
-        let to: Vec<&str> = e.to.iter().chain(&e.cc).chain(&e.bcc).map(String::as_str).collect();
-        let _ = writeln!(s, "{:<16} {:<9} to {:<50} {} attachment(s)  {}", e.key, format!("{:?}", e.kind), to.join(","), e.attachments.len(), email_result(&e.result));
+        let to: Vec<&str> =
+            e.to.iter()
+                .chain(&e.cc)
+                .chain(&e.bcc)
+                .map(String::as_str)
+                .collect();
+        let _ = writeln!(
+            s,
+            "{:<16} {:<9} to {:<50} {} attachment(s)  {}",
+            e.key,
+            format!("{:?}", e.kind),
+            to.join(","),
+            e.attachments.len(),
+            email_result(&e.result)
+        );
     }
     for w in &n.warnings {
         let _ = writeln!(s, "warning: {w}");
     }
-    let _ = writeln!(s, "batch {}: {} sent, {} failed, {} without recipients via {}", n.batch_id, n.sent(), n.failed(), n.without_recipients(), n.transport);
+    let _ = writeln!(
+        s,
+        "batch {}: {} sent, {} failed, {} without recipients via {}",
+        n.batch_id,
+        n.sent(),
+        n.failed(),
+        n.without_recipients(),
+        n.transport
+    );
     s
 }
 
@@ -115,7 +176,12 @@ pub fn notify_summary(n: &NotifyReport) -> String {
 pub fn diagnose_table(d: &[StoreDiagnosis], env: &str) -> String {
     let mut s = String::new();
     for x in d {
-        let _ = writeln!(s, "{} {}", x.store_code, x.store_name.as_deref().unwrap_or(""));
+        let _ = writeln!(
+            s,
+            "{} {}",
+            x.store_code,
+            x.store_name.as_deref().unwrap_or("")
+        );
         let _ = writeln!(
             s,
             "  assign_leads {}, enabled mappings {}, usable agents {}, eligible E {} / N {}, waiting {}, recipients ({env}) {}",
@@ -148,7 +214,11 @@ pub fn diagnose_table(d: &[StoreDiagnosis], env: &str) -> String {
                 let _ = writeln!(s, "  last batch {b}: sheets on disk");
             }
             Some(b) => {
-                let _ = writeln!(s, "  last batch {b}: sheets MISSING: {}", x.last_batch_sheets_missing.join(", "));
+                let _ = writeln!(
+                    s,
+                    "  last batch {b}: sheets MISSING: {}",
+                    x.last_batch_sheets_missing.join(", ")
+                );
             }
             None => {}
         }

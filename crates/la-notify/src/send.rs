@@ -191,7 +191,14 @@ pub fn send_for_batch(
             Some(store) => store_context(&facts, store, email),
             None => all_context(&facts, email),
         };
-        let result = deliver(batch_id, email, &setup.store_template, &context, &from, transport);
+        let result = deliver(
+            batch_id,
+            email,
+            &setup.store_template,
+            &context,
+            &from,
+            transport,
+        );
         report.emails.push(email_report(email, result));
         if let Some(p) = &options.progress {
             p.report(report.emails.len(), total);
@@ -224,7 +231,14 @@ pub fn send_for_batch(
             "emails_without_recipients": report.without_recipients(),
             "store_diagnostics": diagnostics,
         });
-        let result = deliver(batch_id, summary, &setup.summary_template, &context, &from, transport);
+        let result = deliver(
+            batch_id,
+            summary,
+            &setup.summary_template,
+            &context,
+            &from,
+            transport,
+        );
         report.emails.push(email_report(summary, result));
         if let Some(p) = &options.progress {
             p.report(report.emails.len(), total);

@@ -55,7 +55,10 @@ fn fixture(store_a_name: &str) -> Fixture {
     generate_pdfs_for_batch(
         &mut c,
         batch,
-        &PdfOptions { reports_root: root.path().to_path_buf(), progress: None },
+        &PdfOptions {
+            reports_root: root.path().to_path_buf(),
+            progress: None,
+        },
     )
     .unwrap();
 
@@ -409,7 +412,14 @@ fn file_outbox_writes_one_eml_per_email() {
         .collect();
     names.sort();
     let b = f.batch;
-    assert_eq!(names, vec![format!("b{b}-store-A.eml"), format!("b{b}-store-B.eml"), format!("b{b}-summary.eml")]);
+    assert_eq!(
+        names,
+        vec![
+            format!("b{b}-store-A.eml"),
+            format!("b{b}-store-B.eml"),
+            format!("b{b}-summary.eml")
+        ]
+    );
     let m = std::fs::read(dir.path().join(format!("b{b}-store-A.eml"))).unwrap();
     assert_eq!(
         MessageParser::default()

@@ -72,7 +72,10 @@ fn main() {
     generate_pdfs_for_batch(
         &mut c,
         batch,
-        &PdfOptions { reports_root: root.path().to_path_buf(), progress: None },
+        &PdfOptions {
+            reports_root: root.path().to_path_buf(),
+            progress: None,
+        },
     )
     .unwrap();
     let filled_dir = root.path().join("filled");

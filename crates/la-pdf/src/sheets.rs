@@ -247,7 +247,10 @@ pub fn generate_sheets(
                 .collect();
             handles
                 .into_iter()
-                .map(|h| h.join().unwrap_or_else(|_| Err("the renderer panicked".into())))
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err("the renderer panicked".into()))
+                })
                 .collect()
         });
         for (sheet, rendered) in chunk.iter().zip(rendered) {

@@ -42,7 +42,10 @@ fn sheet_in_db(conn: &mut PgConnection, n: i32, root: &Path) -> (PathBuf, Vec<St
     generate_pdfs_for_batch(
         conn,
         batch,
-        &PdfOptions { reports_root: root.to_path_buf(), progress: None },
+        &PdfOptions {
+            reports_root: root.to_path_buf(),
+            progress: None,
+        },
     )
     .unwrap();
     let path: String = la_schema::schema::documents::table

@@ -39,7 +39,10 @@ fn docs(conn: &mut PgConnection) -> Vec<Document> {
 }
 
 fn options(root: &Path) -> PdfOptions {
-    PdfOptions { reports_root: root.to_path_buf(), progress: None }
+    PdfOptions {
+        reports_root: root.to_path_buf(),
+        progress: None,
+    }
 }
 
 fn two_stores_one_agent(conn: &mut PgConnection, stores: [&str; 2]) {
