@@ -1,0 +1,58 @@
+//! Benchmark: the full pipeline (assignment + sheets + outbox emails) on
+//! 100,000 eligible leads across 400 stores (among 500,000 missed_leads).
+//!
+//! `cargo run --release --example bench_pipeline`
+
+#![allow(
+    clippy::print_stdout,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+
+use std::time::Instant;
+
+use diesel::connection::SimpleConnection;
+use leads_assignment::schema::testing;
+use leads_assignment::{run_pipeline, EmailDelivery, PipelineOptions};
+
+mod common;
+use common::{peak_rss_mb, SEED};
+
+fn main() {
+    let db = testing::migrated_db();
+    let mut conn = db.conn();
+    let t = Instant::now();
+    conn.batch_execute(SEED).unwrap();
+    conn.batch_execute(
+        "INSERT INTO notification_recipients (profile_id, store_code, env, email_address, send_as)
+           SELECT p.id, 'S' || lpad(g::text, 4, '0'), 'any', 'store' || g || '@example.com', 'to'
+           FROM generate_series(1, 400) g, notification_profiles p WHERE p.code = 'leads_assignment';
+         INSERT INTO notification_recipients (profile_id, store_code, env, email_address, send_as)
+           SELECT id, NULL, 'any', 'ops@example.com', 'to' FROM notification_profiles WHERE code = 'leads_assignment';",
+    )
+    .unwrap();
+    println!("seeded in {:.1?}", t.elapsed());
+    let root = tempfile::tempdir().unwrap();
+    let options = PipelineOptions {
+        reports_root: root.path().to_path_buf(),
+        email: EmailDelivery::Outbox(root.path().join("outbox")),
+        triggered_by: "bench".into(),
+        ..PipelineOptions::new("dev")
+    };
+    let t = Instant::now();
+    let report = run_pipeline(&mut conn, &options).unwrap();
+    let total = t.elapsed().as_secs_f64();
+    assert_eq!(report.assignment.assigned, 100_000);
+    assert_eq!(report.sheets.len(), 400);
+    assert_eq!(report.notify.as_ref().unwrap().sent(), 401);
+    for p in &report.phases {
+        println!(
+            "  {:<7} {:>6.2} s  {}",
+            p.phase,
+            p.duration_ms as f64 / 1000.0,
+            p.message
+        );
+    }
+    println!("total: {total:.2} s, peak RSS {:.1} MB", peak_rss_mb());
+}
