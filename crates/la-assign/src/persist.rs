@@ -237,6 +237,7 @@ fn load_candidates(conn: &mut PgConnection) -> Result<Vec<CandidateLead>, Assign
                 .filter(slam::store_code.eq(ml::store_code))
                 .filter(slam::is_enabled.eq(true)),
         ))
+        // DESIGN §3.2
         .order((
             ml::pickup_created_date.desc().nulls_last(),
             ml::pickup_row_id.desc(),

@@ -120,12 +120,12 @@ fn migrate(url: Option<&str>) -> Result<u8, CmdError> {
     let applied =
         leads_assignment::schema::run_pending_migrations(&mut conn).map_err(|e| e.to_string())?;
     if applied.is_empty() {
-        println!("schema is up to date");
+        out!("schema is up to date");
     } else {
         for v in &applied {
-            println!("applied {v}");
+            out!("applied {v}");
         }
-        println!("{} migration(s) applied", applied.len());
+        out!("{} migration(s) applied", applied.len());
     }
     Ok(exit::OK)
 }
@@ -243,14 +243,14 @@ fn run(
         progress: progress(),
     };
     let report = run_pipeline(&mut conn, &options).map_err(|e| e.to_string())?;
-    print!("{}", output::run_summary(&report));
+    out_raw!("{}", output::run_summary(&report));
     if report.partly_done() {
-        println!(
+        out!(
             "Partly done: assignments of batch {} are committed. To finish:",
             report.batch_id.unwrap_or_default()
         );
         for c in &report.finish_commands {
-            println!("  {c} --reports-root {}", reports_root.display());
+            out!("  {c} --reports-root {}", reports_root.display());
         }
         return Ok(exit::PARTIAL);
     }
@@ -267,7 +267,7 @@ fn pdf(url: Option<&str>, batch: i64, reports_root: PathBuf) -> Result<u8, CmdEr
     match generate_sheets(&mut conn, batch, &options) {
         Ok(done) => {
             for s in &done {
-                println!(
+                out!(
                     "{}  {} leads, {} pages  {}",
                     s.store_code,
                     s.leads,
@@ -275,7 +275,7 @@ fn pdf(url: Option<&str>, batch: i64, reports_root: PathBuf) -> Result<u8, CmdEr
                     s.path.display()
                 );
             }
-            println!(
+            out!(
                 "batch {batch}: {} sheet(s) written and registered in documents",
                 done.len()
             );
@@ -283,10 +283,10 @@ fn pdf(url: Option<&str>, batch: i64, reports_root: PathBuf) -> Result<u8, CmdEr
         }
         Err(PdfError::Sheets { done, failed, .. }) => {
             for s in &done {
-                println!("{}  {} leads  {}", s.store_code, s.leads, s.path.display());
+                out!("{}  {} leads  {}", s.store_code, s.leads, s.path.display());
             }
             for f in &failed {
-                println!("FAILED {} {}: {}", f.store_code, f.agent_code, f.reason);
+                out!("FAILED {} {}: {}", f.store_code, f.agent_code, f.reason);
             }
             Err(format!(
                 "batch {batch}: {} of {} sheet(s) failed",
@@ -319,9 +319,9 @@ fn notify(url: Option<&str>, batch: i64, env: Env, reports_root: PathBuf) -> Res
     };
     let report = send_for_batch(&mut conn, batch, &options, transport.as_mut())
         .map_err(|e| e.to_string())?;
-    print!("{}", output::notify_summary(&report));
+    out_raw!("{}", output::notify_summary(&report));
     if let EmailDelivery::Outbox(dir) = &delivery {
-        println!("No SMTP host configured (REPORT_EMAIL_SMTP_HOST): emails went to the outbox folder {} (nothing is sent).", dir.display());
+        out!("No SMTP host configured (REPORT_EMAIL_SMTP_HOST): emails went to the outbox folder {} (nothing is sent).", dir.display());
     }
     if report.failed() > 0 {
         return Err(format!(
@@ -368,7 +368,7 @@ fn ingest(url: Option<&str>, paths: &[PathBuf]) -> Result<u8, CmdError> {
                 ok += 1;
                 outcomes += r.ingested;
                 blank += r.skipped_blank;
-                println!(
+                out!(
                     "ok     {}: ingested {} outcome(s), skipped blank {}",
                     f.display(),
                     r.ingested,
@@ -377,11 +377,11 @@ fn ingest(url: Option<&str>, paths: &[PathBuf]) -> Result<u8, CmdError> {
             }
             Err(e) => {
                 failed += 1;
-                println!("FAILED {e}");
+                out!("FAILED {e}");
             }
         }
     }
-    println!("{} file(s): {ok} ingested, {failed} failed; {outcomes} outcome(s) written, {blank} blank lead(s) skipped", files.len());
+    out!("{} file(s): {ok} ingested, {failed} failed; {outcomes} outcome(s) written, {blank} blank lead(s) skipped", files.len());
     Ok(if failed == 0 { exit::OK } else { exit::FAILED })
 }
 
@@ -410,12 +410,12 @@ fn diagnose_cmd(
         }
     }
     if json {
-        println!(
+        out!(
             "{}",
             serde_json::to_string_pretty(&d).map_err(|e| e.to_string())?
         );
     } else {
-        print!("{}", output::diagnose_table(&d, env.as_str()));
+        out_raw!("{}", output::diagnose_table(&d, env.as_str()));
     }
     Ok(exit::OK)
 }

@@ -101,11 +101,11 @@ const SOURCES: [&str; 5] = ["app", "website", "call centre", "walk-in", "whatsap
 
 pub fn demo(leads: usize, out: &Path) -> Result<u8, CmdError> {
     let started = std::time::Instant::now();
-    println!("Starting a throwaway PostgreSQL…");
+    out!("Starting a throwaway PostgreSQL…");
     let server = la_pgtemp::TempServer::start().map_err(|e| e.to_string())?;
     let result = demo_on(&server, leads, out);
     server.stop();
-    println!(
+    out!(
         "Throwaway PostgreSQL stopped. Demo took {:.1} s.",
         started.elapsed().as_secs_f64()
     );
@@ -119,7 +119,7 @@ fn demo_on(server: &la_pgtemp::TempServer, leads: usize, out: &Path) -> Result<u
     let mut conn = leads_assignment::schema::connect(&url).map_err(|e| e.to_string())?;
     let applied =
         leads_assignment::schema::run_pending_migrations(&mut conn).map_err(|e| e.to_string())?;
-    println!(
+    out!(
         "Migrated ({} migrations). Seeding {leads} missed leads over 30 stores…",
         applied.len()
     );
@@ -148,9 +148,9 @@ fn demo_on(server: &la_pgtemp::TempServer, leads: usize, out: &Path) -> Result<u
             let more = leads / 5;
             seed_more(&mut conn, &mut rng, more, leads as i32 + 1, today)
                 .map_err(|e| format!("seeding: {e}"))?;
-            println!("\n{more} new missed leads arrived. Second run the same day (daily caps and rowids continue):");
+            out!("\n{more} new missed leads arrived. Second run the same day (daily caps and rowids continue):");
         } else {
-            println!("\nFirst run:");
+            out!("\nFirst run:");
         }
         let report = run_pipeline(
             &mut conn,
@@ -160,7 +160,7 @@ fn demo_on(server: &la_pgtemp::TempServer, leads: usize, out: &Path) -> Result<u
             },
         )
         .map_err(|e| e.to_string())?;
-        print!("{}", output::run_summary(&report));
+        out_raw!("{}", output::run_summary(&report));
         if report.partly_done() {
             code = exit::PARTIAL;
         }
@@ -174,17 +174,17 @@ fn demo_on(server: &la_pgtemp::TempServer, leads: usize, out: &Path) -> Result<u
         },
     )
     .map_err(|e| e.to_string())?;
-    println!("\nDiagnostics after both runs:");
+    out!("\nDiagnostics after both runs:");
     for d in &diag {
-        println!("  {:<8} {}", d.store_code, d.verdict);
+        out!("  {:<8} {}", d.store_code, d.verdict);
     }
-    println!(
+    out!(
         "\nSheets: {}",
         out.join("leads_assignment")
             .join(today.to_string())
             .display()
     );
-    println!(
+    out!(
         "Emails (.eml, nothing sent): {}",
         out.join("outbox").display()
     );

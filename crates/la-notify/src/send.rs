@@ -114,7 +114,7 @@ pub enum NotifyError {
 
 /// Plans, renders and sends every email of `batch_id` (any past batch: this is
 /// how a failed delivery is re-sent). One failed email never stops the others;
-/// nothing is retried.
+/// nothing is retried (DESIGN §3.12).
 pub fn send_for_batch(
     conn: &mut PgConnection,
     batch_id: i64,

@@ -1,5 +1,5 @@
 //! Where emails go: SMTP (lettre, one connection reused across the batch), a
-//! folder of `.eml` files, or memory (tests). No retries (spec: no retry layers).
+//! folder of `.eml` files (DESIGN §3.11), or memory (tests). No retries (DESIGN §3.12).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

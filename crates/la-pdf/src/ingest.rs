@@ -234,6 +234,7 @@ pub fn read_sheet(path: &Path, bytes: &[u8]) -> Result<Vec<RawOutcome>, IngestEr
     for f in fields {
         collect_fields(&doc, f, "", 0, &mut seen, &mut terminal);
     }
+    // DESIGN §3.10: the parent field is the lead_assignment_code; no header parsing.
     let mut leads: BTreeMap<String, RawOutcome> = BTreeMap::new();
     for (fq, value) in terminal {
         let Some((code, field)) = fq.split_once('.') else {
