@@ -418,6 +418,7 @@ pub fn run_pipeline(
         from: options.from.clone(),
         store_diagnostics: Some(diagnostics),
         progress: options.progress.as_ref().map(|p| p.for_phase("emails")),
+        only: None,
     };
     let (status, msg) = match send_for_batch(conn, batch_id, &notify_options, transport.as_mut()) {
         Ok(n) => {
@@ -441,9 +442,17 @@ pub fn run_pipeline(
         Err(e) => ("failed", e.to_string()),
     };
     if status == "failed" {
-        report
-            .finish_commands
-            .push(notify_command(batch_id, &options.run_env));
+        let failed = report
+            .notify
+            .as_ref()
+            .map(NotifyReport::failed_keys)
+            .unwrap_or_default();
+        let mut cmd = notify_command(batch_id, &options.run_env);
+        if !failed.is_empty() {
+            // Only what failed: the delivered emails are not sent twice.
+            cmd.push_str(&format!(" --only {}", failed.join(",")));
+        }
+        report.finish_commands.push(cmd);
     }
     let level = match status {
         "ok" => log::Level::Info,

@@ -90,9 +90,10 @@ pub fn dispatch(cli: Cli) -> Result<u8, CmdError> {
         } => pdf(url, batch, reports_root),
         Command::Notify {
             batch,
+            only,
             env,
             reports_root,
-        } => notify(url, batch, env, reports_root),
+        } => notify(url, batch, only, env, reports_root),
         Command::IngestOutcomes { paths } => ingest(url, &paths),
         Command::Diagnose {
             store,
@@ -298,7 +299,13 @@ fn pdf(url: Option<&str>, batch: i64, reports_root: PathBuf) -> Result<u8, CmdEr
     }
 }
 
-fn notify(url: Option<&str>, batch: i64, env: Env, reports_root: PathBuf) -> Result<u8, CmdError> {
+fn notify(
+    url: Option<&str>,
+    batch: i64,
+    only: Option<Vec<String>>,
+    env: Env,
+    reports_root: PathBuf,
+) -> Result<u8, CmdError> {
     let (delivery, from) = email_delivery(false, &reports_root)?;
     if env == Env::Prod && matches!(delivery, EmailDelivery::Outbox(_)) {
         return Err("refusing to start: env prod needs REPORT_EMAIL_SMTP_HOST".into());
@@ -314,6 +321,7 @@ fn notify(url: Option<&str>, batch: i64, env: Env, reports_root: PathBuf) -> Res
         run_id: None,
         from,
         store_diagnostics: None,
+        only,
         progress: progress()
             .map(|p| leads_assignment::pdf::Progress::new(move |d, t| (p.0)("emails", d, t))),
     };

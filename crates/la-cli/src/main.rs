@@ -112,6 +112,9 @@ pub enum Command {
     Notify {
         #[arg(long)]
         batch: i64,
+        /// Only these emails (comma-separated keys such as store-S001,summary).
+        #[arg(long, value_delimiter = ',')]
+        only: Option<Vec<String>>,
         #[arg(long, value_enum, env = "RUN_ENV", default_value_t = Env::Dev)]
         env: Env,
         #[arg(long, env = "REPORTS_ROOT", default_value = "./reports")]

@@ -143,6 +143,7 @@ fn smtp_down_exits_3_and_the_printed_notify_command_finishes_the_job() {
                 .starts_with("leads-assignment notify --batch")
         })
         .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(line.contains("--only store-S0,store-S1,store-S2"), "{line}");
     let args: Vec<&str> = line.split_whitespace().skip(1).collect();
     let sink = SmtpSink::start().unwrap();
     let resend = cli(&db)

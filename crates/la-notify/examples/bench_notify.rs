@@ -67,6 +67,7 @@ fn main() {
         run_id: None,
         from: "leads@example.com".into(),
         store_diagnostics: None,
+        only: None,
         progress: None,
     };
     let t = Instant::now();

@@ -34,6 +34,10 @@ pub struct NotifyOptions {
     pub store_diagnostics: Option<Vec<StoreDiagnostic>>,
     /// Called with (emails done, emails planned).
     pub progress: Option<la_pdf::Progress>,
+    /// Send only the emails with these keys (`store-S001`, `all-sheets`,
+    /// `summary`): how a run's failed emails are re-sent without repeating
+    /// the delivered ones. None: every email.
+    pub only: Option<Vec<String>>,
 }
 
 /// What happened to one planned email.
@@ -86,6 +90,15 @@ impl NotifyReport {
     pub fn without_recipients(&self) -> usize {
         self.count(|r| *r == EmailResult::NoRecipients)
     }
+    /// Keys of the emails that failed, for a `--only` re-send.
+    pub fn failed_keys(&self) -> Vec<String> {
+        self.emails
+            .iter()
+            .filter(|e| matches!(e.result, EmailResult::Failed(_)))
+            .map(|e| e.key.clone())
+            .collect()
+    }
+
     /// The report of one store's email.
     pub fn for_store(&self, store_code: &str) -> Option<&EmailReport> {
         self.emails
@@ -173,12 +186,24 @@ pub fn send_for_batch(
     report.warnings.extend(setup.warnings.iter().cloned());
 
     let facts = batch_facts(conn, batch_id, batch_date, &run_id, &options.run_env)?;
-    let emails = plan::plan(
+    let mut emails = plan::plan(
         &setup.profile.scope,
         &setup.profile.attach_mode,
         &setup.recipients,
         &facts,
     );
+    if let Some(only) = &options.only {
+        let unknown: Vec<&String> = only
+            .iter()
+            .filter(|k| !emails.iter().any(|e| &e.key == *k))
+            .collect();
+        if !unknown.is_empty() {
+            report
+                .warnings
+                .push(format!("no planned email has the key(s) {unknown:?}"));
+        }
+        emails.retain(|e| only.contains(&e.key));
+    }
     let stores: BTreeMap<&str, &StoreFacts> = facts
         .stores
         .iter()

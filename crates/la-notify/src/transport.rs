@@ -132,16 +132,7 @@ impl Transport for FileOutbox {
     fn send(&mut self, key: &str, message: &Message) -> Result<(), String> {
         std::fs::create_dir_all(&self.dir)
             .map_err(|e| format!("creating outbox {}: {e}", self.dir.display()))?;
-        let name: String = key
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
+        let name = la_pdf::sanitize(key);
         let path = self.dir.join(format!("{name}.eml"));
         let tmp = self.dir.join(format!(".{name}.eml.tmp"));
         std::fs::write(&tmp, message.formatted())

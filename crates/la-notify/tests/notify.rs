@@ -97,6 +97,7 @@ fn opts() -> NotifyOptions {
         run_id: Some("run-1".into()),
         from: "Leads <leads@example.com>".into(),
         store_diagnostics: None,
+        only: None,
         progress: None,
     }
 }
@@ -359,8 +360,20 @@ fn a_refused_recipient_fails_only_its_email() {
     assert_eq!(report.sent(), 2);
     sink.accept_all();
     sink.clear();
-    let again = send_for_batch(&mut f.conn, f.batch, &opts(), &mut smtp(sink.port)).unwrap();
-    assert_eq!(again.failed(), 0);
+    // Re-send only what failed: the delivered emails are not repeated.
+    assert_eq!(report.failed_keys(), vec!["store-A".to_string()]);
+    let only = NotifyOptions {
+        only: Some(report.failed_keys()),
+        ..opts()
+    };
+    let again = send_for_batch(&mut f.conn, f.batch, &only, &mut smtp(sink.port)).unwrap();
+    assert_eq!(
+        (again.sent(), again.failed(), again.emails.len()),
+        (1, 0, 1)
+    );
+    let inbox = sink.received();
+    assert_eq!(inbox.len(), 1);
+    assert!(rcpt(&inbox[0]).contains("a-cc@example.com"));
 }
 
 #[test]
