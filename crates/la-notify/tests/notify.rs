@@ -443,3 +443,30 @@ fn file_outbox_writes_one_eml_per_email() {
         2
     );
 }
+
+#[test]
+fn credentials_never_appear_in_debug_output_or_errors() {
+    let mut f = fixture("Kothrud");
+    let sink = SmtpSink::start().unwrap();
+    let config = SmtpConfig {
+        host: "127.0.0.1".into(),
+        port: sink.port,
+        from: "leads@example.com".into(),
+        username: Some("mailer".into()),
+        password: Some("s3cr3t-Pa55".into()),
+        use_tls: false,
+        timeout: Duration::from_secs(5),
+    };
+    assert!(!format!("{config:?}").contains("s3cr3t-Pa55"));
+    let mut transport = SmtpTransport::new(&config).unwrap();
+    assert!(!format!("{transport:?}").contains("s3cr3t-Pa55"));
+    // The sink offers no AUTH: every email fails, and no message names the password.
+    let report = send_for_batch(&mut f.conn, f.batch, &opts(), &mut transport).unwrap();
+    let all = format!("{report:?}");
+    assert!(!all.contains("s3cr3t-Pa55"), "{all}");
+    assert_eq!(report.failed(), 3);
+    assert!(report
+        .emails
+        .iter()
+        .all(|e| matches!(&e.result, EmailResult::Failed(r) if r.contains("authentication"))));
+}

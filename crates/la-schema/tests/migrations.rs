@@ -642,3 +642,16 @@ fn interrupted_concurrent_index_build_is_rebuilt() {
     );
     assert!(def.contains("pickup_created_date DESC NULLS LAST"), "{def}");
 }
+
+#[test]
+fn pool_hands_out_working_connections() {
+    let db = la_schema::testing::migrated_db();
+    let pool = la_schema::pool(&db.url, 2).unwrap();
+    let mut conn = pool.get().unwrap();
+    assert_eq!(
+        scalar(&mut conn, "SELECT count(*)::text AS v FROM pipelines"),
+        "1"
+    );
+    let bad = la_schema::pool("postgres://u:hunter2@127.0.0.1:1/x", 2).unwrap_err();
+    assert!(!bad.to_string().contains("hunter2"));
+}
