@@ -471,3 +471,64 @@ fn summary_row_has_every_field() {
         )
     );
 }
+
+#[test]
+fn failed_sheets_make_the_run_partly_done_with_commands_that_finish_it() {
+    let db = migrated_db();
+    let mut c = db.conn();
+    seed_two_stores(&mut c, 2, MappingSeed::default());
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("reports");
+    std::fs::write(&root, b"a file where the folder should be").unwrap();
+    let outbox = tmp.path().join("outbox");
+    let r = run_pipeline(
+        &mut c,
+        &options(&root, EmailDelivery::Outbox(outbox.clone())),
+    )
+    .unwrap();
+    assert!(r.partly_done());
+    assert_eq!(r.overall_status, OverallStatus::Failed);
+    assert_eq!(r.sheet_failures.len(), 2);
+    let b = r.batch_id.unwrap();
+    assert_eq!(
+        r.finish_commands,
+        vec![
+            format!("leads-assignment pdf --batch {b}"),
+            format!("leads-assignment notify --batch {b} --env dev --only store-S1,store-S2")
+        ]
+    );
+    // The commands' library equivalents complete the job.
+    std::fs::remove_file(&root).unwrap();
+    leads_assignment::pdf::generate_pdfs_for_batch(
+        &mut c,
+        b,
+        &leads_assignment::pdf::PdfOptions {
+            reports_root: root.clone(),
+            progress: None,
+        },
+    )
+    .unwrap();
+    let mut transport = leads_assignment::notify::FileOutbox::new(&outbox);
+    let n = leads_assignment::notify::send_for_batch(
+        &mut c,
+        b,
+        &leads_assignment::notify::NotifyOptions {
+            run_env: "dev".into(),
+            from: "leads@example.com".into(),
+            only: Some(vec!["store-S1".into(), "store-S2".into()]),
+            ..Default::default()
+        },
+        &mut transport,
+    )
+    .unwrap();
+    assert_eq!(n.sent(), 2);
+    let eml = std::fs::read(outbox.join(format!("b{b}-store-S1.eml"))).unwrap();
+    assert_eq!(
+        MessageParser::default()
+            .parse(&eml)
+            .unwrap()
+            .attachments()
+            .count(),
+        1
+    );
+}
