@@ -140,13 +140,9 @@ fn diagnose_in_tx(
     let setup =
         la_notify::resolve::resolve(conn, &options.run_env).map_err(at("resolving recipients"))?;
     let batch_ids: BTreeSet<i64> = last_batches.iter().filter_map(|(_, b)| *b).collect();
-    let mut docs_by_batch: BTreeMap<i64, Vec<la_schema::models::Document>> = BTreeMap::new();
-    for b in batch_ids {
-        docs_by_batch.insert(
-            b,
-            la_pdf::documents_for_batch(conn, b).map_err(at("reading sheets"))?,
-        );
-    }
+    let batch_ids: Vec<i64> = batch_ids.into_iter().collect();
+    let docs_by_batch =
+        la_pdf::documents_for_batches(conn, &batch_ids).map_err(at("reading sheets"))?;
 
     let mut codes: BTreeSet<String> = stores.iter().map(|s| s.0.clone()).collect();
     codes.extend(mapping_counts.iter().map(|m| m.0.clone()));

@@ -33,6 +33,17 @@ pub enum EmailDelivery {
     Outbox(PathBuf),
 }
 
+impl EmailDelivery {
+    /// DESIGN §3.11: env `prod` without SMTP refuses to start unless email is
+    /// explicitly disabled. The one place this rule lives.
+    pub fn check_env(&self, run_env: &str) -> Result<(), String> {
+        if run_env == "prod" && matches!(self, EmailDelivery::Outbox(_)) {
+            return Err("env prod needs an SMTP host (REPORT_EMAIL_SMTP_HOST) or email explicitly disabled (--no-email); nothing was written".into());
+        }
+        Ok(())
+    }
+}
+
 /// How to run the pipeline. Configuration enters here as plain values; the
 /// library reads no environment.
 #[derive(Debug, Clone)]
@@ -70,7 +81,8 @@ impl std::fmt::Debug for PhaseProgress {
 }
 
 impl PhaseProgress {
-    fn for_phase(&self, phase: &'static str) -> Progress {
+    /// The (done, total) callback of one phase.
+    pub fn for_phase(&self, phase: &'static str) -> Progress {
         let inner = self.0.clone();
         Progress::new(move |done, total| inner(phase, done, total))
     }
@@ -199,9 +211,7 @@ pub fn run_pipeline(
 ) -> Result<PipelineReport, PipelineError> {
     let started_at = Utc::now();
     let run_id = options.run_id.clone().unwrap_or_else(generate_run_id);
-    // DESIGN §3.11: prod without SMTP refuses to start unless email is disabled.
-    if options.run_env == "prod" && matches!(options.email, EmailDelivery::Outbox(_)) {
-        let msg = "env prod needs an SMTP host (REPORT_EMAIL_SMTP_HOST) or email explicitly disabled (--no-email)".to_string();
+    if let Err(msg) = options.email.check_env(&options.run_env) {
         status_log(log::Level::Error, &run_id, "start", "failed", &msg);
         return Err(PipelineError::Config(msg));
     }

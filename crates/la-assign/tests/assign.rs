@@ -66,6 +66,14 @@ fn assert_consistent(conn: &mut PgConnection) {
     );
 }
 
+/// Store S1 taking part, with agent 0001 "Asha" mapped with `caps`; returns the agent id.
+fn one_agent_store(conn: &mut PgConnection, store_name: Option<&str>, caps: MappingSeed) -> i64 {
+    seed::store(conn, "S1", store_name, true).unwrap();
+    let a = seed::agent(conn, Some("0001"), "Asha", true).unwrap();
+    seed::mapping(conn, "S1", a, caps).unwrap();
+    a
+}
+
 fn leads(conn: &mut PgConnection, store: &str, range: std::ops::Range<i32>, ty: Option<&str>) {
     let rows: Vec<SeedLead> = range
         .map(|i| {
@@ -84,9 +92,7 @@ fn leads(conn: &mut PgConnection, store: &str, range: std::ops::Range<i32>, ty: 
 fn assigns_flags_and_a_second_run_creates_no_duplicates() {
     let db = migrated_db();
     let mut c = db.conn();
-    seed::store(&mut c, "S1", Some("Kothrud"), true).unwrap();
-    let a = seed::agent(&mut c, Some("0001"), "Asha", true).unwrap();
-    seed::mapping(&mut c, "S1", a, MappingSeed::default()).unwrap();
+    let a = one_agent_store(&mut c, Some("Kothrud"), MappingSeed::default());
     leads(&mut c, "S1", 1..11, Some("New"));
 
     let r = run(&mut c);
@@ -167,18 +173,14 @@ fn caps_one_existing_one_new_two_daily() {
 fn zero_cap_means_none_and_null_means_unlimited() {
     let db = migrated_db();
     let mut c = db.conn();
-    seed::store(&mut c, "S1", None, true).unwrap();
-    let a = seed::agent(&mut c, Some("0001"), "Asha", true).unwrap();
-    seed::mapping(
+    one_agent_store(
         &mut c,
-        "S1",
-        a,
+        None,
         MappingSeed {
             max_new_per_lot: Some(0),
             ..Default::default()
         },
-    )
-    .unwrap();
+    );
     leads(&mut c, "S1", 1..51, Some("Existing"));
     leads(&mut c, "S1", 51..61, Some("new"));
     let r = run(&mut c);
@@ -291,9 +293,7 @@ fn one_agent_two_stores_rowids_continue_and_codes_are_unique() {
 fn new_leads_between_two_runs_the_same_day() {
     let db = migrated_db();
     let mut c = db.conn();
-    seed::store(&mut c, "S1", None, true).unwrap();
-    let a = seed::agent(&mut c, Some("0001"), "Asha", true).unwrap();
-    seed::mapping(&mut c, "S1", a, MappingSeed::default()).unwrap();
+    one_agent_store(&mut c, None, MappingSeed::default());
     leads(&mut c, "S1", 1..6, None);
     run(&mut c);
     leads(&mut c, "S1", 6..9, None);
@@ -374,9 +374,7 @@ fn exclusions_and_unusable_agents() {
 fn snapshot_fields_lead_type_and_lead_date_rules() {
     let db = migrated_db();
     let mut c = db.conn();
-    seed::store(&mut c, "S1", Some("Baner"), true).unwrap();
-    let a = seed::agent(&mut c, Some("0001"), "Asha", true).unwrap();
-    seed::mapping(&mut c, "S1", a, MappingSeed::default()).unwrap();
+    one_agent_store(&mut c, Some("Baner"), MappingSeed::default());
     let types = [
         None,
         Some("New"),
@@ -437,9 +435,7 @@ fn snapshot_fields_lead_type_and_lead_date_rules() {
 fn order_is_newest_first_with_nulls_last() {
     let db = migrated_db();
     let mut c = db.conn();
-    seed::store(&mut c, "S1", None, true).unwrap();
-    let a = seed::agent(&mut c, Some("0001"), "Asha", true).unwrap();
-    seed::mapping(&mut c, "S1", a, MappingSeed::default()).unwrap();
+    one_agent_store(&mut c, None, MappingSeed::default());
     seed::leads(
         &mut c,
         &[
@@ -492,9 +488,7 @@ fn four_concurrent_runs_assign_every_lead_exactly_once() {
 fn failure_after_the_insert_leaves_nothing() {
     let db = migrated_db();
     let mut c = db.conn();
-    seed::store(&mut c, "S1", None, true).unwrap();
-    let a = seed::agent(&mut c, Some("0001"), "Asha", true).unwrap();
-    seed::mapping(&mut c, "S1", a, MappingSeed::default()).unwrap();
+    one_agent_store(&mut c, None, MappingSeed::default());
     leads(&mut c, "S1", 1..21, None);
     c.batch_execute(
         "CREATE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected failure'; END $$; \
@@ -520,18 +514,14 @@ fn failure_after_the_insert_leaves_nothing() {
 fn dry_run_reports_the_same_and_keeps_nothing() {
     let db = migrated_db();
     let mut c = db.conn();
-    seed::store(&mut c, "S1", None, true).unwrap();
-    let a = seed::agent(&mut c, Some("0001"), "Asha", true).unwrap();
-    seed::mapping(
+    one_agent_store(
         &mut c,
-        "S1",
-        a,
+        None,
         MappingSeed {
             max_new_per_lot: Some(2),
             ..Default::default()
         },
-    )
-    .unwrap();
+    );
     leads(&mut c, "S1", 1..11, Some("new"));
     let dry = run_leads_assignment(
         &mut c,
@@ -554,9 +544,7 @@ fn dry_run_reports_the_same_and_keeps_nothing() {
 fn timezone_sets_the_business_date() {
     let db = migrated_db();
     let mut c = db.conn();
-    seed::store(&mut c, "S1", None, true).unwrap();
-    let a = seed::agent(&mut c, Some("0001"), "Asha", true).unwrap();
-    seed::mapping(&mut c, "S1", a, MappingSeed::default()).unwrap();
+    one_agent_store(&mut c, None, MappingSeed::default());
     leads(&mut c, "S1", 1..3, None);
     let r = run_leads_assignment(
         &mut c,

@@ -227,10 +227,10 @@ fn run(
     timezone: Option<String>,
 ) -> Result<u8, CmdError> {
     let (email, from) = email_delivery(no_email, &reports_root)?;
-    // Checked before connecting so nothing at all happens (DESIGN §3.11).
-    if env == Env::Prod && matches!(email, EmailDelivery::Outbox(_)) {
-        return Err("refusing to start: env prod needs REPORT_EMAIL_SMTP_HOST, or --no-email to run without emails; nothing was written".into());
-    }
+    // Checked before connecting, so nothing at all happens (the runner checks again).
+    email
+        .check_env(env.as_str())
+        .map_err(|e| format!("refusing to start: {e}"))?;
     let mut conn = connect(url)?;
     let options = PipelineOptions {
         run_env: env.as_str().into(),
@@ -262,8 +262,7 @@ fn pdf(url: Option<&str>, batch: i64, reports_root: PathBuf) -> Result<u8, CmdEr
     let mut conn = connect(url)?;
     let options = PdfOptions {
         reports_root,
-        progress: progress()
-            .map(|p| leads_assignment::pdf::Progress::new(move |d, t| (p.0)("sheets", d, t))),
+        progress: progress().map(|p| p.for_phase("sheets")),
     };
     match generate_sheets(&mut conn, batch, &options) {
         Ok(done) => {
@@ -307,9 +306,9 @@ fn notify(
     reports_root: PathBuf,
 ) -> Result<u8, CmdError> {
     let (delivery, from) = email_delivery(false, &reports_root)?;
-    if env == Env::Prod && matches!(delivery, EmailDelivery::Outbox(_)) {
-        return Err("refusing to start: env prod needs REPORT_EMAIL_SMTP_HOST".into());
-    }
+    delivery
+        .check_env(env.as_str())
+        .map_err(|e| format!("refusing to start: {e}"))?;
     let mut transport: Box<dyn Transport> = match &delivery {
         EmailDelivery::Smtp(cfg) => Box::new(SmtpTransport::new(cfg)?),
         EmailDelivery::Outbox(dir) => Box::new(FileOutbox::new(dir.clone())),
@@ -322,8 +321,7 @@ fn notify(
         from,
         store_diagnostics: None,
         only,
-        progress: progress()
-            .map(|p| leads_assignment::pdf::Progress::new(move |d, t| (p.0)("emails", d, t))),
+        progress: progress().map(|p| p.for_phase("emails")),
     };
     let report = send_for_batch(&mut conn, batch, &options, transport.as_mut())
         .map_err(|e| e.to_string())?;

@@ -35,11 +35,6 @@ pub struct Shaped {
 }
 
 impl Shaped {
-    /// Bytes for `Tj` with the Identity-H encoding.
-    pub fn bytes(&self) -> Vec<u8> {
-        self.glyphs.iter().flat_map(|g| g.to_be_bytes()).collect()
-    }
-
     /// Width in points at `size`, for a font of `units_per_em`.
     pub fn width_pt(&self, size: f32, units_per_em: f32) -> f32 {
         self.width as f32 * size / units_per_em
@@ -144,12 +139,6 @@ impl Shaper {
             self.cache.insert(c, hit);
         }
         hit
-    }
-
-    /// Width of `text` in points at `size`.
-    pub fn width_pt(&mut self, text: &str, size: f32) -> f32 {
-        let units: u32 = text.chars().map(|c| u32::from(self.glyph(c).1)).sum();
-        units as f32 * size / self.units_per_em
     }
 
     /// Shapes `text` (after [`clean`]) to fit `max_width` points at `size`,

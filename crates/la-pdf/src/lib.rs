@@ -14,8 +14,9 @@ mod sheets;
 pub use ingest::{ingest_bytes, ingest_outcomes, IngestError, IngestReport, Problem};
 pub use render::{render_sheet, RenderError, RenderedSheet, Sheet, SheetHeader, SheetRow};
 pub use sheets::{
-    documents_for_batch, generate_pdfs_for_batch, generate_sheets, sanitize, sheet_file_name,
-    PdfError, PdfOptions, Progress, SheetFailure, SheetOutcome,
+    batch_of_file_name, documents_for_batch, documents_for_batches, generate_pdfs_for_batch,
+    generate_sheets, sanitize, sheet_file_name, PdfError, PdfOptions, Progress, SheetFailure,
+    SheetOutcome,
 };
 
 /// The seven input fields under each lead's parent field (DESIGN §3.10), in

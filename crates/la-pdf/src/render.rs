@@ -185,7 +185,7 @@ pub fn render_sheet(sheet: &Sheet) -> Result<RenderedSheet, RenderError> {
         text.show(&s, HEADER_SIZE, MARGIN, line2);
         let page_label = format!("Page {} of {}", page_no + 1, pages);
         let (s, _) = shaper.fit(&page_label, HEADER_SIZE, 200.0);
-        let w = s.width as f32 * HEADER_SIZE / shaper.units_per_em();
+        let w = s.width_pt(HEADER_SIZE, shaper.units_per_em());
         text.show(&s, HEADER_SIZE, PAGE_W - MARGIN - w, line2);
 
         // Column headings, every page.

@@ -5,7 +5,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
+use diesel::pg::Pg;
 use diesel::prelude::*;
+use diesel::sql_types::Bool;
 use la_schema::models::{Document, NewDocument};
 use la_schema::schema::{
     agents_master as am, documents, lead_assignment_batches as lab, lead_assignments as la,
@@ -381,13 +383,48 @@ fn upsert_document(conn: &mut PgConnection, row: &NewDocument) -> QueryResult<i6
 
 /// The sheets registered for a batch (by the file-name convention), in id order.
 pub fn documents_for_batch(conn: &mut PgConnection, batch_id: i64) -> QueryResult<Vec<Document>> {
-    documents::table
+    Ok(documents_for_batches(conn, &[batch_id])?
+        .remove(&batch_id)
+        .unwrap_or_default())
+}
+
+/// The sheets of several batches in one query, by batch id.
+pub fn documents_for_batches(
+    conn: &mut PgConnection,
+    batch_ids: &[i64],
+) -> QueryResult<BTreeMap<i64, Vec<Document>>> {
+    type Cond = Box<dyn BoxableExpression<documents::table, Pg, SqlType = Bool>>;
+    let Some(cond) = batch_ids
+        .iter()
+        .map(|b| -> Cond { Box::new(documents::file_name.like(format!("%\\_b{b}.pdf"))) })
+        .reduce(|a, b| Box::new(a.or(b)))
+    else {
+        return Ok(BTreeMap::new());
+    };
+    let docs: Vec<Document> = documents::table
         .filter(documents::doc_type.eq(DOC_TYPE))
         .filter(documents::doc_subtype.eq(DOC_SUBTYPE))
-        .filter(documents::file_name.like(format!("%\\_b{batch_id}.pdf")))
+        .filter(cond)
         .select(Document::as_select())
         .order(documents::id)
-        .load(conn)
+        .load(conn)?;
+    let mut out: BTreeMap<i64, Vec<Document>> = BTreeMap::new();
+    for d in docs {
+        if let Some(b) = batch_of_file_name(&d.file_name) {
+            out.entry(b).or_default().push(d);
+        }
+    }
+    Ok(out)
+}
+
+/// The batch id a sheet's file name carries (inverse of [`sheet_file_name`]).
+pub fn batch_of_file_name(file_name: &str) -> Option<i64> {
+    file_name
+        .strip_suffix(".pdf")?
+        .rsplit_once("_b")?
+        .1
+        .parse()
+        .ok()
 }
 
 #[cfg(test)]
@@ -403,6 +440,10 @@ mod tests {
         assert_eq!(
             sheet_file_name(d, "S01", "0001", 7),
             "leads_assignment_2025-01-29_S01_0001_b7.pdf"
+        );
+        assert_eq!(
+            batch_of_file_name(&sheet_file_name(d, "A_b1", "0001", 17)),
+            Some(17)
         );
     }
 }
