@@ -6,7 +6,11 @@
 //! [`pdf`] (agent sheets and outcome ingestion), [`notify`] (emails).
 
 pub mod diagnose;
+mod finish;
+mod report;
+mod run_record;
 mod runner;
+mod summary;
 
 pub use diesel;
 pub use la_assign as assign;
@@ -15,7 +19,14 @@ pub use la_pdf as pdf;
 pub use la_schema as schema;
 
 pub use diagnose::{diagnose, DiagnoseError, DiagnoseOptions, StoreDiagnosis};
-pub use runner::{
-    default_outbox, generate_run_id, run_pipeline, EmailDelivery, OverallStatus, PhaseProgress,
-    PhaseReport, PipelineError, PipelineOptions, PipelineReport, PIPELINE_NAME,
+pub use finish::{
+    finish_unfinished, unfinished_batches, FinishedBatch, UnfinishedBatch, FINISH_WINDOW_DAYS,
 };
+pub use report::{
+    shell_quote, FinishCommand, OverallStatus, PhaseReport, PhaseStatus, PipelineReport, BINARY,
+};
+pub use runner::{
+    check_sender, default_outbox, generate_run_id, run_pipeline, skip_flag_set, transport_for,
+    EmailDelivery, PhaseProgress, PipelineError, PipelineOptions, PIPELINE_NAME,
+};
+pub use summary::{finished_batches_line, left_reasons};

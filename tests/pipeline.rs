@@ -95,7 +95,7 @@ fn spec_1_migrations_apply_on_an_existing_database() {
     let mut c = db.conn();
     load_legacy_fixture(&mut c, 2_000).unwrap();
     let applied = leads_assignment::schema::run_pending_migrations(&mut c).unwrap();
-    assert_eq!(applied.len(), 4);
+    assert_eq!(applied.len(), 5);
     for t in [
         "agents_master",
         "store_lead_assignment_map",
@@ -380,7 +380,7 @@ fn spec_7_other_pipelines_rows_are_untouched() {
         "SELECT md5(string_agg(t::text, ',' ORDER BY id)) AS d FROM notification_recipients t",
         "SELECT md5(string_agg(t::text, ',' ORDER BY id)) AS d FROM email_templates t",
         "SELECT md5(string_agg(t::text, ',' ORDER BY id)) AS d FROM system_config t",
-        "SELECT md5(string_agg((t.pickup_row_id, t.mobile_number, t.customer_name, t.is_order_placed, t.updated_at)::text, ',' ORDER BY pickup_row_id)) AS d FROM missed_leads t",
+        "SELECT md5(string_agg((t.pickup_row_id, t.mobile_number, t.customer_name, t.is_order_placed)::text, ',' ORDER BY pickup_row_id)) AS d FROM missed_leads t",
     ];
     let before: Vec<String> = queries.iter().map(|q| digest(&mut c, q)).collect();
     c.batch_execute(
@@ -401,6 +401,16 @@ fn spec_7_other_pipelines_rows_are_untouched() {
     assert!(r.assignment.assigned > 0);
     let after: Vec<String> = queries.iter().map(|q| digest(&mut c, q)).collect();
     assert_eq!(before, after);
+    // docs/decisions.md D16: flipping the flag sets updated_at; other rows keep theirs.
+    let started = r.started_at.to_rfc3339();
+    assert_eq!(
+        count(&mut c, &format!("SELECT count(*) AS n FROM missed_leads WHERE lead_assigned AND updated_at < '{started}'")),
+        0
+    );
+    assert_eq!(
+        count(&mut c, &format!("SELECT count(*) AS n FROM missed_leads WHERE NOT lead_assigned AND updated_at >= '{started}'")),
+        0
+    );
     // Only the flags of the assigned leads changed in missed_leads.
     assert_eq!(
         count(
@@ -489,13 +499,20 @@ fn failed_sheets_make_the_run_partly_done_with_commands_that_finish_it() {
     assert_eq!(r.overall_status, OverallStatus::Failed);
     assert_eq!(r.sheet_failures.len(), 2);
     let b = r.batch_id.unwrap();
+    let root_text = root.display();
     assert_eq!(
-        r.finish_commands,
+        r.finish_commands
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
         vec![
-            format!("leads-assignment pdf --batch {b}"),
-            format!("leads-assignment notify --batch {b} --env dev --only store-S1,store-S2")
+            format!("leads-assignment pdf --batch {b} --reports-root {root_text}"),
+            format!("leads-assignment notify --batch {b} --env dev --reports-root {root_text}")
         ]
     );
+    // The store emails waited for their sheets; the ledger says so.
+    let n = r.notify.as_ref().unwrap();
+    assert_eq!(n.not_attempted(), 2, "{n:?}");
     // The commands' library equivalents complete the job.
     std::fs::remove_file(&root).unwrap();
     leads_assignment::pdf::generate_pdfs_for_batch(
@@ -503,7 +520,7 @@ fn failed_sheets_make_the_run_partly_done_with_commands_that_finish_it() {
         b,
         &leads_assignment::pdf::PdfOptions {
             reports_root: root.clone(),
-            progress: None,
+            ..Default::default()
         },
     )
     .unwrap();
@@ -514,13 +531,17 @@ fn failed_sheets_make_the_run_partly_done_with_commands_that_finish_it() {
         &leads_assignment::notify::NotifyOptions {
             run_env: "dev".into(),
             from: "leads@example.com".into(),
-            only: Some(vec!["store-S1".into(), "store-S2".into()]),
             ..Default::default()
         },
         &mut transport,
     )
     .unwrap();
-    assert_eq!(n.sent(), 2);
+    assert_eq!(
+        n.delivered(),
+        2,
+        "exactly the two store emails that waited: {n:?}"
+    );
+    assert_eq!(n.sent(), 0, "the outbox never counts as sent");
     let eml = std::fs::read(outbox.join(format!("b{b}-store-S1.eml"))).unwrap();
     assert_eq!(
         MessageParser::default()

@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
-use diesel::dsl::{count_star, exists, max, sql};
+use diesel::dsl::{count_star, exists, max, not, sql};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Date, Text};
 use la_schema::models::{NewBatch, NewLeadAssignment};
@@ -82,10 +82,11 @@ fn at(step: &'static str) -> impl FnOnce(diesel::result::Error) -> AssignError {
 }
 
 /// Creates a batch and assigns every eligible lead it can, in one transaction
-/// (spec §4.1): advisory lock, `current_date` read once, the batch row, the
-/// eligible leads in one query, today's counts and rowids, the engine's plan,
-/// bulk inserts, one flag `UPDATE`, and count checks. With `dry_run` the same
-/// report comes back and nothing is kept.
+/// (spec §4.1): advisory lock, `current_date` read once, drifted flags
+/// repaired, the eligible leads in one query, today's counts and rowids, the
+/// engine's plan, the batch row, bulk inserts, one flag `UPDATE`, and count
+/// checks. With `dry_run` the same report comes back, no batch row is created
+/// and nothing is kept.
 pub fn run_leads_assignment(
     conn: &mut PgConnection,
     options: &AssignOptions,
@@ -128,14 +129,44 @@ fn assign_in_transaction(
     conn: &mut PgConnection,
     options: &AssignOptions,
 ) -> Result<AssignmentReport, AssignError> {
-    // DESIGN §3.8: concurrent runs wait here instead of colliding.
+    // docs/decisions.md D8: concurrent runs wait here instead of colliding.
     diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
         .bind::<BigInt, _>(ADVISORY_LOCK_KEY)
         .execute(conn)
         .map_err(at("waiting for the assignment lock"))?;
     let batch_date = business_date(conn, options.timezone.as_deref())?;
+    let repaired_flags = repair_drifted_flags(conn)?;
+    let input = read_engine_input(conn, batch_date)?;
+    let eligible_per_store = eligible_per_store(&input.leads);
+    let plan = engine::plan(&input);
+    // A dry run creates no batch row, so it consumes no batch id.
+    let batch_id = if options.dry_run {
+        None
+    } else {
+        let id = create_batch(conn, batch_date, options)?;
+        write_plan(conn, id, &plan)?;
+        Some(id)
+    };
+    let mut report =
+        AssignmentReport::build(&plan, batch_id, batch_date, options, &eligible_per_store);
+    report.repaired_flags = repaired_flags;
+    Ok(report)
+}
 
-    let batch_id: i64 = diesel::insert_into(lab::table)
+fn eligible_per_store(leads: &[CandidateLead]) -> BTreeMap<String, u32> {
+    let mut out: BTreeMap<String, u32> = BTreeMap::new();
+    for l in leads {
+        *out.entry(l.store_code.clone()).or_default() += 1;
+    }
+    out
+}
+
+fn create_batch(
+    conn: &mut PgConnection,
+    batch_date: NaiveDate,
+    options: &AssignOptions,
+) -> Result<i64, AssignError> {
+    diesel::insert_into(lab::table)
         .values(&NewBatch {
             batch_date,
             triggered_by: Some(options.triggered_by.as_str()),
@@ -143,32 +174,38 @@ fn assign_in_transaction(
         })
         .returning(lab::id)
         .get_result(conn)
-        .map_err(at("creating the batch row"))?;
+        .map_err(at("creating the batch row"))
+}
 
-    let leads = load_candidates(conn)?;
-    let mappings = load_mappings(conn, batch_date)?;
-    let max_rowid_today = load_max_rowids(conn, batch_date, &mappings)?;
-    let mut eligible_per_store: BTreeMap<String, u32> = BTreeMap::new();
-    for l in &leads {
-        *eligible_per_store.entry(l.store_code.clone()).or_default() += 1;
+/// docs/decisions.md D16: a lead flagged unassigned that already has an
+/// assignment is flagged assigned again (and `updated_at` set); returns the
+/// repaired `pickup_row_id`s, in order.
+fn repair_drifted_flags(conn: &mut PgConnection) -> Result<Vec<i32>, AssignError> {
+    #[derive(QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        pickup_row_id: i32,
     }
-
-    let plan = engine::plan(&EngineInput {
-        batch_date,
-        leads,
-        mappings,
-        max_rowid_today,
-    });
-    write_plan(conn, batch_id, &plan)?;
-
-    let batch_id = (!options.dry_run).then_some(batch_id);
-    Ok(AssignmentReport::build(
-        &plan,
-        batch_id,
-        batch_date,
-        options,
-        &eligible_per_store,
-    ))
+    // Same predicate as the partial eligibility index, so only its rows are probed.
+    let mut ids: Vec<i32> = diesel::sql_query(
+        "UPDATE missed_leads m SET lead_assigned = true, updated_at = now() \
+         WHERE m.lead_assigned = false AND m.is_order_placed IS NOT TRUE \
+           AND EXISTS (SELECT 1 FROM lead_assignments a WHERE a.lead_id = m.pickup_row_id) \
+         RETURNING m.pickup_row_id",
+    )
+    .load::<Id>(conn)
+    .map_err(at("repairing drifted lead_assigned flags"))?
+    .into_iter()
+    .map(|r| r.pickup_row_id)
+    .collect();
+    ids.sort_unstable();
+    if !ids.is_empty() {
+        log::warn!(
+            "{} lead(s) flagged unassigned already had an assignment; flag repaired: {ids:?}",
+            ids.len()
+        );
+    }
+    Ok(ids)
 }
 
 /// The business date (DESIGN §3.5): the session's `current_date`, after
@@ -232,6 +269,10 @@ fn load_candidates(conn: &mut PgConnection) -> Result<Vec<CandidateLead>, Assign
         .filter(ml::lead_assigned.eq(false))
         // Same predicate as the partial index ix_missed_leads_assign_eligible.
         .filter(sql::<Bool>("missed_leads.is_order_placed IS NOT TRUE"))
+        // docs/decisions.md D16: a lead that already has an assignment is never eligible.
+        .filter(not(exists(
+            la::table.filter(la::lead_id.eq(ml::pickup_row_id)),
+        )))
         .filter(exists(
             slam::table
                 .filter(slam::store_code.eq(ml::store_code))
@@ -410,7 +451,10 @@ fn write_plan(conn: &mut PgConnection, batch_id: i64, plan: &Plan) -> Result<(),
             .filter(ml::pickup_row_id.eq_any(&ids))
             .filter(ml::lead_assigned.eq(false)),
     )
-    .set(ml::lead_assigned.eq(true))
+    .set((
+        ml::lead_assigned.eq(true),
+        ml::updated_at.eq(diesel::dsl::now),
+    ))
     .execute(conn)
     .map_err(at("marking the assigned leads"))?;
     if updated != rows.len() {

@@ -24,7 +24,7 @@ pub struct StoreReport {
 /// The result of one assignment run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AssignmentReport {
-    /// None for a dry run (its batch row was rolled back).
+    /// None for a dry run (it creates no batch row).
     pub batch_id: Option<i64>,
     pub batch_date: NaiveDate,
     pub dry_run: bool,
@@ -35,6 +35,9 @@ pub struct AssignmentReport {
     pub pairs: Vec<PairSummary>,
     pub stores: Vec<StoreReport>,
     pub skipped_agents: Vec<SkippedAgent>,
+    /// Leads flagged unassigned that already had an assignment: flag repaired
+    /// (docs/decisions.md D16). In a dry run: would be repaired.
+    pub repaired_flags: Vec<i32>,
 }
 
 impl AssignmentReport {
@@ -90,6 +93,7 @@ impl AssignmentReport {
             pairs: plan.pairs.clone(),
             stores: stores.into_values().collect(),
             skipped_agents: plan.skipped_agents.clone(),
+            repaired_flags: Vec::new(),
         }
     }
 

@@ -5,18 +5,46 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use leads_assignment::notify::{
-    send_for_batch, FileOutbox, NotifyOptions, SmtpConfig, SmtpTransport, Transport,
-};
+use leads_assignment::notify::{send_for_batch, NotifyError, NotifyOptions, Selection, SmtpConfig};
 use leads_assignment::pdf::{generate_sheets, ingest_outcomes, PdfError, PdfOptions};
 use leads_assignment::{
-    diagnose, run_pipeline, DiagnoseOptions, EmailDelivery, PhaseProgress, PipelineOptions,
+    diagnose, run_pipeline, transport_for, unfinished_batches, DiagnoseOptions, EmailDelivery,
+    PhaseProgress, PipelineError, PipelineOptions,
 };
 
 use crate::{exit, output, Cli, Command, Env, LogFormat};
 
-/// A command failure, printed as one line.
-pub type CmdError = String;
+/// A command failure: one line on stderr and the exit code.
+#[derive(Debug)]
+pub struct CmdError {
+    pub code: u8,
+    pub message: String,
+}
+
+impl CmdError {
+    /// A usage mistake (exit 2); nothing was written.
+    pub fn usage(message: impl Into<String>) -> CmdError {
+        CmdError {
+            code: exit::USAGE,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<String> for CmdError {
+    fn from(message: String) -> CmdError {
+        CmdError {
+            code: exit::FAILED,
+            message,
+        }
+    }
+}
+
+impl From<&str> for CmdError {
+    fn from(message: &str) -> CmdError {
+        CmdError::from(message.to_string())
+    }
+}
 
 struct Kv<'a>(&'a mut serde_json::Map<String, serde_json::Value>);
 
@@ -72,17 +100,21 @@ pub fn dispatch(cli: Cli) -> Result<u8, CmdError> {
             triggered_by,
             dry_run,
             no_email,
+            ignore_skip_flag,
             reports_root,
             timezone,
         } => run(
             url,
-            env,
-            run_id,
-            triggered_by,
-            dry_run,
-            no_email,
-            reports_root,
-            timezone,
+            RunArgs {
+                env,
+                run_id,
+                triggered_by,
+                dry_run,
+                no_email,
+                ignore_skip_flag,
+                reports_root,
+                timezone,
+            },
         ),
         Command::Pdf {
             batch,
@@ -91,16 +123,25 @@ pub fn dispatch(cli: Cli) -> Result<u8, CmdError> {
         Command::Notify {
             batch,
             only,
+            all,
             env,
             reports_root,
-        } => notify(url, batch, only, env, reports_root),
+        } => {
+            let select = match (all, only.is_empty()) {
+                (true, _) => Selection::All,
+                (false, false) => Selection::Only(only),
+                (false, true) => Selection::Undelivered,
+            };
+            notify(url, batch, select, env, reports_root)
+        }
         Command::IngestOutcomes { paths } => ingest(url, &paths),
         Command::Diagnose {
             store,
             env,
             json,
             timezone,
-        } => diagnose_cmd(url, store, env, json, timezone),
+            reports_root,
+        } => diagnose_cmd(url, store, env, json, timezone, reports_root),
         Command::Demo { leads, out } => crate::demo::demo(leads, &out),
     }
 }
@@ -108,12 +149,14 @@ pub fn dispatch(cli: Cli) -> Result<u8, CmdError> {
 fn database_url(url: Option<&str>) -> Result<&str, CmdError> {
     match url {
         Some(u) if !u.trim().is_empty() => Ok(u),
-        _ => Err("no database URL: pass --database-url or set DATABASE_URL".into()),
+        _ => Err(CmdError::from(
+            "no database URL: pass --database-url or set DATABASE_URL",
+        )),
     }
 }
 
 fn connect(url: Option<&str>) -> Result<diesel::PgConnection, CmdError> {
-    leads_assignment::schema::connect(database_url(url)?).map_err(|e| e.to_string())
+    Ok(leads_assignment::schema::connect(database_url(url)?).map_err(|e| e.to_string())?)
 }
 
 fn migrate(url: Option<&str>) -> Result<u8, CmdError> {
@@ -145,6 +188,7 @@ pub fn email_delivery(
     reports_root: &Path,
 ) -> Result<(EmailDelivery, String), CmdError> {
     let from = env_var("REPORT_EMAIL_FROM").unwrap_or_else(|| "leads-assignment@localhost".into());
+    leads_assignment::check_sender(&from).map_err(CmdError::usage)?;
     if no_email {
         return Ok((EmailDelivery::Disabled, from));
     }
@@ -158,14 +202,29 @@ pub fn email_delivery(
         None => true,
         Some(v) if ["1", "true", "yes", "on"].contains(&v.as_str()) => true,
         Some(v) if ["0", "false", "no", "off"].contains(&v.as_str()) => false,
-        Some(v) => return Err(format!("REPORT_EMAIL_USE_TLS={v:?} is not true/false")),
+        Some(v) => {
+            return Err(CmdError::usage(format!(
+                "REPORT_EMAIL_USE_TLS={v:?} is not true/false"
+            )))
+        }
     };
     let port = match env_var("REPORT_EMAIL_SMTP_PORT") {
-        Some(p) => p
-            .parse::<u16>()
-            .map_err(|_| format!("REPORT_EMAIL_SMTP_PORT={p:?} is not a port number"))?,
+        Some(p) => p.parse::<u16>().map_err(|_| {
+            CmdError::usage(format!("REPORT_EMAIL_SMTP_PORT={p:?} is not a port number"))
+        })?,
         None if use_tls => 587,
         None => 25,
+    };
+    let timeout = match env_var("REPORT_EMAIL_SMTP_TIMEOUT") {
+        Some(t) => match t.parse::<u64>() {
+            Ok(secs) if secs > 0 => Duration::from_secs(secs),
+            _ => {
+                return Err(CmdError::usage(format!(
+                    "REPORT_EMAIL_SMTP_TIMEOUT={t:?} is not a number of seconds (at least 1)"
+                )))
+            }
+        },
+        None => Duration::from_secs(30),
     };
     Ok((
         EmailDelivery::Smtp(SmtpConfig {
@@ -177,7 +236,7 @@ pub fn email_delivery(
                 .ok()
                 .filter(|p| !p.is_empty()),
             use_tls,
-            timeout: Duration::from_secs(30),
+            timeout,
         }),
         from,
     ))
@@ -215,44 +274,45 @@ fn progress() -> Option<PhaseProgress> {
     )))
 }
 
-#[allow(clippy::too_many_arguments)]
-fn run(
-    url: Option<&str>,
-    env: Env,
-    run_id: Option<String>,
-    triggered_by: String,
-    dry_run: bool,
-    no_email: bool,
-    reports_root: PathBuf,
-    timezone: Option<String>,
-) -> Result<u8, CmdError> {
-    let (email, from) = email_delivery(no_email, &reports_root)?;
+/// The `run` command's arguments.
+pub struct RunArgs {
+    pub env: Env,
+    pub run_id: Option<String>,
+    pub triggered_by: String,
+    pub dry_run: bool,
+    pub no_email: bool,
+    pub ignore_skip_flag: bool,
+    pub reports_root: PathBuf,
+    pub timezone: Option<String>,
+}
+
+fn run(url: Option<&str>, args: RunArgs) -> Result<u8, CmdError> {
+    let (email, from) = email_delivery(args.no_email, &args.reports_root)?;
     // Checked before connecting, so nothing at all happens (the runner checks again).
     email
-        .check_env(env.as_str())
+        .check_env(args.env.as_str())
         .map_err(|e| format!("refusing to start: {e}"))?;
+    transport_for(&email).map_err(|e| e.to_string())?;
     let mut conn = connect(url)?;
     let options = PipelineOptions {
-        run_env: env.as_str().into(),
-        run_id,
-        triggered_by,
-        dry_run,
-        reports_root: reports_root.clone(),
-        timezone,
+        run_env: args.env.as_str().into(),
+        run_id: args.run_id,
+        triggered_by: args.triggered_by,
+        dry_run: args.dry_run,
+        ignore_skip_flag: args.ignore_skip_flag,
+        reports_root: args.reports_root,
+        timezone: args.timezone,
         email,
         from,
         progress: progress(),
     };
-    let report = run_pipeline(&mut conn, &options).map_err(|e| e.to_string())?;
+    let report = run_pipeline(&mut conn, &options).map_err(|e| match e {
+        PipelineError::Config(_) => CmdError::usage(e.to_string()),
+        e => CmdError::from(e.to_string()),
+    })?;
     out_raw!("{}", output::run_summary(&report));
     if report.partly_done() {
-        out!(
-            "Partly done: assignments of batch {} are committed. To finish:",
-            report.batch_id.unwrap_or_default()
-        );
-        for c in &report.finish_commands {
-            out!("  {c} --reports-root {}", reports_root.display());
-        }
+        out_raw!("{}", output::partly_done(&report));
         return Ok(exit::PARTIAL);
     }
     Ok(exit::OK)
@@ -263,6 +323,7 @@ fn pdf(url: Option<&str>, batch: i64, reports_root: PathBuf) -> Result<u8, CmdEr
     let options = PdfOptions {
         reports_root,
         progress: progress().map(|p| p.for_phase("sheets")),
+        only_missing: false,
     };
     match generate_sheets(&mut conn, batch, &options) {
         Ok(done) => {
@@ -292,16 +353,17 @@ fn pdf(url: Option<&str>, batch: i64, reports_root: PathBuf) -> Result<u8, CmdEr
                 "batch {batch}: {} of {} sheet(s) failed",
                 failed.len(),
                 failed.len() + done.len()
-            ))
+            )
+            .into())
         }
-        Err(e) => Err(e.to_string()),
+        Err(e) => Err(e.to_string().into()),
     }
 }
 
 fn notify(
     url: Option<&str>,
     batch: i64,
-    only: Option<Vec<String>>,
+    select: Selection,
     env: Env,
     reports_root: PathBuf,
 ) -> Result<u8, CmdError> {
@@ -309,31 +371,24 @@ fn notify(
     delivery
         .check_env(env.as_str())
         .map_err(|e| format!("refusing to start: {e}"))?;
-    let mut transport: Box<dyn Transport> = match &delivery {
-        EmailDelivery::Smtp(cfg) => Box::new(SmtpTransport::new(cfg)?),
-        EmailDelivery::Outbox(dir) => Box::new(FileOutbox::new(dir.clone())),
-        EmailDelivery::Disabled => return Ok(exit::OK),
-    };
+    let mut transport = transport_for(&delivery).map_err(|e| e.to_string())?;
     let mut conn = connect(url)?;
     let options = NotifyOptions {
         run_env: env.as_str().into(),
-        run_id: None,
         from,
-        store_diagnostics: None,
-        only,
+        select,
         progress: progress().map(|p| p.for_phase("emails")),
+        ..Default::default()
     };
-    let report = send_for_batch(&mut conn, batch, &options, transport.as_mut())
-        .map_err(|e| e.to_string())?;
+    let report =
+        send_for_batch(&mut conn, batch, &options, transport.as_mut()).map_err(|e| match e {
+            NotifyError::UnknownKeys { .. } => CmdError::usage(e.to_string()),
+            e => CmdError::from(e.to_string()),
+        })?;
     out_raw!("{}", output::notify_summary(&report));
-    if let EmailDelivery::Outbox(dir) = &delivery {
-        out!("No SMTP host configured (REPORT_EMAIL_SMTP_HOST): emails went to the outbox folder {} (nothing is sent).", dir.display());
-    }
-    if report.failed() > 0 {
-        return Err(format!(
-            "batch {batch}: {} email(s) failed",
-            report.failed()
-        ));
+    let owed = report.failed() + report.not_attempted();
+    if owed > 0 {
+        return Err(format!("batch {batch}: {owed} email(s) not delivered").into());
     }
     Ok(exit::OK)
 }
@@ -364,7 +419,7 @@ fn ingest(url: Option<&str>, paths: &[PathBuf]) -> Result<u8, CmdError> {
         collect_pdfs(p, &mut files)?;
     }
     if files.is_empty() {
-        return Err("no PDF files found in the given paths".into());
+        return Err(CmdError::from("no PDF files found in the given paths"));
     }
     let mut conn = connect(url)?;
     let (mut ok, mut failed, mut outcomes, mut blank) = (0, 0, 0, 0);
@@ -397,6 +452,7 @@ fn diagnose_cmd(
     env: Env,
     json: bool,
     timezone: Option<String>,
+    reports_root: PathBuf,
 ) -> Result<u8, CmdError> {
     let mut conn = connect(url)?;
     let d = diagnose(
@@ -412,16 +468,23 @@ fn diagnose_cmd(
         if d.is_empty() {
             return Err(format!(
                 "store {s:?} is unknown: not in store_master, no mapping, no leads"
-            ));
+            )
+            .into());
         }
     }
+    let unfinished =
+        unfinished_batches(&mut conn, env.as_str(), None).map_err(|e| e.to_string())?;
     if json {
         out!(
             "{}",
-            serde_json::to_string_pretty(&d).map_err(|e| e.to_string())?
+            serde_json::to_string_pretty(&d).map_err(|e| CmdError::from(e.to_string()))?
         );
     } else {
         out_raw!("{}", output::diagnose_table(&d, env.as_str()));
+        out_raw!(
+            "{}",
+            output::unfinished_table(&unfinished, env.as_str(), &reports_root)
+        );
     }
     Ok(exit::OK)
 }

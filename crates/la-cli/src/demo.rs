@@ -136,6 +136,7 @@ fn demo_on(server: &la_pgtemp::TempServer, leads: usize, out: &Path) -> Result<u
         run_id: None,
         triggered_by: "demo".into(),
         dry_run: false,
+        ignore_skip_flag: false,
         reports_root: out.to_path_buf(),
         timezone: None,
         email: EmailDelivery::Outbox(out.join("outbox")),
@@ -185,7 +186,7 @@ fn demo_on(server: &la_pgtemp::TempServer, leads: usize, out: &Path) -> Result<u
             .display()
     );
     out!(
-        "Emails (.eml, nothing sent): {}",
+        "Emails (.eml files written to the outbox, nothing sent): {}",
         out.join("outbox").display()
     );
     Ok(code)

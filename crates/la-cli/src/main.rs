@@ -7,6 +7,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use leads_assignment::notify::EmailKey;
+
+fn parse_email_key(s: &str) -> Result<EmailKey, String> {
+    s.parse()
+}
 
 /// `println!` that ignores a closed stdout (e.g. piped into `head`) instead of panicking.
 macro_rules! out {
@@ -91,9 +96,12 @@ pub enum Command {
         /// Plan and report; keep nothing.
         #[arg(long)]
         dry_run: bool,
-        /// Send no emails.
+        /// Send no emails (they are recorded as skipped; `notify --batch N` sends them later).
         #[arg(long)]
         no_email: bool,
+        /// Run even when system_config skip_lead_assignment is 'true'.
+        #[arg(long)]
+        ignore_skip_flag: bool,
         /// Root of the reports tree (sheets, outbox).
         #[arg(long, env = "REPORTS_ROOT", default_value = "./reports")]
         reports_root: PathBuf,
@@ -108,13 +116,17 @@ pub enum Command {
         #[arg(long, env = "REPORTS_ROOT", default_value = "./reports")]
         reports_root: PathBuf,
     },
-    /// (Re)send the emails of a batch.
+    /// Send the emails of a batch that the delivery ledger does not show as delivered.
     Notify {
+        /// The batch whose emails to send.
         #[arg(long)]
         batch: i64,
-        /// Only these emails (comma-separated keys such as store-S001,summary).
-        #[arg(long, value_delimiter = ',')]
-        only: Option<Vec<String>>,
+        /// Only this email (repeatable): store-CODE, all-sheets or summary; sent even if delivered before.
+        #[arg(long, value_parser = parse_email_key, conflicts_with = "all")]
+        only: Vec<EmailKey>,
+        /// Send every email of the batch again, delivered or not.
+        #[arg(long)]
+        all: bool,
         #[arg(long, value_enum, env = "RUN_ENV", default_value_t = Env::Dev)]
         env: Env,
         #[arg(long, env = "REPORTS_ROOT", default_value = "./reports")]
@@ -135,6 +147,9 @@ pub enum Command {
         json: bool,
         #[arg(long, env = "LEADS_TIMEZONE")]
         timezone: Option<String>,
+        /// Root of the reports tree, for the commands printed for unfinished batches.
+        #[arg(long, env = "REPORTS_ROOT", default_value = "./reports")]
+        reports_root: PathBuf,
     },
     /// Everything on a throwaway PostgreSQL with realistic data: two runs, sheets and .eml files.
     Demo {
@@ -153,6 +168,8 @@ pub mod exit {
     pub const OK: u8 = 0;
     /// Failed.
     pub const FAILED: u8 = 1;
+    /// Usage mistake; nothing was written.
+    pub const USAGE: u8 = 2;
     /// Partly done: assignments committed, some sheets or emails failed.
     pub const PARTIAL: u8 = 3;
 }
@@ -160,11 +177,19 @@ pub mod exit {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     commands::init_logging(cli.log_format);
+    let url = cli.database_url.clone().unwrap_or_default();
     match commands::dispatch(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(exit::FAILED)
+            // No password of the connection string is ever printed, whatever
+            // the driver put into its message.
+            let message = if url.is_empty() {
+                e.message
+            } else {
+                leads_assignment::schema::scrub(&e.message, &url)
+            };
+            eprintln!("error: {message}");
+            ExitCode::from(e.code)
         }
     }
 }

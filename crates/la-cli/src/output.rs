@@ -2,16 +2,12 @@
 
 use std::fmt::Write;
 
-use leads_assignment::notify::{EmailResult, NotifyReport};
-use leads_assignment::{PipelineReport, StoreDiagnosis};
+use std::path::Path;
 
-fn email_result(r: &EmailResult) -> String {
-    match r {
-        EmailResult::Sent => "sent".into(),
-        EmailResult::Failed(reason) => format!("FAILED: {reason}"),
-        EmailResult::NoRecipients => "no recipients".into(),
-    }
-}
+use leads_assignment::notify::{NotifyReport, TransportKind};
+use leads_assignment::{
+    finished_batches_line, left_reasons, PipelineReport, StoreDiagnosis, UnfinishedBatch,
+};
 
 /// After `run`: one line per store × agent, then totals.
 pub fn run_summary(r: &PipelineReport) -> String {
@@ -25,6 +21,15 @@ pub fn run_summary(r: &PipelineReport) -> String {
         "Leads assignment run {} (env {}), batch {batch} dated {}",
         r.run_id, r.run_env, a.batch_date
     );
+    for run in &r.interrupted_runs {
+        let _ = writeln!(
+            s,
+            "Earlier run {run} was interrupted (its process ended): marked interrupted"
+        );
+    }
+    if !r.finished_batches.is_empty() {
+        let _ = writeln!(s, "Finished {}", finished_batches_line(&r.finished_batches));
+    }
     if a.assigned > 0 || !a.pairs.is_empty() {
         let _ = writeln!(
             s,
@@ -49,7 +54,7 @@ pub fn run_summary(r: &PipelineReport) -> String {
             .notify
             .as_ref()
             .and_then(|n| n.for_store(&p.store_code))
-            .map(|e| email_result(&e.result))
+            .map(|e| e.result.to_string())
             .unwrap_or_else(|| "-".into());
         let caps: Vec<String> = p.caps_reached.iter().map(ToString::to_string).collect();
         let name: String = p.agent_name.chars().take(20).collect();
@@ -77,23 +82,25 @@ pub fn run_summary(r: &PipelineReport) -> String {
         );
     }
     for st in a.stores.iter().filter(|st| st.unassigned > 0) {
-        let why: Vec<String> = st
-            .unassigned_reasons
-            .iter()
-            .map(|(r, t, n)| format!("{n} {:?}: {r}", t))
-            .collect();
+        let _ = writeln!(s, "{:<10} {}", st.store_code, left_reasons(st).join("; "));
+    }
+    if !a.repaired_flags.is_empty() {
         let _ = writeln!(
             s,
-            "{:<10} {} lead(s) left: {}",
-            st.store_code,
-            st.unassigned,
-            why.join("; ")
+            "warning: {} lead(s) flagged unassigned already had an assignment; flag repaired: pickup_row_id {:?}",
+            a.repaired_flags.len(),
+            a.repaired_flags
         );
     }
     let unassigned: u32 = a.stores.iter().map(|x| x.unassigned).sum();
+    let (verb, left) = if a.dry_run {
+        ("would be assigned", "would be left")
+    } else {
+        ("assigned", "left")
+    };
     let _ = writeln!(
         s,
-        "Totals: {} of {} eligible lead(s) assigned, {} left; {} sheet(s), {} failed",
+        "Totals: {} of {} eligible lead(s) {verb}, {} {left}; {} sheet(s), {} failed",
         a.assigned,
         a.eligible_leads,
         unassigned,
@@ -102,18 +109,11 @@ pub fn run_summary(r: &PipelineReport) -> String {
     );
     match &r.notify {
         Some(n) => {
-            let _ = writeln!(
-                s,
-                "Emails: {} sent, {} failed, {} without recipients via {}",
-                n.sent(),
-                n.failed(),
-                n.without_recipients(),
-                n.transport
-            );
-            if r.email_delivery.starts_with("outbox") {
+            let _ = writeln!(s, "Emails: {} via {}", n.tally(), n.transport);
+            if n.transport_kind == TransportKind::Outbox {
                 let _ = writeln!(
                     s,
-                    "No SMTP host configured (REPORT_EMAIL_SMTP_HOST): emails went to the {}.",
+                    "No SMTP host configured (REPORT_EMAIL_SMTP_HOST): emails were written to {}.",
                     n.transport
                 );
             }
@@ -137,6 +137,54 @@ pub fn run_summary(r: &PipelineReport) -> String {
     s
 }
 
+/// The "Partly done" block: the committed batches and the commands that
+/// finish them, each ready to paste into a shell.
+pub fn partly_done(r: &PipelineReport) -> String {
+    let ids: Vec<String> = r
+        .unfinished_batch_ids()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let mut s = format!(
+        "Partly done: assignments of batch {} are committed. To finish:\n",
+        ids.join(", ")
+    );
+    for c in &r.finish_commands {
+        let _ = writeln!(s, "  {c}");
+    }
+    s
+}
+
+/// `diagnose`: the unfinished batches of any age and what finishes each.
+pub fn unfinished_table(batches: &[UnfinishedBatch], env: &str, reports_root: &Path) -> String {
+    let mut s = String::new();
+    if batches.is_empty() {
+        let _ = writeln!(s, "Unfinished batches: none");
+        return s;
+    }
+    let _ = writeln!(s, "Unfinished batches ({}):", batches.len());
+    for b in batches {
+        let _ = writeln!(
+            s,
+            "  batch {} of {}: {} sheet(s) missing, {} email(s) not delivered",
+            b.batch_id,
+            b.batch_date,
+            b.missing_sheets.len(),
+            b.owed_emails.len()
+        );
+        for m in &b.missing_sheets {
+            let _ = writeln!(s, "    sheet {m}");
+        }
+        for k in &b.owed_emails {
+            let _ = writeln!(s, "    email {k}");
+        }
+        for c in b.commands(env, reports_root) {
+            let _ = writeln!(s, "    to finish: {c}");
+        }
+    }
+    s
+}
+
 /// After `notify`: one line per email.
 pub fn notify_summary(n: &NotifyReport) -> String {
     let mut s = String::new();
@@ -150,25 +198,26 @@ pub fn notify_summary(n: &NotifyReport) -> String {
         let _ = writeln!(
             s,
             "{:<16} {:<9} to {:<50} {} attachment(s)  {}",
-            e.key,
+            e.key.to_string(),
             format!("{:?}", e.kind),
             to.join(","),
             e.attachments.len(),
-            email_result(&e.result)
+            e.result
         );
     }
     for w in &n.warnings {
         let _ = writeln!(s, "warning: {w}");
     }
-    let _ = writeln!(
-        s,
-        "batch {}: {} sent, {} failed, {} without recipients via {}",
-        n.batch_id,
-        n.sent(),
-        n.failed(),
-        n.without_recipients(),
-        n.transport
-    );
+    if n.emails.is_empty() && !n.already_delivered.is_empty() {
+        let _ = writeln!(
+            s,
+            "batch {}: nothing to send: all {} email(s) were already delivered (--all sends them again)",
+            n.batch_id,
+            n.already_delivered.len()
+        );
+    } else {
+        let _ = writeln!(s, "batch {}: {} via {}", n.batch_id, n.tally(), n.transport);
+    }
     s
 }
 

@@ -91,14 +91,20 @@ fn standalone_run_then_nothing_to_assign() {
         stdout
             .lines()
             .filter(|l| l.starts_with("S0 ") || l.starts_with("S1 "))
-            .all(|l| l.contains(".pdf") && l.ends_with("sent")),
+            .all(|l| l.contains(".pdf") && l.ends_with("written to the outbox")),
         "{stdout}"
+    );
+    assert!(
+        !stdout
+            .lines()
+            .any(|l| l.ends_with(" sent") || l.contains(" sent,") || l.contains(" sent via")),
+        "the outbox is never 'sent': {stdout}"
     );
     let outbox = root.path().join("leads_assignment").join("outbox");
     assert_eq!(
         std::fs::read_dir(&outbox).unwrap().count(),
-        2,
-        "one .eml per store; no summary recipients"
+        3,
+        "one .eml per store, and the summary to the stores' recipients"
     );
 
     let again = run(&db, root.path(), &[]);
@@ -143,7 +149,23 @@ fn smtp_down_exits_3_and_the_printed_notify_command_finishes_the_job() {
                 .starts_with("leads-assignment notify --batch")
         })
         .unwrap_or_else(|| panic!("{stdout}"));
-    assert!(line.contains("--only store-S0,store-S1,store-S2"), "{line}");
+    assert!(line.contains("--env dev --reports-root /"), "{line}");
+    assert_eq!(
+        count(
+            &mut c,
+            "SELECT count(*) AS n FROM lead_assignment_deliveries WHERE outcome = 'failed'"
+        ),
+        1,
+        "one connection failure"
+    );
+    assert_eq!(
+        count(
+            &mut c,
+            "SELECT count(*) AS n FROM lead_assignment_deliveries WHERE outcome = 'not_attempted'"
+        ),
+        3,
+        "the other store emails and the summary were not attempted"
+    );
     let args: Vec<&str> = line.split_whitespace().skip(1).collect();
     let sink = SmtpSink::start().unwrap();
     let resend = cli(&db)
@@ -160,7 +182,11 @@ fn smtp_down_exits_3_and_the_printed_notify_command_finishes_the_job() {
         text(&resend.stdout),
         text(&resend.stderr)
     );
-    assert_eq!(sink.received().len(), 3, "every store's email delivered");
+    assert_eq!(
+        sink.received().len(),
+        4,
+        "every store's email and the summary delivered"
+    );
 }
 
 #[test]

@@ -40,14 +40,17 @@ fn main() {
            SELECT 1, g, g, 'L' || lpad(g::text, 4, '0'), 1, 'L' || lpad(g::text, 4, '0') || '-0001',
                   'S' || lpad(g::text, 4, '0'), '9', 'E' FROM generate_series(1, 400) g;
          INSERT INTO documents (doc_type, doc_subtype, doc_date, reference_name_2, reference_id_2, file_name,
-             mime_type, file_path)
+             mime_type, file_path, file_size_bytes)
            SELECT 'leads_assignment', 'per_store_agent_pdf', current_date, 'store_code', 'S' || lpad(g::text, 4, '0'),
-                  'leads_assignment_x_S' || lpad(g::text, 4, '0') || '_b1.pdf', 'application/pdf', '{}'
+                  'leads_assignment_' || to_char(current_date, 'YYYY-MM-DD') || '_S' || lpad(g::text, 4, '0')
+                      || '_' || lpad(g::text, 4, '0') || '_b1.pdf',
+                  'application/pdf', '{}', {}
            FROM generate_series(1, 400) g;
          INSERT INTO notification_recipients (profile_id, store_code, env, email_address, send_as)
            SELECT p.id, 'S' || lpad(g::text, 4, '0'), 'any', 'store' || g || '@example.com', 'to'
            FROM generate_series(1, 400) g, notification_profiles p WHERE p.code = 'leads_assignment';",
-        file.display()
+        file.display(),
+        bytes.len()
     ))
     .unwrap();
 
@@ -64,11 +67,8 @@ fn main() {
     .unwrap();
     let options = NotifyOptions {
         run_env: "dev".into(),
-        run_id: None,
         from: "leads@example.com".into(),
-        store_diagnostics: None,
-        only: None,
-        progress: None,
+        ..Default::default()
     };
     let t = Instant::now();
     let report = send_for_batch(&mut conn, 1, &options, &mut transport).unwrap();

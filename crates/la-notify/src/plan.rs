@@ -33,6 +33,9 @@ pub struct StoreFacts {
     pub store_name: Option<String>,
     pub agents: Vec<AgentFacts>,
     pub documents: Vec<AttachmentFacts>,
+    /// Sheets of the store that are not on disk as recorded (one line each):
+    /// its email waits until they are written.
+    pub missing_sheets: Vec<String>,
 }
 
 impl StoreFacts {
@@ -50,6 +53,13 @@ pub struct BatchFacts {
     pub run_id: String,
     pub run_env: String,
     pub stores: Vec<StoreFacts>,
+}
+
+impl BatchFacts {
+    /// One store's facts.
+    pub fn store(&self, store_code: &str) -> Option<&StoreFacts> {
+        self.stores.iter().find(|s| s.store_code == store_code)
+    }
 }
 
 /// Per-store line of the run summary: how many leads, and why not more.
@@ -120,11 +130,66 @@ pub fn group<'a>(recipients: impl IntoIterator<Item = &'a Recipient>) -> Address
     a
 }
 
+/// An email's stable identity within a batch: the ledger's `email_key`, the
+/// `--only` value, and (as a file part) the outbox file name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum EmailKey {
+    /// `store-{code}`: one store's sheets.
+    Store(String),
+    /// `all-sheets`: every sheet to the store-less recipients.
+    AllSheets,
+    /// `summary`: the run summary.
+    Summary,
+}
+
+impl std::fmt::Display for EmailKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EmailKey::Store(code) => write!(f, "store-{code}"),
+            EmailKey::AllSheets => f.write_str("all-sheets"),
+            EmailKey::Summary => f.write_str("summary"),
+        }
+    }
+}
+
+impl std::str::FromStr for EmailKey {
+    type Err = String;
+    fn from_str(s: &str) -> Result<EmailKey, String> {
+        match s {
+            "all-sheets" => Ok(EmailKey::AllSheets),
+            "summary" => Ok(EmailKey::Summary),
+            _ => match s.strip_prefix("store-") {
+                Some(code) if !code.is_empty() => Ok(EmailKey::Store(code.to_string())),
+                _ => Err(format!(
+                    "{s:?} is not an email key (store-CODE, all-sheets or summary)"
+                )),
+            },
+        }
+    }
+}
+
+impl Serialize for EmailKey {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl EmailKey {
+    /// The outbox file name's stem for this email of `batch_id`
+    /// (docs/decisions.md D15: codes never collide in file names).
+    pub fn file_stem(&self, batch_id: i64) -> String {
+        match self {
+            EmailKey::Store(code) => format!("b{batch_id}-store-{}", la_pdf::file_part(code)),
+            other => format!("b{batch_id}-{other}"),
+        }
+    }
+}
+
 /// One email to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlannedEmail {
-    /// Stable identity within the batch (`store-S001`, `all-sheets`, `summary`).
-    pub key: String,
+    /// Stable identity within the batch.
+    pub key: EmailKey,
     pub kind: EmailKind,
     pub store_code: Option<String>,
     pub addressees: Addressees,
@@ -132,10 +197,12 @@ pub struct PlannedEmail {
 }
 
 /// Plans the emails of a batch for a profile's `scope` and `attach_mode`:
-/// `per_store_pdf` → one email per store with sheets, attaching that store's
-/// sheets only; `all_store_pdfs` / `all_docs_for_run` → one email with every
-/// sheet to the store-less recipients; `none` → no attachments (per store
-/// for scope `store`, else one email). The run summary is always planned.
+/// `per_store_pdf` → one email per store with sheets (written or missing),
+/// attaching that store's sheets only; `all_store_pdfs` / `all_docs_for_run`
+/// → one email with every sheet to the store-less recipients; `none` → no
+/// attachments (per store for scope `store`, else one email). The run summary
+/// is always planned, to the store-less recipients or, when there are none,
+/// to every recipient once (docs/decisions.md D17).
 pub fn plan(
     scope: &str,
     attach_mode: &str,
@@ -151,9 +218,11 @@ pub fn plan(
         facts
             .stores
             .iter()
-            .filter(|s| !with_attachments || !s.documents.is_empty())
+            .filter(|s| {
+                !with_attachments || !s.documents.is_empty() || !s.missing_sheets.is_empty()
+            })
             .map(|s| PlannedEmail {
-                key: format!("store-{}", s.store_code),
+                key: EmailKey::Store(s.store_code.clone()),
                 kind: EmailKind::Store,
                 store_code: Some(s.store_code.clone()),
                 addressees: group(recipients.iter().filter(|r| r.matches_store(&s.store_code))),
@@ -169,7 +238,7 @@ pub fn plan(
         ("per_store_pdf", _) => emails.extend(per_store(true)),
         ("none", "store") => emails.extend(per_store(false)),
         (mode, _) => emails.push(PlannedEmail {
-            key: "all-sheets".into(),
+            key: EmailKey::AllSheets,
             kind: EmailKind::AllSheets,
             store_code: None,
             addressees: group(storeless.iter().copied()),
@@ -184,11 +253,16 @@ pub fn plan(
             },
         }),
     }
+    let summary_to = if storeless.is_empty() {
+        group(recipients)
+    } else {
+        group(storeless.iter().copied())
+    };
     emails.push(PlannedEmail {
-        key: "summary".into(),
+        key: EmailKey::Summary,
         kind: EmailKind::Summary,
         store_code: None,
-        addressees: group(storeless.iter().copied()),
+        addressees: summary_to,
         attachments: Vec::new(),
     });
     emails
@@ -224,12 +298,14 @@ mod tests {
                     store_name: None,
                     agents: vec![],
                     documents: vec![doc(1, "A"), doc(2, "A")],
+                    missing_sheets: vec![],
                 },
                 StoreFacts {
                     store_code: "B".into(),
                     store_name: None,
                     agents: vec![],
                     documents: vec![doc(3, "B")],
+                    missing_sheets: vec![],
                 },
             ],
         }
@@ -276,6 +352,39 @@ mod tests {
         ];
         let a = group(&rs);
         assert_eq!((a.to.len(), a.cc.len(), a.bcc.len()), (1, 0, 0));
+    }
+
+    #[test]
+    fn summary_goes_to_every_recipient_once_when_none_is_storeless() {
+        // The specification's data: one row per store, all to the operator.
+        let rs = vec![
+            rec(1, Some("A"), "ops@x.in", SendAs::To),
+            rec(2, Some("B"), "OPS@x.in", SendAs::To),
+        ];
+        let p = plan("store", "per_store_pdf", &rs, &facts());
+        let summary = p.iter().find(|e| e.key == EmailKey::Summary);
+        let to: Vec<String> = summary
+            .map(|e| e.addressees.all().map(|m| m.email.to_string()).collect())
+            .unwrap_or_default();
+        assert_eq!(to, vec!["ops@x.in".to_string()]);
+    }
+
+    #[test]
+    fn email_keys_round_trip_and_name_distinct_files() {
+        for key in [
+            EmailKey::Store("S 1,$(x)".into()),
+            EmailKey::AllSheets,
+            EmailKey::Summary,
+        ] {
+            assert_eq!(key.to_string().parse::<EmailKey>(), Ok(key.clone()));
+        }
+        assert!("store-".parse::<EmailKey>().is_err());
+        assert!("bogus".parse::<EmailKey>().is_err());
+        assert_ne!(
+            EmailKey::Store("BLR.01".into()).file_stem(3),
+            EmailKey::Store("BLR_01".into()).file_stem(3)
+        );
+        assert_eq!(EmailKey::Store("A".into()).file_stem(3), "b3-store-A");
     }
 
     #[test]

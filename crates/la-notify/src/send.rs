@@ -1,32 +1,46 @@
-//! `send_for_batch`: gather the batch's facts, plan, render, send, report.
+//! `send_for_batch`: gather the batch's facts, plan, pick what is still owed,
+//! render, send, record each attempt in the ledger, report.
 
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use diesel::dsl::count_star;
 use diesel::prelude::*;
-use la_schema::schema::{
-    agents_master as am, lead_assignment_batches as lab, lead_assignments as la, store_master as sm,
-};
+use la_pdf::{ExpectedSheet, SheetState};
+use la_schema::models::{DeliveryOutcome, NewDelivery};
+use la_schema::schema::{lead_assignment_batches as lab, store_master as sm};
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::Message;
 use serde::Serialize;
 
+use crate::ledger;
 use crate::plan::{
-    self, AgentFacts, AttachmentFacts, BatchFacts, EmailKind, PlannedEmail, StoreDiagnostic,
-    StoreFacts,
+    self, AgentFacts, AttachmentFacts, BatchFacts, EmailKey, EmailKind, PlannedEmail,
+    StoreDiagnostic, StoreFacts,
 };
 use crate::render::render;
 use crate::resolve::{self, Template};
-use crate::transport::Transport;
+use crate::transport::{Transport, TransportError, TransportKind};
+
+/// Which of a batch's planned emails to send.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Selection {
+    /// Those the ledger does not show as delivered (sent or written to the
+    /// outbox): what `notify --batch N` does, so nothing is sent twice.
+    #[default]
+    Undelivered,
+    /// Every email again (`--all`).
+    All,
+    /// Exactly these (`--only KEY`, repeatable); an unknown key is an error.
+    Only(Vec<EmailKey>),
+}
 
 /// How to notify.
 #[derive(Debug, Clone, Default)]
 pub struct NotifyOptions {
     /// `dev`, `prod`, `local`…: selects profile and recipients (`any` always matches).
     pub run_env: String,
-    /// Run id shown in the emails (default: the batch's, else `batch-{id}`).
+    /// Run id shown in the emails and the ledger (default: the batch's, else `batch-{id}`).
     pub run_id: Option<String>,
     /// Sender mailbox, e.g. `Reports <reports@example.com>`.
     pub from: String,
@@ -34,33 +48,131 @@ pub struct NotifyOptions {
     pub store_diagnostics: Option<Vec<StoreDiagnostic>>,
     /// Called with (emails done, emails planned).
     pub progress: Option<la_pdf::Progress>,
-    /// Send only the emails with these keys (`store-S001`, `all-sheets`,
-    /// `summary`): how a run's failed emails are re-sent without repeating
-    /// the delivered ones. None: every email.
-    pub only: Option<Vec<String>>,
+    /// Which emails.
+    pub select: Selection,
+    /// Commands that finish the run, for the summary email (already known
+    /// before the emails, e.g. a failed sheet).
+    pub finish_commands: Vec<String>,
+    /// The command that re-sends what is not delivered; the summary email
+    /// lists it when a store email of this call was not delivered.
+    pub resend_command: Option<String>,
 }
 
 /// What happened to one planned email.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "status", content = "reason")]
 pub enum EmailResult {
+    /// Accepted by the SMTP server.
     Sent,
+    /// Written to the outbox folder; nothing was sent.
+    WrittenToOutbox,
+    /// Email disabled for the run.
+    Skipped,
     Failed(String),
+    /// Not tried (an earlier connection failure, or the store's sheets are missing).
+    NotAttempted(String),
     /// Nobody is configured to receive it (not an error).
     NoRecipients,
+}
+
+impl EmailResult {
+    /// The ledger outcome; None when there was nothing to attempt.
+    pub fn outcome(&self) -> Option<DeliveryOutcome> {
+        match self {
+            EmailResult::Sent => Some(DeliveryOutcome::Sent),
+            EmailResult::WrittenToOutbox => Some(DeliveryOutcome::WrittenToOutbox),
+            EmailResult::Skipped => Some(DeliveryOutcome::Skipped),
+            EmailResult::Failed(_) => Some(DeliveryOutcome::Failed),
+            EmailResult::NotAttempted(_) => Some(DeliveryOutcome::NotAttempted),
+            EmailResult::NoRecipients => None,
+        }
+    }
+
+    fn from_outcome(outcome: DeliveryOutcome) -> EmailResult {
+        match outcome {
+            DeliveryOutcome::WrittenToOutbox => EmailResult::WrittenToOutbox,
+            DeliveryOutcome::Skipped => EmailResult::Skipped,
+            _ => EmailResult::Sent,
+        }
+    }
+}
+
+impl std::fmt::Display for EmailResult {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EmailResult::Sent => f.write_str("sent"),
+            EmailResult::WrittenToOutbox => f.write_str("written to the outbox"),
+            EmailResult::Skipped => f.write_str("skipped (email disabled)"),
+            EmailResult::Failed(reason) => write!(f, "FAILED: {reason}"),
+            EmailResult::NotAttempted(reason) => write!(f, "NOT ATTEMPTED: {reason}"),
+            EmailResult::NoRecipients => f.write_str("no recipients"),
+        }
+    }
 }
 
 /// One planned email and its result.
 #[derive(Debug, Clone, Serialize)]
 pub struct EmailReport {
-    pub key: String,
+    pub key: EmailKey,
     pub kind: EmailKind,
     pub store_code: Option<String>,
     pub to: Vec<String>,
     pub cc: Vec<String>,
     pub bcc: Vec<String>,
     pub attachments: Vec<String>,
+    pub document_ids: Vec<i64>,
+    pub message_id: Option<String>,
     pub result: EmailResult,
+}
+
+/// Counts of a set of emails by result, and the one sentence that says them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Tally {
+    pub sent: usize,
+    pub written_to_outbox: usize,
+    pub skipped: usize,
+    pub failed: usize,
+    pub not_attempted: usize,
+    pub without_recipients: usize,
+    pub already_delivered: usize,
+}
+
+impl Tally {
+    fn add(&mut self, r: &EmailResult) {
+        match r {
+            EmailResult::Sent => self.sent += 1,
+            EmailResult::WrittenToOutbox => self.written_to_outbox += 1,
+            EmailResult::Skipped => self.skipped += 1,
+            EmailResult::Failed(_) => self.failed += 1,
+            EmailResult::NotAttempted(_) => self.not_attempted += 1,
+            EmailResult::NoRecipients => self.without_recipients += 1,
+        }
+    }
+}
+
+impl std::fmt::Display for Tally {
+    /// E.g. `3 sent, 1 failed, 2 not attempted, 1 without recipients`; the
+    /// outbox is never called "sent".
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let parts: Vec<String> = [
+            (self.sent, "sent"),
+            (self.written_to_outbox, "written to the outbox"),
+            (self.skipped, "skipped (email disabled)"),
+            (self.failed, "failed"),
+            (self.not_attempted, "not attempted"),
+            (self.without_recipients, "without recipients"),
+            (self.already_delivered, "already delivered earlier"),
+        ]
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| format!("{n} {what}"))
+        .collect();
+        if parts.is_empty() {
+            f.write_str("no emails")
+        } else {
+            f.write_str(&parts.join(", "))
+        }
+    }
 }
 
 /// Every planned email with its result.
@@ -68,9 +180,12 @@ pub struct EmailReport {
 pub struct NotifyReport {
     pub batch_id: i64,
     pub transport: String,
+    pub transport_kind: TransportKind,
     /// `code/env/scope/attach_mode` of the profile used, if any.
     pub profile: Option<String>,
     pub emails: Vec<EmailReport>,
+    /// Emails the ledger already shows as delivered: not sent again.
+    pub already_delivered: Vec<EmailKey>,
     pub warnings: Vec<String>,
 }
 
@@ -78,27 +193,57 @@ impl NotifyReport {
     fn count(&self, f: impl Fn(&EmailResult) -> bool) -> usize {
         self.emails.iter().filter(|e| f(&e.result)).count()
     }
-    /// Emails delivered to the transport.
+    /// Emails accepted by an SMTP server.
     pub fn sent(&self) -> usize {
         self.count(|r| *r == EmailResult::Sent)
+    }
+    /// Emails that reached their destination (SMTP or the outbox).
+    pub fn delivered(&self) -> usize {
+        self.count(|r| r.outcome().is_some_and(DeliveryOutcome::is_delivered))
     }
     /// Emails that failed.
     pub fn failed(&self) -> usize {
         self.count(|r| matches!(r, EmailResult::Failed(_)))
     }
-    /// Emails with nobody to send to.
-    pub fn without_recipients(&self) -> usize {
-        self.count(|r| *r == EmailResult::NoRecipients)
+    /// Emails not tried.
+    pub fn not_attempted(&self) -> usize {
+        self.count(|r| matches!(r, EmailResult::NotAttempted(_)))
     }
-    /// Keys of the emails that failed, for a `--only` re-send.
-    pub fn failed_keys(&self) -> Vec<String> {
+    /// Store emails with nobody to send to (a summary without recipients is
+    /// not counted: docs/decisions.md D17).
+    pub fn without_recipients(&self) -> usize {
         self.emails
             .iter()
-            .filter(|e| matches!(e.result, EmailResult::Failed(_)))
+            .filter(|e| e.kind != EmailKind::Summary && e.result == EmailResult::NoRecipients)
+            .count()
+    }
+    /// Keys of the emails that are owed (failed or not attempted).
+    pub fn undelivered_keys(&self) -> Vec<EmailKey> {
+        self.emails
+            .iter()
+            .filter(|e| {
+                matches!(
+                    e.result,
+                    EmailResult::Failed(_) | EmailResult::NotAttempted(_)
+                )
+            })
             .map(|e| e.key.clone())
             .collect()
     }
-
+    /// The counts of the emails of some kinds.
+    pub fn tally_of(&self, kinds: &[EmailKind]) -> Tally {
+        let mut t = Tally::default();
+        for e in self.emails.iter().filter(|e| kinds.contains(&e.kind)) {
+            t.add(&e.result);
+        }
+        t
+    }
+    /// The counts of every email of this call.
+    pub fn tally(&self) -> Tally {
+        let mut t = self.tally_of(&[EmailKind::Store, EmailKind::AllSheets, EmailKind::Summary]);
+        t.already_delivered = self.already_delivered.len();
+        t
+    }
     /// The report of one store's email.
     pub fn for_store(&self, store_code: &str) -> Option<&EmailReport> {
         self.emails
@@ -107,7 +252,8 @@ impl NotifyReport {
     }
 }
 
-/// Why notification could not start. Per-email failures are in the report.
+/// Why notification could not start or had to stop. Per-email failures are
+/// in the report.
 #[derive(Debug, thiserror::Error)]
 pub enum NotifyError {
     /// No such batch.
@@ -116,6 +262,15 @@ pub enum NotifyError {
     /// The sender address is unusable.
     #[error("sender address {0:?} does not parse: {1}")]
     From(String, String),
+    /// `--only` named keys the batch has no email for.
+    #[error("batch {batch_id} has no email {}; its emails are: {}",
+            unknown.iter().map(|k| format!("{:?}", k.to_string())).collect::<Vec<_>>().join(", "),
+            known.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))]
+    UnknownKeys {
+        batch_id: i64,
+        unknown: Vec<EmailKey>,
+        known: Vec<EmailKey>,
+    },
     /// A query failed.
     #[error("notifying batch {batch_id}: {step}: {source}")]
     Query {
@@ -123,24 +278,35 @@ pub enum NotifyError {
         step: &'static str,
         source: diesel::result::Error,
     },
+    /// An attempt could not be recorded; emails after it were not tried.
+    #[error("batch {batch_id}: email {key} was {outcome}, but recording it in the delivery ledger failed (it may be sent again by the next notify): {source}")]
+    Ledger {
+        batch_id: i64,
+        key: EmailKey,
+        outcome: &'static str,
+        source: diesel::result::Error,
+    },
 }
 
-/// Plans, renders and sends every email of `batch_id` (any past batch: this is
-/// how a failed delivery is re-sent). One failed email never stops the others;
-/// nothing is retried (DESIGN §3.12).
+fn at(batch_id: i64, step: &'static str) -> impl FnOnce(diesel::result::Error) -> NotifyError {
+    move |source| NotifyError::Query {
+        batch_id,
+        step,
+        source,
+    }
+}
+
+/// Plans, renders and sends the emails of `batch_id` that `options.select`
+/// picks (any past batch: this is how an undelivered email is re-sent),
+/// recording every attempt in the ledger. One failed email never stops the
+/// others, except that after a connection-level failure the rest are recorded
+/// `not_attempted` (a run costs at most one timeout). Nothing is retried (D12).
 pub fn send_for_batch(
     conn: &mut PgConnection,
     batch_id: i64,
     options: &NotifyOptions,
     transport: &mut dyn Transport,
 ) -> Result<NotifyReport, NotifyError> {
-    let q = |step| {
-        move |source| NotifyError::Query {
-            batch_id,
-            step,
-            source,
-        }
-    };
     let from: Mailbox = options
         .from
         .parse()
@@ -152,7 +318,7 @@ pub fn send_for_batch(
         .select((lab::batch_date, lab::run_id))
         .first(conn)
         .optional()
-        .map_err(q("reading the batch"))?
+        .map_err(at(batch_id, "reading the batch"))?
         .ok_or(NotifyError::NoBatch(batch_id))?;
     let run_id = options
         .run_id
@@ -162,12 +328,14 @@ pub fn send_for_batch(
     let mut report = NotifyReport {
         batch_id,
         transport: transport.describe(),
+        transport_kind: transport.kind(),
         profile: None,
         emails: Vec::new(),
+        already_delivered: Vec::new(),
         warnings: Vec::new(),
     };
     let Some(setup) = resolve::resolve(conn, &options.run_env)
-        .map_err(q("resolving the notification profile"))?
+        .map_err(at(batch_id, "resolving the notification profile"))?
     else {
         let w = format!(
             "no active notification profile '{}' of pipeline '{}' for env '{}' or 'any': no emails",
@@ -186,108 +354,253 @@ pub fn send_for_batch(
     report.warnings.extend(setup.warnings.iter().cloned());
 
     let facts = batch_facts(conn, batch_id, batch_date, &run_id, &options.run_env)?;
-    let mut emails = plan::plan(
+    let planned = plan::plan(
         &setup.profile.scope,
         &setup.profile.attach_mode,
         &setup.recipients,
         &facts,
     );
-    if let Some(only) = &options.only {
-        let unknown: Vec<&String> = only
-            .iter()
-            .filter(|k| !emails.iter().any(|e| &e.key == *k))
-            .collect();
-        if !unknown.is_empty() {
-            report
-                .warnings
-                .push(format!("no planned email has the key(s) {unknown:?}"));
-        }
-        emails.retain(|e| only.contains(&e.key));
-    }
-    let stores: BTreeMap<&str, &StoreFacts> = facts
-        .stores
-        .iter()
-        .map(|s| (s.store_code.as_str(), s))
-        .collect();
-
-    let total = emails.len();
+    let emails = select(conn, batch_id, planned, &options.select, &mut report)?;
+    let mut outbox = Outbox {
+        conn,
+        batch_id,
+        run_id: &run_id,
+        from: &from,
+        transport,
+        total: emails.len(),
+        progress: options.progress.as_ref(),
+        report: &mut report,
+    };
     for email in emails.iter().filter(|e| e.kind != EmailKind::Summary) {
-        let context = match email.store_code.as_deref().and_then(|s| stores.get(s)) {
+        let context = match email.store_code.as_deref().and_then(|s| facts.store(s)) {
             Some(store) => store_context(&facts, store, email),
             None => all_context(&facts, email),
         };
-        let result = deliver(
-            batch_id,
-            email,
-            &setup.store_template,
-            &context,
-            &from,
-            transport,
-        );
-        report.emails.push(email_report(email, result));
-        if let Some(p) = &options.progress {
-            p.report(report.emails.len(), total);
-        }
+        let waiting = missing_sheets(&facts, email);
+        outbox.deliver(email, &setup.store_template, &context, waiting)?;
     }
     if let Some(summary) = emails.iter().find(|e| e.kind == EmailKind::Summary) {
-        let diagnostics = options.store_diagnostics.clone().unwrap_or_else(|| {
-            facts
-                .stores
-                .iter()
-                .map(|s| StoreDiagnostic {
-                    store_code: s.store_code.clone(),
-                    store_name: s.store_name.clone(),
-                    assigned: s.lead_count(),
-                    reasons: Vec::new(),
-                })
-                .collect()
-        });
-        let planned = report.emails.len();
-        let context = serde_json::json!({
-            "run_id": facts.run_id,
-            "run_env": facts.run_env,
-            "batch_id": facts.batch_id,
-            "batch_date": facts.batch_date.to_string(),
-            "assignment_count": facts.stores.iter().map(StoreFacts::lead_count).sum::<i64>(),
-            "document_count": facts.stores.iter().map(|s| s.documents.len()).sum::<usize>(),
-            "emails_planned": planned,
-            "emails_sent": report.sent(),
-            "emails_failed": report.failed(),
-            "emails_without_recipients": report.without_recipients(),
-            "store_diagnostics": diagnostics,
-        });
-        let result = deliver(
-            batch_id,
-            summary,
-            &setup.summary_template,
-            &context,
-            &from,
-            transport,
-        );
-        report.emails.push(email_report(summary, result));
-        if let Some(p) = &options.progress {
-            p.report(report.emails.len(), total);
-        }
+        let context = summary_context(&facts, outbox.report, options);
+        outbox.deliver(summary, &setup.summary_template, &context, None)?;
     }
-    for e in &report.emails {
-        match &e.result {
-            EmailResult::Sent => log::info!(
-                "email {} sent to {} recipient(s)",
-                e.key,
-                e.to.len() + e.cc.len() + e.bcc.len()
-            ),
-            EmailResult::Failed(reason) => log::error!("email {} failed: {reason}", e.key),
-            EmailResult::NoRecipients => log::warn!(
-                "email {}: no recipients configured for env {}",
-                e.key,
-                options.run_env
-            ),
-        }
-    }
+    log_results(&report, &options.run_env);
     Ok(report)
 }
 
-fn email_report(e: &PlannedEmail, result: EmailResult) -> EmailReport {
+/// Keeps the planned emails `selection` picks; for [`Selection::Undelivered`]
+/// notes the ones already delivered in the report.
+fn select(
+    conn: &mut PgConnection,
+    batch_id: i64,
+    mut planned: Vec<PlannedEmail>,
+    selection: &Selection,
+    report: &mut NotifyReport,
+) -> Result<Vec<PlannedEmail>, NotifyError> {
+    match selection {
+        Selection::All => {}
+        Selection::Only(keys) => {
+            let unknown: Vec<EmailKey> = keys
+                .iter()
+                .filter(|k| !planned.iter().any(|e| &e.key == *k))
+                .cloned()
+                .collect();
+            if !unknown.is_empty() {
+                return Err(NotifyError::UnknownKeys {
+                    batch_id,
+                    unknown,
+                    known: planned.into_iter().map(|e| e.key).collect(),
+                });
+            }
+            planned.retain(|e| keys.contains(&e.key));
+        }
+        Selection::Undelivered => {
+            let outcomes = ledger::outcomes(conn, &[batch_id])
+                .map_err(at(batch_id, "reading the delivery ledger"))?
+                .remove(&batch_id)
+                .unwrap_or_default();
+            let delivered = |e: &PlannedEmail| {
+                outcomes
+                    .get(&e.key.to_string())
+                    .is_some_and(|o| o.is_delivered())
+            };
+            report.already_delivered = planned
+                .iter()
+                .filter(|e| delivered(e))
+                .map(|e| e.key.clone())
+                .collect();
+            planned.retain(|e| !delivered(e));
+        }
+    }
+    Ok(planned)
+}
+
+/// Why an email must wait for sheets: the missing sheets of its store (or of
+/// any store, for the all-sheets email).
+fn missing_sheets(facts: &BatchFacts, email: &PlannedEmail) -> Option<String> {
+    let missing: Vec<&String> = match &email.store_code {
+        Some(code) => facts
+            .store(code)
+            .map(|s| s.missing_sheets.iter().collect())
+            .unwrap_or_default(),
+        None if email.kind == EmailKind::AllSheets => facts
+            .stores
+            .iter()
+            .flat_map(|s| s.missing_sheets.iter())
+            .collect(),
+        None => Vec::new(),
+    };
+    (!missing.is_empty()).then(|| {
+        format!(
+            "sheet(s) not on disk: {}; write them first (pdf --batch {})",
+            missing
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join("; "),
+            facts.batch_id
+        )
+    })
+}
+
+/// One call's sending state: where emails go and where results are recorded.
+struct Outbox<'a> {
+    conn: &'a mut PgConnection,
+    batch_id: i64,
+    run_id: &'a str,
+    from: &'a Mailbox,
+    transport: &'a mut dyn Transport,
+    total: usize,
+    progress: Option<&'a la_pdf::Progress>,
+    report: &'a mut NotifyReport,
+}
+
+impl Outbox<'_> {
+    fn deliver(
+        &mut self,
+        email: &PlannedEmail,
+        template: &Template,
+        context: &serde_json::Value,
+        waiting_for_sheets: Option<String>,
+    ) -> Result<(), NotifyError> {
+        let mut message_id = None;
+        let result = if email.addressees.is_empty() {
+            EmailResult::NoRecipients
+        } else if let Some(cause) = self.transport.broken() {
+            EmailResult::NotAttempted(format!("after an earlier failure: {cause}"))
+        } else if let Some(why) = waiting_for_sheets {
+            EmailResult::NotAttempted(why)
+        } else if self.transport.kind() == TransportKind::Disabled {
+            EmailResult::Skipped
+        } else {
+            let id = new_message_id(self.batch_id, &email.key, self.from);
+            let sent = build_message(email, self.from, template, context, &id)
+                .and_then(|m| self.transport.send(&email.key.file_stem(self.batch_id), &m));
+            message_id = Some(id);
+            match sent {
+                Ok(outcome) => EmailResult::from_outcome(outcome),
+                Err(e) => EmailResult::Failed(e.to_string()),
+            }
+        };
+        if let Some(outcome) = result.outcome() {
+            let row = ledger_row(
+                self.batch_id,
+                self.run_id,
+                self.transport.kind(),
+                email,
+                &result,
+                outcome,
+                message_id.clone(),
+            );
+            ledger::record(self.conn, &row).map_err(|source| NotifyError::Ledger {
+                batch_id: self.batch_id,
+                key: email.key.clone(),
+                outcome: outcome.as_str(),
+                source,
+            })?;
+        }
+        self.report
+            .emails
+            .push(email_report(email, result, message_id));
+        if let Some(p) = self.progress {
+            p.report(self.report.emails.len(), self.total);
+        }
+        Ok(())
+    }
+}
+
+fn ledger_row(
+    batch_id: i64,
+    run_id: &str,
+    kind: TransportKind,
+    email: &PlannedEmail,
+    result: &EmailResult,
+    outcome: DeliveryOutcome,
+    message_id: Option<String>,
+) -> NewDelivery {
+    let list = |v: &[Mailbox]| v.iter().map(|m| m.email.to_string()).collect();
+    NewDelivery {
+        batch_id,
+        email_key: email.key.to_string(),
+        transport: kind.as_str().into(),
+        to_addresses: list(&email.addressees.to),
+        cc_addresses: list(&email.addressees.cc),
+        bcc_addresses: list(&email.addressees.bcc),
+        document_ids: email.attachments.iter().map(|a| a.document_id).collect(),
+        outcome: outcome.as_str().into(),
+        error: match result {
+            EmailResult::Failed(r) | EmailResult::NotAttempted(r) => Some(r.clone()),
+            _ => None,
+        },
+        message_id,
+        run_id: Some(run_id.chars().take(64).collect()),
+    }
+}
+
+/// `<la.{nanos}.{pid}.{file stem}@{sender's domain}>`: unique per attempt.
+fn new_message_id(batch_id: i64, key: &EmailKey, from: &Mailbox) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!(
+        "<la.{nanos}.{}.{}@{}>",
+        std::process::id(),
+        la_pdf::sanitize(&key.file_stem(batch_id)),
+        from.email.domain()
+    )
+}
+
+fn log_results(report: &NotifyReport, run_env: &str) {
+    for e in &report.emails {
+        let to = e.to.len() + e.cc.len() + e.bcc.len();
+        match &e.result {
+            EmailResult::Failed(_) | EmailResult::NotAttempted(_) => {
+                log::error!("email {}: {}", e.key, e.result)
+            }
+            EmailResult::NoRecipients if e.kind == EmailKind::Summary => {
+                log::info!(
+                    "email {}: no recipients configured for env {run_env}",
+                    e.key
+                )
+            }
+            EmailResult::NoRecipients => {
+                log::warn!(
+                    "email {}: no recipients configured for env {run_env}",
+                    e.key
+                )
+            }
+            r => log::info!("email {} {r} ({to} recipient(s))", e.key),
+        }
+    }
+    if !report.already_delivered.is_empty() {
+        log::info!(
+            "batch {}: {} email(s) already delivered earlier, not sent again",
+            report.batch_id,
+            report.already_delivered.len()
+        );
+    }
+}
+
+fn email_report(e: &PlannedEmail, result: EmailResult, message_id: Option<String>) -> EmailReport {
     let list = |v: &[Mailbox]| v.iter().map(|m| m.email.to_string()).collect();
     EmailReport {
         key: e.key.clone(),
@@ -297,6 +610,8 @@ fn email_report(e: &PlannedEmail, result: EmailResult) -> EmailReport {
         cc: list(&e.addressees.cc),
         bcc: list(&e.addressees.bcc),
         attachments: e.attachments.iter().map(|a| a.file_name.clone()).collect(),
+        document_ids: e.attachments.iter().map(|a| a.document_id).collect(),
+        message_id,
         result,
     }
 }
@@ -333,34 +648,69 @@ fn all_context(facts: &BatchFacts, email: &PlannedEmail) -> serde_json::Value {
     })
 }
 
-fn deliver(
-    batch_id: i64,
-    email: &PlannedEmail,
-    template: &Template,
-    context: &serde_json::Value,
-    from: &Mailbox,
-    transport: &mut dyn Transport,
-) -> EmailResult {
-    if email.addressees.is_empty() {
-        return EmailResult::NoRecipients;
+/// The summary's context: the batch, the store emails' tally so far (in the
+/// same words as everywhere), per-store lines, and how to finish.
+fn summary_context(
+    facts: &BatchFacts,
+    report: &NotifyReport,
+    options: &NotifyOptions,
+) -> serde_json::Value {
+    let mut diagnostics = options.store_diagnostics.clone().unwrap_or_else(|| {
+        facts
+            .stores
+            .iter()
+            .map(|s| StoreDiagnostic {
+                store_code: s.store_code.clone(),
+                store_name: None,
+                assigned: s.lead_count(),
+                reasons: Vec::new(),
+            })
+            .collect()
+    });
+    for d in diagnostics.iter_mut().filter(|d| d.store_name.is_none()) {
+        d.store_name = facts
+            .store(&d.store_code)
+            .and_then(|s| s.store_name.clone());
     }
-    let message = render(template, context)
-        .and_then(|text| build_message(email, from, &text.subject, text.body));
-    // The transport key names the batch too, so outbox files of batches never collide.
-    let key = format!("b{batch_id}-{}", email.key);
-    match message.and_then(|m| transport.send(&key, &m)) {
-        Ok(()) => EmailResult::Sent,
-        Err(reason) => EmailResult::Failed(reason),
+    let stores = report.tally_of(&[EmailKind::Store, EmailKind::AllSheets]);
+    let mut finish = options.finish_commands.clone();
+    if stores.failed + stores.not_attempted > 0 {
+        if let Some(c) = &options.resend_command {
+            if !finish.contains(c) {
+                finish.push(c.clone());
+            }
+        }
     }
+    serde_json::json!({
+        "run_id": facts.run_id,
+        "run_env": facts.run_env,
+        "batch_id": facts.batch_id,
+        "batch_date": facts.batch_date.to_string(),
+        "assignment_count": facts.stores.iter().map(StoreFacts::lead_count).sum::<i64>(),
+        "document_count": facts.stores.iter().map(|s| s.documents.len()).sum::<usize>(),
+        "emails_planned": report.emails.len(),
+        "emails_sent": stores.sent,
+        "emails_written_to_outbox": stores.written_to_outbox,
+        "emails_failed": stores.failed + stores.not_attempted,
+        "emails_without_recipients": stores.without_recipients,
+        "emails_line": stores.to_string(),
+        "store_diagnostics": diagnostics,
+        "finish_commands": finish,
+    })
 }
 
 fn build_message(
     email: &PlannedEmail,
     from: &Mailbox,
-    subject: &str,
-    body: String,
-) -> Result<Message, String> {
-    let mut b = Message::builder().from(from.clone()).subject(subject);
+    template: &Template,
+    context: &serde_json::Value,
+    message_id: &str,
+) -> Result<Message, TransportError> {
+    let text = render(template, context).map_err(TransportError::Build)?;
+    let mut b = Message::builder()
+        .from(from.clone())
+        .subject(text.subject)
+        .message_id(Some(message_id.to_string()));
     for m in &email.addressees.to {
         b = b.to(m.clone());
     }
@@ -370,19 +720,24 @@ fn build_message(
     for m in &email.addressees.bcc {
         b = b.bcc(m.clone());
     }
-    let mut parts = MultiPart::mixed().singlepart(SinglePart::plain(body));
-    let pdf = ContentType::parse("application/pdf").map_err(|e| e.to_string())?;
+    let mut parts = MultiPart::mixed().singlepart(SinglePart::plain(text.body));
+    let pdf =
+        ContentType::parse("application/pdf").map_err(|e| TransportError::Build(e.to_string()))?;
     for a in &email.attachments {
-        let bytes = std::fs::read(&a.path)
-            .map_err(|e| format!("attachment {} ({}): {e}", a.file_name, a.path.display()))?;
+        let bytes = std::fs::read(&a.path).map_err(|e| {
+            TransportError::Build(format!(
+                "attachment {} ({}): {e}",
+                a.file_name,
+                a.path.display()
+            ))
+        })?;
         parts = parts.singlepart(Attachment::new(a.file_name.clone()).body(bytes, pdf.clone()));
     }
-    b.multipart(parts)
-        .map_err(|e| format!("building the message: {e}"))
+    Ok(b.multipart(parts)?)
 }
 
-/// The batch as the emails describe it: per store, its agents' lead counts and
-/// its sheets (documents registered by la-pdf).
+/// The batch as the emails describe it: per store, its agents' lead counts,
+/// its sheets on disk and the ones missing.
 fn batch_facts(
     conn: &mut PgConnection,
     batch_id: i64,
@@ -390,69 +745,110 @@ fn batch_facts(
     run_id: &str,
     run_env: &str,
 ) -> Result<BatchFacts, NotifyError> {
-    let q = |step| {
-        move |source| NotifyError::Query {
-            batch_id,
-            step,
-            source,
-        }
-    };
-    let counts: Vec<(String, Option<String>, String, i64)> = la::table
-        .inner_join(am::table)
-        .filter(la::assignment_batch_id.eq(batch_id))
-        .group_by((la::store_code, am::agent_code, am::agent_name))
-        .select((la::store_code, am::agent_code, am::agent_name, count_star()))
-        .order((la::store_code, am::agent_code))
-        .load(conn)
-        .map_err(q("counting the batch's assignments"))?;
-    let codes: Vec<&str> = counts.iter().map(|c| c.0.as_str()).collect();
+    let sheets = la_pdf::batch_sheets(conn, &[batch_id])
+        .map_err(at(batch_id, "reading the batch's sheets"))?;
+    let codes: Vec<&str> = sheets.iter().map(|s| s.store_code.as_str()).collect();
     let names: BTreeMap<String, Option<String>> = sm::table
         .filter(sm::store_code.eq_any(&codes))
         .select((sm::store_code, sm::store_name))
         .load::<(String, Option<String>)>(conn)
-        .map_err(q("reading store names"))?
+        .map_err(at(batch_id, "reading store names"))?
         .into_iter()
         .collect();
-    let documents =
-        la_pdf::documents_for_batch(conn, batch_id).map_err(q("reading the batch's sheets"))?;
+    Ok(facts_from_sheets(
+        batch_id, batch_date, run_id, run_env, &sheets, &names,
+    ))
+}
 
-    let mut stores: BTreeMap<String, StoreFacts> = BTreeMap::new();
-    for (store, code, name, n) in counts {
-        stores
-            .entry(store.clone())
-            .or_insert_with(|| StoreFacts {
-                store_name: names.get(&store).cloned().flatten(),
-                store_code: store,
-                agents: Vec::new(),
-                documents: Vec::new(),
-            })
-            .agents
-            .push(AgentFacts {
-                code: code.unwrap_or_default().trim_end().to_string(),
-                name,
-                lead_count: n,
-            });
-    }
-    for d in documents {
-        let Some(store) = d.reference_id_2.as_deref() else {
-            continue;
-        };
-        let Some(path) = d.file_path.clone() else {
-            continue;
-        };
-        if let Some(s) = stores.get_mut(store) {
-            s.documents.push(AttachmentFacts {
-                document_id: d.id,
-                file_name: d.file_name.clone(),
-                path: path.into(),
-            });
+/// Builds a batch's facts from its expected sheets (pure).
+pub fn facts_from_sheets(
+    batch_id: i64,
+    batch_date: NaiveDate,
+    run_id: &str,
+    run_env: &str,
+    sheets: &[ExpectedSheet],
+    store_names: &BTreeMap<String, Option<String>>,
+) -> BatchFacts {
+    let mut stores: BTreeMap<&str, StoreFacts> = BTreeMap::new();
+    for s in sheets.iter().filter(|s| s.batch_id == batch_id) {
+        let store = stores.entry(&s.store_code).or_insert_with(|| StoreFacts {
+            store_code: s.store_code.clone(),
+            store_name: store_names.get(&s.store_code).cloned().flatten(),
+            agents: Vec::new(),
+            documents: Vec::new(),
+            missing_sheets: Vec::new(),
+        });
+        store.agents.push(AgentFacts {
+            code: s.agent_code.clone(),
+            name: s.agent_name.clone(),
+            lead_count: s.leads,
+        });
+        match (&s.state, s.document_id, &s.path) {
+            (SheetState::Ok, Some(document_id), Some(path)) => {
+                store.documents.push(AttachmentFacts {
+                    document_id,
+                    file_name: s.file_name.clone(),
+                    path: path.clone(),
+                })
+            }
+            (state, ..) => store
+                .missing_sheets
+                .push(format!("{} ({state})", s.file_name)),
         }
     }
-    Ok(BatchFacts {
+    BatchFacts {
         batch_id,
         batch_date,
         run_id: run_id.to_string(),
         run_env: run_env.to_string(),
         stores: stores.into_values().collect(),
-    })
+    }
+}
+
+/// Per batch, the emails still owed: planned, with recipients, and not
+/// settled in the ledger (delivered, or skipped because email was disabled).
+/// `sheets` are the batches' expected sheets ([`la_pdf::batch_sheets`]).
+pub fn owed_emails(
+    conn: &mut PgConnection,
+    run_env: &str,
+    sheets: &[ExpectedSheet],
+) -> Result<BTreeMap<i64, Vec<EmailKey>>, NotifyError> {
+    let mut batches: BTreeMap<i64, NaiveDate> = BTreeMap::new();
+    for s in sheets {
+        batches.insert(s.batch_id, s.batch_date);
+    }
+    let Some(first) = batches.keys().next().copied() else {
+        return Ok(BTreeMap::new());
+    };
+    let Some(setup) =
+        resolve::resolve(conn, run_env).map_err(at(first, "resolving the notification profile"))?
+    else {
+        return Ok(BTreeMap::new());
+    };
+    let ids: Vec<i64> = batches.keys().copied().collect();
+    let ledger = ledger::outcomes(conn, &ids).map_err(at(first, "reading the delivery ledger"))?;
+    let mut out = BTreeMap::new();
+    for (batch_id, batch_date) in batches {
+        let facts = facts_from_sheets(batch_id, batch_date, "", run_env, sheets, &BTreeMap::new());
+        let settled = ledger.get(&batch_id);
+        let owed: Vec<EmailKey> = plan::plan(
+            &setup.profile.scope,
+            &setup.profile.attach_mode,
+            &setup.recipients,
+            &facts,
+        )
+        .into_iter()
+        .filter(|e| !e.addressees.is_empty())
+        .filter(|e| {
+            !settled
+                .and_then(|m| m.get(&e.key.to_string()))
+                .is_some_and(|o| o.is_settled())
+        })
+        .map(|e| e.key)
+        .collect();
+        if !owed.is_empty() {
+            out.insert(batch_id, owed);
+        }
+    }
+    Ok(out)
 }

@@ -1,21 +1,112 @@
-//! Where emails go: SMTP (lettre, one connection reused across the batch), a
-//! folder of `.eml` files (DESIGN §3.11), or memory (tests). No retries (DESIGN §3.12).
+//! Where emails go: SMTP (lettre's client, one connection reused across the
+//! batch, every step bounded by the timeout), a folder of `.eml` files
+//! (docs/decisions.md D11), memory (tests), or nowhere (email disabled).
+//! No retries (D12).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use la_schema::models::DeliveryOutcome;
 use lettre::message::Message;
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Tls, TlsParameters};
-use lettre::transport::smtp::PoolConfig;
-use lettre::Transport as _;
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+use lettre::transport::smtp::client::{SmtpConnection, TlsParameters};
+use lettre::transport::smtp::extension::ClientId;
 
-/// Sends one message; `key` identifies it within the batch.
+/// What kind of transport: stored in the delivery ledger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TransportKind {
+    Smtp,
+    Outbox,
+    Memory,
+    /// Email disabled: nothing is built or sent; the ledger records `skipped`.
+    Disabled,
+}
+
+impl TransportKind {
+    /// `lead_assignment_deliveries.transport`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TransportKind::Smtp => "smtp",
+            TransportKind::Outbox => "outbox",
+            TransportKind::Memory => "memory",
+            TransportKind::Disabled => "none",
+        }
+    }
+
+    /// What a delivered email of this transport is called in the ledger.
+    pub fn delivered(self) -> DeliveryOutcome {
+        match self {
+            TransportKind::Outbox => DeliveryOutcome::WrittenToOutbox,
+            TransportKind::Disabled => DeliveryOutcome::Skipped,
+            TransportKind::Smtp | TransportKind::Memory => DeliveryOutcome::Sent,
+        }
+    }
+}
+
+/// Why an email did not go out, in words.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum TransportError {
+    #[error("SMTP host {server} did not answer within {secs} s ({step})")]
+    Timeout {
+        server: String,
+        secs: u64,
+        step: &'static str,
+    },
+    #[error("SMTP host {server} refused the connection (nothing accepts connections there)")]
+    Refused { server: String },
+    #[error("SMTP host {server} cannot be reached: {reason}")]
+    Unreachable { server: String, reason: String },
+    #[error("SMTP host {server}: TLS failed: {reason}")]
+    Tls { server: String, reason: String },
+    #[error("SMTP host {server} did not accept the login (authentication): {reason}")]
+    Auth { server: String, reason: String },
+    #[error("SMTP host {server}: the connection broke: {reason}")]
+    Broken { server: String, reason: String },
+    #[error("SMTP host {server} rejected the message: {reason}")]
+    Rejected { server: String, reason: String },
+    #[error("writing {}: {reason}", path.display())]
+    Outbox { path: PathBuf, reason: String },
+    #[error("building the message: {0}")]
+    Build(String),
+}
+
+impl TransportError {
+    /// A failure of the connection itself (refused, timeout, TLS, login):
+    /// the remaining emails of the run are not attempted (D12's bound).
+    pub fn is_connection_level(&self) -> bool {
+        matches!(
+            self,
+            TransportError::Timeout { .. }
+                | TransportError::Refused { .. }
+                | TransportError::Unreachable { .. }
+                | TransportError::Tls { .. }
+                | TransportError::Auth { .. }
+                | TransportError::Broken { .. }
+        )
+    }
+}
+
+impl From<lettre::error::Error> for TransportError {
+    fn from(e: lettre::error::Error) -> Self {
+        TransportError::Build(e.to_string())
+    }
+}
+
+/// Sends one message; `name` identifies it within the batch (and names its
+/// outbox file).
 pub trait Transport {
+    /// Which kind of transport this is.
+    fn kind(&self) -> TransportKind;
     /// Delivers `message` (envelope included) or says why not.
-    fn send(&mut self, key: &str, message: &Message) -> Result<(), String>;
+    fn send(&mut self, name: &str, message: &Message) -> Result<DeliveryOutcome, TransportError>;
     /// One line for logs and reports, without credentials.
     fn describe(&self) -> String;
+    /// The connection-level failure that ended this transport's connection
+    /// for good: every later email is recorded `not_attempted` with it.
+    fn broken(&self) -> Option<&TransportError> {
+        None
+    }
 }
 
 /// SMTP settings (the existing pipelines' `REPORT_EMAIL_*` variables, read by
@@ -30,7 +121,8 @@ pub struct SmtpConfig {
     pub password: Option<String>,
     /// STARTTLS required when true; plain SMTP when false.
     pub use_tls: bool,
-    /// Connect/command timeout.
+    /// Bound of every step: connecting, the greeting (however many
+    /// continuation lines it has), each command, the message.
     pub timeout: Duration,
 }
 
@@ -48,12 +140,16 @@ impl std::fmt::Debug for SmtpConfig {
     }
 }
 
-/// SMTP through lettre.
+/// SMTP through lettre's client, one connection for the whole batch.
+///
+/// Each step runs on a helper thread and is abandoned when it overruns the
+/// timeout: a server that trickles continuation lines forever cannot hold the
+/// run (the helper ends when the server finally stops or the socket times out).
 pub struct SmtpTransport {
-    inner: lettre::SmtpTransport,
-    host: String,
-    port: u16,
-    secret: Option<String>,
+    config: SmtpConfig,
+    tls: Option<TlsParameters>,
+    conn: Option<SmtpConnection>,
+    broken: Option<TransportError>,
 }
 
 impl std::fmt::Debug for SmtpTransport {
@@ -63,53 +159,235 @@ impl std::fmt::Debug for SmtpTransport {
 }
 
 impl SmtpTransport {
-    /// Builds the transport (no connection is made until the first send).
-    pub fn new(config: &SmtpConfig) -> Result<SmtpTransport, String> {
+    /// Checks the settings; no connection is made until the first send.
+    pub fn new(config: &SmtpConfig) -> Result<SmtpTransport, TransportError> {
         let tls = if config.use_tls {
-            Tls::Required(
-                TlsParameters::new(config.host.clone())
-                    .map_err(|e| format!("TLS settings for {}: {e}", config.host))?,
+            Some(
+                TlsParameters::new(config.host.clone()).map_err(|e| TransportError::Tls {
+                    server: server(config),
+                    reason: e.to_string(),
+                })?,
             )
         } else {
-            Tls::None
+            None
         };
-        let mut builder = lettre::SmtpTransport::builder_dangerous(config.host.as_str())
-            .port(config.port)
-            .tls(tls)
-            .timeout(Some(config.timeout))
-            .pool_config(PoolConfig::new().max_size(1));
-        if let Some(user) = &config.username {
-            builder = builder.credentials(Credentials::new(
-                user.clone(),
-                config.password.clone().unwrap_or_default(),
-            ));
-        }
         Ok(SmtpTransport {
-            inner: builder.build(),
-            host: config.host.clone(),
-            port: config.port,
-            secret: config.password.clone().filter(|p| !p.is_empty()),
+            config: config.clone(),
+            tls,
+            conn: None,
+            broken: None,
         })
     }
+
+    fn connect(&self) -> Result<SmtpConnection, TransportError> {
+        let c = self.config.clone();
+        let tls = self.tls.clone();
+        let creds = c
+            .username
+            .clone()
+            .map(|u| Credentials::new(u, c.password.clone().unwrap_or_default()));
+        let hello = ClientId::default();
+        let target = (c.host.clone(), c.port);
+        let timeout = c.timeout;
+        let mut conn = bounded(&c, "connecting and waiting for the greeting", move || {
+            SmtpConnection::connect(target, Some(timeout), &hello, None, None)
+        })?
+        .map_err(|e| connect_error(&c, &e))?;
+        if let Some(tls) = tls {
+            let hello = ClientId::default();
+            conn = bounded(&c, "STARTTLS", move || {
+                conn.starttls(&tls, &hello).map(|()| conn)
+            })?
+            .map_err(|e| TransportError::Tls {
+                server: server(&c),
+                reason: self.scrub(&e.to_string()),
+            })?;
+        }
+        if let Some(creds) = creds {
+            conn = bounded(&c, "logging in", move || {
+                conn.auth(&[Mechanism::Plain, Mechanism::Login], &creds)
+                    .map(|_| conn)
+            })?
+            .map_err(|e| TransportError::Auth {
+                server: server(&c),
+                reason: self.scrub(&e.to_string()),
+            })?;
+        }
+        Ok(conn)
+    }
+
+    /// Removes the password from a message (a server may echo anything).
+    fn scrub(&self, text: &str) -> String {
+        match self.config.password.as_deref().filter(|p| !p.is_empty()) {
+            Some(p) => text.replace(p, "***"),
+            None => text.to_string(),
+        }
+    }
+}
+
+fn server(c: &SmtpConfig) -> String {
+    format!("{}:{}", c.host, c.port)
+}
+
+/// Runs `f` on a helper thread; `Err(Timeout)` when it overruns the timeout.
+fn bounded<T: Send + 'static>(
+    c: &SmtpConfig,
+    step: &'static str,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, TransportError> {
+    bounded_for(c, c.timeout, step, f)
+}
+
+fn bounded_for<T: Send + 'static>(
+    c: &SmtpConfig,
+    limit: Duration,
+    step: &'static str,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, TransportError> {
+    let timeout = TransportError::Timeout {
+        server: server(c),
+        secs: c.timeout.as_secs().max(1),
+        step,
+    };
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    std::thread::Builder::new()
+        .name("la-smtp".into())
+        .spawn(move || {
+            let _ = tx.send(f());
+        })
+        .map_err(|e| TransportError::Broken {
+            server: server(c),
+            reason: format!("cannot start the SMTP helper thread: {e}"),
+        })?;
+    rx.recv_timeout(limit).map_err(|_| timeout)
+}
+
+fn io_kind(e: &lettre::transport::smtp::Error) -> Option<std::io::ErrorKind> {
+    let mut source = std::error::Error::source(e);
+    while let Some(err) = source {
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            return Some(io.kind());
+        }
+        source = err.source();
+    }
+    None
+}
+
+fn connect_error(c: &SmtpConfig, e: &lettre::transport::smtp::Error) -> TransportError {
+    let kind = io_kind(e);
+    if e.is_timeout() || kind == Some(std::io::ErrorKind::WouldBlock) {
+        TransportError::Timeout {
+            server: server(c),
+            secs: c.timeout.as_secs().max(1),
+            step: "connecting and waiting for the greeting",
+        }
+    } else if kind == Some(std::io::ErrorKind::ConnectionRefused) {
+        TransportError::Refused { server: server(c) }
+    } else {
+        TransportError::Unreachable {
+            server: server(c),
+            reason: describe_lettre(e),
+        }
+    }
+}
+
+/// lettre's message plus the OS's words for an I/O cause.
+fn describe_lettre(e: &lettre::transport::smtp::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(err) = source {
+        let s = err.to_string();
+        if !text.contains(&s) {
+            text.push_str(": ");
+            text.push_str(&s);
+        }
+        source = err.source();
+    }
+    text
 }
 
 impl Transport for SmtpTransport {
-    fn send(&mut self, _key: &str, message: &Message) -> Result<(), String> {
-        self.inner.send(message).map(|_| ()).map_err(|e| {
-            let mut msg = format!("SMTP {}:{}: {e}", self.host, self.port);
-            if let Some(s) = &self.secret {
-                msg = msg.replace(s.as_str(), "***");
+    fn kind(&self) -> TransportKind {
+        TransportKind::Smtp
+    }
+
+    fn send(&mut self, _name: &str, message: &Message) -> Result<DeliveryOutcome, TransportError> {
+        if let Some(e) = &self.broken {
+            return Err(e.clone());
+        }
+        let result = self.send_once(message);
+        if let Err(e) = &result {
+            if e.is_connection_level() {
+                self.broken = Some(e.clone());
             }
-            msg
-        })
+        }
+        result
     }
 
     fn describe(&self) -> String {
-        format!("SMTP {}:{}", self.host, self.port)
+        format!("SMTP {}", server(&self.config))
+    }
+
+    fn broken(&self) -> Option<&TransportError> {
+        self.broken.as_ref()
     }
 }
 
-/// Writes each message as `{dir}/{key}.eml` (replaced when re-sent); nothing
+impl SmtpTransport {
+    fn send_once(&mut self, message: &Message) -> Result<DeliveryOutcome, TransportError> {
+        let conn = match self.conn.take() {
+            Some(c) if !c.has_broken() => c,
+            _ => self.connect()?,
+        };
+        let envelope = message.envelope().clone();
+        let bytes = message.formatted();
+        // MAIL, RCPT…, DATA and the message's end each get the timeout; the
+        // body itself a little more at 64 KiB/s.
+        let steps = 3 + envelope.to().len() as u32;
+        let body = Duration::from_secs(bytes.len() as u64 / 65_536);
+        let limit = self.config.timeout * steps + body;
+        let mut conn_back = None;
+        let result = bounded_for(&self.config, limit, "sending the message", move || {
+            let mut conn = conn;
+            let r = conn.send(&envelope, &bytes);
+            (conn, r)
+        })
+        .map(|(conn, r)| {
+            conn_back = Some(conn);
+            r
+        })?;
+        self.conn = conn_back.filter(|c| !c.has_broken());
+        match result {
+            Ok(_) => Ok(DeliveryOutcome::Sent),
+            Err(e) if e.is_timeout() => Err(TransportError::Timeout {
+                server: server(&self.config),
+                secs: self.config.timeout.as_secs().max(1),
+                step: "sending the message",
+            }),
+            Err(e) if e.is_permanent() || e.is_transient() || e.is_client() || e.is_response() => {
+                Err(TransportError::Rejected {
+                    server: server(&self.config),
+                    reason: self.scrub(&e.to_string()),
+                })
+            }
+            Err(e) => Err(TransportError::Broken {
+                server: server(&self.config),
+                reason: self.scrub(&describe_lettre(&e)),
+            }),
+        }
+    }
+}
+
+impl Drop for SmtpTransport {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.conn.take() {
+            // A polite QUIT, bounded like every other step.
+            let _ = bounded(&self.config, "QUIT", move || c.quit().is_ok());
+        }
+    }
+}
+
+/// Writes each message as `{dir}/{name}.eml` (replaced when re-sent); nothing
 /// is sent.
 #[derive(Debug, Clone)]
 pub struct FileOutbox {
@@ -129,19 +407,41 @@ impl FileOutbox {
 }
 
 impl Transport for FileOutbox {
-    fn send(&mut self, key: &str, message: &Message) -> Result<(), String> {
-        std::fs::create_dir_all(&self.dir)
-            .map_err(|e| format!("creating outbox {}: {e}", self.dir.display()))?;
-        let name = la_pdf::sanitize(key);
-        let path = self.dir.join(format!("{name}.eml"));
-        let tmp = self.dir.join(format!(".{name}.eml.tmp"));
-        std::fs::write(&tmp, message.formatted())
-            .and_then(|()| std::fs::rename(&tmp, &path))
-            .map_err(|e| format!("writing {}: {e}", path.display()))
+    fn kind(&self) -> TransportKind {
+        TransportKind::Outbox
+    }
+
+    fn send(&mut self, name: &str, message: &Message) -> Result<DeliveryOutcome, TransportError> {
+        let file = format!("{}.eml", la_pdf::sanitize(name));
+        la_pdf::write_file_atomically(&self.dir, &file, &message.formatted())
+            .map(|_| DeliveryOutcome::WrittenToOutbox)
+            .map_err(|e| TransportError::Outbox {
+                path: self.dir.join(&file),
+                reason: e.to_string(),
+            })
     }
 
     fn describe(&self) -> String {
-        format!("outbox folder {} (nothing is sent)", self.dir.display())
+        format!("the outbox folder {} (nothing is sent)", self.dir.display())
+    }
+}
+
+/// Email disabled (`--no-email`): nothing is built or sent; every email is
+/// recorded `skipped`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DisabledTransport;
+
+impl Transport for DisabledTransport {
+    fn kind(&self) -> TransportKind {
+        TransportKind::Disabled
+    }
+
+    fn send(&mut self, _name: &str, _message: &Message) -> Result<DeliveryOutcome, TransportError> {
+        Ok(DeliveryOutcome::Skipped)
+    }
+
+    fn describe(&self) -> String {
+        "nothing (email disabled)".into()
     }
 }
 
@@ -155,16 +455,20 @@ pub struct SentMessage {
     pub bytes: Vec<u8>,
 }
 
-/// Keeps messages in memory (tests, dry runs).
+/// Keeps messages in memory (tests).
 #[derive(Debug, Default)]
 pub struct MemoryTransport {
     pub sent: Vec<SentMessage>,
 }
 
 impl Transport for MemoryTransport {
-    fn send(&mut self, key: &str, message: &Message) -> Result<(), String> {
+    fn kind(&self) -> TransportKind {
+        TransportKind::Memory
+    }
+
+    fn send(&mut self, name: &str, message: &Message) -> Result<DeliveryOutcome, TransportError> {
         self.sent.push(SentMessage {
-            key: key.to_string(),
+            key: name.to_string(),
             rcpt: message
                 .envelope()
                 .to()
@@ -173,7 +477,7 @@ impl Transport for MemoryTransport {
                 .collect(),
             bytes: message.formatted(),
         });
-        Ok(())
+        Ok(DeliveryOutcome::Sent)
     }
 
     fn describe(&self) -> String {

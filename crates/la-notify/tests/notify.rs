@@ -12,7 +12,8 @@ use diesel::prelude::*;
 use la_assign::{run_leads_assignment, AssignOptions};
 use la_notify::testing::{Received, SmtpSink};
 use la_notify::{
-    send_for_batch, EmailResult, NotifyOptions, SmtpConfig, SmtpTransport, StoreDiagnostic,
+    send_for_batch, EmailKey, EmailResult, NotifyOptions, Selection, SmtpConfig, SmtpTransport,
+    StoreDiagnostic,
 };
 use la_pdf::{generate_pdfs_for_batch, PdfOptions};
 use la_schema::seed::{self, MappingSeed, SeedLead};
@@ -57,7 +58,7 @@ fn fixture(store_a_name: &str) -> Fixture {
         batch,
         &PdfOptions {
             reports_root: root.path().to_path_buf(),
-            progress: None,
+            ..Default::default()
         },
     )
     .unwrap();
@@ -96,9 +97,7 @@ fn opts() -> NotifyOptions {
         run_env: "dev".into(),
         run_id: Some("run-1".into()),
         from: "Leads <leads@example.com>".into(),
-        store_diagnostics: None,
-        only: None,
-        progress: None,
+        ..Default::default()
     }
 }
 
@@ -266,14 +265,14 @@ fn summary_goes_to_storeless_recipients_and_lists_every_store_with_its_reason() 
         .unwrap()
         .into_owned();
     for line in [
-        "- A: 4 assigned",
-        "- B: 2 assigned; agent 0003 reached max_daily_leads",
+        "- A Kothrud: 4 assigned",
+        "- B Baner: 2 assigned; agent 0003 reached max_daily_leads",
         "- C: 0 assigned; assign_leads is false",
     ] {
         assert!(body.contains(line), "{line:?} missing from {body}");
     }
     assert!(
-        body.contains("Store emails planned: 2, sent: 2, failed: 0"),
+        body.contains("Store emails: 2 sent") && !body.contains("failed"),
         "{body}"
     );
 }
@@ -334,11 +333,11 @@ fn smtp_down_then_resend_delivers_everything() {
     let mut f = fixture("Kothrud");
     // Nothing listens on port 1.
     let report = send_for_batch(&mut f.conn, f.batch, &opts(), &mut smtp(1)).unwrap();
-    assert_eq!(report.failed(), 3);
-    assert!(report
-        .emails
-        .iter()
-        .all(|e| matches!(&e.result, EmailResult::Failed(r) if r.contains("127.0.0.1:1"))));
+    // One connection failure: the other emails are not attempted, with its cause.
+    assert_eq!((report.failed(), report.not_attempted()), (1, 2));
+    assert!(report.emails.iter().all(|e| matches!(&e.result,
+        EmailResult::Failed(r) | EmailResult::NotAttempted(r)
+            if r.contains("127.0.0.1:1") && r.contains("refused the connection"))));
     let sink = SmtpSink::start().unwrap();
     let again = send_for_batch(&mut f.conn, f.batch, &opts(), &mut smtp(sink.port)).unwrap();
     assert_eq!((again.sent(), again.failed()), (3, 0));
@@ -361,19 +360,30 @@ fn a_refused_recipient_fails_only_its_email() {
     sink.accept_all();
     sink.clear();
     // Re-send only what failed: the delivered emails are not repeated.
-    assert_eq!(report.failed_keys(), vec!["store-A".to_string()]);
-    let only = NotifyOptions {
-        only: Some(report.failed_keys()),
-        ..opts()
-    };
-    let again = send_for_batch(&mut f.conn, f.batch, &only, &mut smtp(sink.port)).unwrap();
+    assert_eq!(report.undelivered_keys(), vec![EmailKey::Store("A".into())]);
+    let again = send_for_batch(&mut f.conn, f.batch, &opts(), &mut smtp(sink.port)).unwrap();
     assert_eq!(
         (again.sent(), again.failed(), again.emails.len()),
         (1, 0, 1)
     );
+    assert_eq!(again.already_delivered.len(), 2);
     let inbox = sink.received();
     assert_eq!(inbox.len(), 1);
     assert!(rcpt(&inbox[0]).contains("a-cc@example.com"));
+    // --only picks exactly the named emails, delivered or not.
+    sink.clear();
+    let only = NotifyOptions {
+        select: Selection::Only(vec![EmailKey::Summary]),
+        ..opts()
+    };
+    let one = send_for_batch(&mut f.conn, f.batch, &only, &mut smtp(sink.port)).unwrap();
+    assert_eq!((one.sent(), one.emails.len()), (1, 1));
+    let bad = NotifyOptions {
+        select: Selection::Only(vec![EmailKey::Store("NOPE".into())]),
+        ..opts()
+    };
+    let err = send_for_batch(&mut f.conn, f.batch, &bad, &mut smtp(sink.port)).unwrap_err();
+    assert!(err.to_string().contains("\"store-NOPE\""), "{err}");
 }
 
 #[test]
@@ -399,16 +409,19 @@ fn a_store_without_recipients_is_reported_not_an_error() {
         report.for_store("B").unwrap().result,
         EmailResult::NoRecipients
     );
-    assert_eq!(
-        report
-            .emails
-            .iter()
-            .find(|e| e.key == "summary")
-            .unwrap()
-            .result,
-        EmailResult::NoRecipients
+    assert_eq!(report.without_recipients(), 1);
+    // No store-less recipient: the summary goes to every recipient once.
+    let summary = report
+        .emails
+        .iter()
+        .find(|e| e.key == EmailKey::Summary)
+        .unwrap();
+    assert_eq!(summary.result, EmailResult::Sent);
+    assert!(
+        summary.to.contains(&"a-to@example.com".to_string()),
+        "{summary:?}"
     );
-    assert_eq!(report.sent(), 1);
+    assert_eq!(report.sent(), 2);
     let _ = f.db;
 }
 
@@ -418,7 +431,12 @@ fn file_outbox_writes_one_eml_per_email() {
     let dir = tempfile::tempdir().unwrap();
     let mut outbox = la_notify::FileOutbox::new(dir.path());
     let report = send_for_batch(&mut f.conn, f.batch, &opts(), &mut outbox).unwrap();
-    assert_eq!(report.sent(), 3);
+    assert_eq!(
+        (report.delivered(), report.sent()),
+        (3, 0),
+        "the outbox is never 'sent'"
+    );
+    assert_eq!(report.tally().to_string(), "3 written to the outbox");
     let mut names: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -464,9 +482,7 @@ fn credentials_never_appear_in_debug_output_or_errors() {
     let report = send_for_batch(&mut f.conn, f.batch, &opts(), &mut transport).unwrap();
     let all = format!("{report:?}");
     assert!(!all.contains("s3cr3t-Pa55"), "{all}");
-    assert_eq!(report.failed(), 3);
-    assert!(report
-        .emails
-        .iter()
-        .all(|e| matches!(&e.result, EmailResult::Failed(r) if r.contains("authentication"))));
+    assert_eq!((report.failed(), report.not_attempted()), (1, 2));
+    assert!(report.emails.iter().all(|e| matches!(&e.result,
+        EmailResult::Failed(r) | EmailResult::NotAttempted(r) if r.contains("authentication"))));
 }

@@ -74,7 +74,7 @@ fn main() {
         batch,
         &PdfOptions {
             reports_root: root.path().to_path_buf(),
-            progress: None,
+            ..Default::default()
         },
     )
     .unwrap();

@@ -5,18 +5,22 @@
 //! `lead_assignment_outcomes` ([`ingest`]). Spec §2.8, §4.2; DESIGN.md §3
 //! items 9–10.
 
+pub mod files;
 pub mod font;
 pub mod ingest;
 pub mod layout;
 pub mod render;
 mod sheets;
 
+pub use files::{
+    batch_of_file_name, file_part, sanitize, sheet_file_name, write_file_atomically, ReportsLayout,
+};
 pub use ingest::{ingest_bytes, ingest_outcomes, IngestError, IngestReport, Problem};
 pub use render::{render_sheet, RenderError, RenderedSheet, Sheet, SheetHeader, SheetRow};
 pub use sheets::{
-    batch_of_file_name, documents_for_batch, documents_for_batches, generate_pdfs_for_batch,
-    generate_sheets, sanitize, sheet_file_name, PdfError, PdfOptions, Progress, SheetFailure,
-    SheetOutcome,
+    batch_sheets, documents_for_batch, documents_for_batches, generate_pdfs_for_batch,
+    generate_sheets, ExpectedSheet, PdfError, PdfOptions, Progress, SheetFailure, SheetOutcome,
+    SheetState,
 };
 
 /// The seven input fields under each lead's parent field (DESIGN §3.10), in

@@ -1,7 +1,6 @@
 //! A batch's sheets on disk and in `documents` (spec §2.8, §4.2; DESIGN §3.9).
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
@@ -15,6 +14,7 @@ use la_schema::schema::{
 use sha2::{Digest, Sha256};
 
 use crate::conventions::*;
+use crate::files::{batch_of_file_name, sheet_file_name, write_file_atomically, ReportsLayout};
 use crate::render::{render_sheet, RenderedSheet, Sheet, SheetHeader, SheetRow};
 
 /// Where sheets go.
@@ -24,6 +24,9 @@ pub struct PdfOptions {
     pub reports_root: PathBuf,
     /// Called with (sheets done, sheets in total) as the batch progresses.
     pub progress: Option<Progress>,
+    /// Write only the sheets that are missing (no `documents` row, file gone,
+    /// or its size differs from the row): how an unfinished batch is finished.
+    pub only_missing: bool,
 }
 
 /// A progress callback: (done, total).
@@ -92,41 +95,6 @@ pub enum PdfError {
     },
 }
 
-/// A path part safe for any file system: letters, digits, `-`, `_`; anything
-/// else becomes `_`, so no value can leave the reports root (DESIGN §3.9).
-pub fn sanitize(part: &str) -> String {
-    let s: String = part
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if s.is_empty() {
-        "_".into()
-    } else {
-        s
-    }
-}
-
-/// `leads_assignment_{YYYY-MM-DD}_{store}_{agent_code}_b{batch_id}.pdf` (DESIGN §3.9).
-pub fn sheet_file_name(
-    batch_date: NaiveDate,
-    store_code: &str,
-    agent_code: &str,
-    batch_id: i64,
-) -> String {
-    format!(
-        "leads_assignment_{}_{}_{}_b{batch_id}.pdf",
-        batch_date.format("%Y-%m-%d"),
-        sanitize(store_code),
-        sanitize(agent_code)
-    )
-}
-
 type Row = (
     String,
     i64,
@@ -177,7 +145,44 @@ pub fn generate_sheets(
         .optional()
         .map_err(q("reading the batch"))?
         .ok_or(PdfError::NoBatch(batch_id))?;
-    // Spec §4.2.1.
+    let mut sheets =
+        load_sheets(conn, batch_id, batch_date).map_err(q("reading the assignments"))?;
+    if options.only_missing {
+        let missing: Vec<(String, i64)> = batch_sheets(conn, &[batch_id])
+            .map_err(q("checking the batch's sheets"))?
+            .into_iter()
+            .filter(|s| s.state != SheetState::Ok)
+            .map(|s| (s.store_code, s.agent_id))
+            .collect();
+        sheets.retain(|s| missing.contains(&(s.header.store_code.clone(), s.agent_id)));
+    }
+    let dir = ReportsLayout::new(&options.reports_root).sheet_dir(batch_date);
+    // docs/decisions.md D15: documents.file_path is absolute, whatever the root was.
+    let dir = std::fs::create_dir_all(&dir)
+        .and_then(|()| std::fs::canonicalize(&dir))
+        .unwrap_or(dir);
+    write_sheets(conn, batch_id, &sheets, &dir, options)
+}
+
+/// A sheet to render, with the agent it belongs to.
+struct AgentSheet {
+    agent_id: i64,
+    sheet: Sheet,
+}
+
+impl std::ops::Deref for AgentSheet {
+    type Target = Sheet;
+    fn deref(&self) -> &Sheet {
+        &self.sheet
+    }
+}
+
+/// Spec §4.2.1: the batch's assignments as sheets, one per (store, agent).
+fn load_sheets(
+    conn: &mut PgConnection,
+    batch_id: i64,
+    batch_date: NaiveDate,
+) -> QueryResult<Vec<AgentSheet>> {
     let rows: Vec<Row> = la::table
         .inner_join(am::table)
         .filter(la::assignment_batch_id.eq(batch_id))
@@ -198,27 +203,28 @@ pub fn generate_sheets(
             am::agent_code,
             am::agent_name,
         ))
-        .load(conn)
-        .map_err(q("reading the assignments"))?;
-
-    let mut sheets: BTreeMap<(String, i64, String), Sheet> = BTreeMap::new();
+        .load(conn)?;
+    let mut sheets: BTreeMap<(String, i64, String), AgentSheet> = BTreeMap::new();
     for r in rows {
         let agent_code = r.12.as_deref().unwrap_or("").trim_end().to_string();
         let sheet = sheets
             .entry((r.0.clone(), r.1, r.2.clone()))
-            .or_insert_with(|| Sheet {
-                header: SheetHeader {
-                    page_group_code: r.2.clone(),
-                    agent_code,
-                    agent_name: r.13.clone(),
-                    store_code: r.0.clone(),
-                    store_name: r.11.clone(),
-                    batch_id,
-                    batch_date,
+            .or_insert_with(|| AgentSheet {
+                agent_id: r.1,
+                sheet: Sheet {
+                    header: SheetHeader {
+                        page_group_code: r.2.clone(),
+                        agent_code,
+                        agent_name: r.13.clone(),
+                        store_code: r.0.clone(),
+                        store_name: r.11.clone(),
+                        batch_id,
+                        batch_date,
+                    },
+                    rows: Vec::new(),
                 },
-                rows: Vec::new(),
             });
-        sheet.rows.push(SheetRow {
+        sheet.sheet.rows.push(SheetRow {
             rowid: r.3,
             lead_assignment_code: r.4,
             lead_date: r.5,
@@ -229,23 +235,28 @@ pub fn generate_sheets(
             lead_source: r.10,
         });
     }
+    Ok(sheets.into_values().collect())
+}
 
-    let dir = options
-        .reports_root
-        .join("leads_assignment")
-        .join(batch_date.format("%Y-%m-%d").to_string());
-    let sheets: Vec<Sheet> = sheets.into_values().collect();
+/// Renders on every core, a few sheets at a time (so memory stays bounded),
+/// then writes files and rows in order.
+fn write_sheets(
+    conn: &mut PgConnection,
+    batch_id: i64,
+    sheets: &[AgentSheet],
+    dir: &Path,
+    options: &PdfOptions,
+) -> Result<Vec<SheetOutcome>, PdfError> {
     let total = sheets.len();
     let mut done = Vec::new();
     let mut failed = Vec::new();
-    // Rendering is pure and runs on every core, a few sheets at a time (so
-    // memory stays bounded); files and rows are then written in order.
+    let mut names_taken = std::collections::HashSet::new();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     for chunk in sheets.chunks(threads * 2) {
         let rendered: Vec<Result<RenderedSheet, String>> = std::thread::scope(|scope| {
             let handles: Vec<_> = chunk
                 .iter()
-                .map(|sheet| scope.spawn(move || render_sheet(sheet).map_err(|e| e.to_string())))
+                .map(|s| scope.spawn(move || render_sheet(s).map_err(|e| e.to_string())))
                 .collect();
             handles
                 .into_iter()
@@ -257,9 +268,20 @@ pub fn generate_sheets(
         });
         for (sheet, rendered) in chunk.iter().zip(rendered) {
             let h = &sheet.header;
-            let file_name = sheet_file_name(batch_date, &h.store_code, &h.agent_code, batch_id);
+            let file_name = sheet_file_name(h.batch_date, &h.store_code, &h.agent_code, batch_id);
             let path = dir.join(&file_name);
-            match rendered.and_then(|r| write_one(conn, sheet, &r, &dir, &path, &file_name)) {
+            // docs/decisions.md D15: two sheets of one batch never share a file.
+            let unique = if names_taken.insert(file_name.clone()) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "file name {file_name} is already used by another sheet of the batch"
+                ))
+            };
+            match unique
+                .and(rendered)
+                .and_then(|r| write_one(conn, sheet, &r, dir, &file_name))
+            {
                 Ok(outcome) => done.push(outcome),
                 Err(reason) => {
                     log::error!("sheet {} failed: {reason}", path.display());
@@ -292,12 +314,27 @@ pub fn generate_sheets(
     }
 }
 
+/// Why writing one sheet failed.
+enum WriteError {
+    File(String),
+    Db(diesel::result::Error),
+}
+
+impl From<diesel::result::Error> for WriteError {
+    fn from(e: diesel::result::Error) -> Self {
+        WriteError::Db(e)
+    }
+}
+
+/// Key space of the per-batch lock that serializes concurrent writers of one
+/// batch's sheets (two `pdf --batch N` at once).
+const SHEETS_LOCK_SPACE: i32 = 0x4C41_5348; // "LASH"
+
 fn write_one(
     conn: &mut PgConnection,
-    sheet: &Sheet,
+    sheet: &AgentSheet,
     rendered: &RenderedSheet,
     dir: &Path,
-    path: &Path,
     file_name: &str,
 ) -> Result<SheetOutcome, String> {
     let h = &sheet.header;
@@ -306,24 +343,9 @@ fn write_one(
             "lead {code}: characters not in the sheet font, drawn as placeholders: {chars:?}"
         );
     }
-    std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
-    if !path.starts_with(dir) || path.parent() != Some(dir) {
-        return Err(format!("refusing to write outside {}", dir.display()));
-    }
-    // Temp file in the same directory, then rename: never a partial file at `path`.
-    let tmp = dir.join(format!(".{file_name}.tmp"));
-    let write = || -> std::io::Result<()> {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(&rendered.bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    };
-    if let Err(e) = write() {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(format!("writing {}: {e}", path.display()));
-    }
     let checksum = format!("{:x}", Sha256::digest(&rendered.bytes));
     let size = rendered.bytes.len() as u64;
+    let path = dir.join(file_name);
     let row = NewDocument {
         doc_type: DOC_TYPE.into(),
         doc_subtype: Some(DOC_SUBTYPE.into()),
@@ -344,18 +366,35 @@ fn write_one(
         error_message: None,
         created_by: Some(CREATED_BY.into()),
     };
-    let document_id = conn
-        .transaction(|conn| upsert_document(conn, &row))
-        .map_err(|e| format!("registering {} in documents: {e}", path.display()))?;
+    // File first, then its row, under the batch's lock: a documents row never
+    // points at a missing or partial file, and concurrent writers take turns.
+    let result = conn.transaction(|conn| {
+        diesel::sql_query("SELECT pg_advisory_xact_lock($1, $2)")
+            .bind::<diesel::sql_types::Integer, _>(SHEETS_LOCK_SPACE)
+            .bind::<diesel::sql_types::Integer, _>(batch_lock_key(h.batch_id))
+            .execute(conn)?;
+        write_file_atomically(dir, file_name, &rendered.bytes)
+            .map_err(|e| WriteError::File(format!("writing {}: {e}", path.display())))?;
+        Ok(upsert_document(conn, &row)?)
+    });
+    let document_id = result.map_err(|e| match e {
+        WriteError::File(msg) => msg,
+        WriteError::Db(e) => format!("registering {} in documents: {e}", path.display()),
+    })?;
     Ok(SheetOutcome {
         document_id,
         store_code: h.store_code.clone(),
         agent_code: h.agent_code.clone(),
-        path: path.to_path_buf(),
+        path,
         leads: sheet.rows.len(),
         pages: rendered.pages,
         bytes: size,
     })
+}
+
+/// The batch id folded into the lock's 32-bit key.
+fn batch_lock_key(batch_id: i64) -> i32 {
+    (batch_id ^ (batch_id >> 32)) as i32
 }
 
 /// The sheet's row is found by type, subtype and file name (which carries the
@@ -417,33 +456,125 @@ pub fn documents_for_batches(
     Ok(out)
 }
 
-/// The batch id a sheet's file name carries (inverse of [`sheet_file_name`]).
-pub fn batch_of_file_name(file_name: &str) -> Option<i64> {
-    file_name
-        .strip_suffix(".pdf")?
-        .rsplit_once("_b")?
-        .1
-        .parse()
-        .ok()
+/// What a needed sheet looks like on record and on disk (a cheap check: the
+/// file's size against its row, no re-hashing).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case", tag = "state")]
+pub enum SheetState {
+    /// Registered, and the file is there with the recorded size.
+    Ok,
+    /// No `documents` row.
+    NotRegistered,
+    /// The row points at a file that is gone.
+    FileMissing,
+    /// The file's size differs from the row's.
+    SizeDiffers { recorded: Option<i64>, on_disk: u64 },
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sanitized_parts_cannot_escape() {
-        assert_eq!(sanitize("../../etc"), "______etc");
-        assert_eq!(sanitize("A/1"), "A_1");
-        assert_eq!(sanitize(""), "_");
-        let d = NaiveDate::from_ymd_opt(2025, 1, 29).unwrap_or_default();
-        assert_eq!(
-            sheet_file_name(d, "S01", "0001", 7),
-            "leads_assignment_2025-01-29_S01_0001_b7.pdf"
-        );
-        assert_eq!(
-            batch_of_file_name(&sheet_file_name(d, "A_b1", "0001", 17)),
-            Some(17)
-        );
+impl std::fmt::Display for SheetState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SheetState::Ok => f.write_str("on disk"),
+            SheetState::NotRegistered => f.write_str("never written"),
+            SheetState::FileMissing => f.write_str("file missing"),
+            SheetState::SizeDiffers { recorded, on_disk } => write!(
+                f,
+                "file is {on_disk} bytes, documents says {}",
+                recorded.map_or("nothing".into(), |r| r.to_string())
+            ),
+        }
     }
+}
+
+/// A sheet a batch needs: one per (store, agent) with assignments.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ExpectedSheet {
+    pub batch_id: i64,
+    pub batch_date: NaiveDate,
+    pub store_code: String,
+    pub agent_id: i64,
+    pub agent_code: String,
+    pub agent_name: String,
+    pub leads: i64,
+    pub file_name: String,
+    /// The registered `documents` row, if any.
+    pub document_id: Option<i64>,
+    pub path: Option<PathBuf>,
+    pub state: SheetState,
+}
+
+/// Every sheet the given batches need, with its state, in batch / store /
+/// agent order: one grouped query over the assignments, one over `documents`,
+/// and a `stat` per registered file.
+pub fn batch_sheets(conn: &mut PgConnection, batch_ids: &[i64]) -> QueryResult<Vec<ExpectedSheet>> {
+    if batch_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let groups: Vec<(i64, NaiveDate, String, i64, Option<String>, String, i64)> = la::table
+        .inner_join(am::table)
+        .inner_join(lab::table)
+        .filter(la::assignment_batch_id.eq_any(batch_ids))
+        .group_by((
+            la::assignment_batch_id,
+            lab::batch_date,
+            la::store_code,
+            la::agent_id,
+            am::agent_code,
+            am::agent_name,
+        ))
+        .select((
+            la::assignment_batch_id,
+            lab::batch_date,
+            la::store_code,
+            la::agent_id,
+            am::agent_code,
+            am::agent_name,
+            diesel::dsl::count_star(),
+        ))
+        .order((la::assignment_batch_id, la::store_code, la::agent_id))
+        .load(conn)?;
+    let docs = documents_for_batches(conn, batch_ids)?;
+    Ok(groups
+        .into_iter()
+        .map(
+            |(batch_id, batch_date, store_code, agent_id, code, agent_name, leads)| {
+                let agent_code = code.as_deref().unwrap_or("").trim_end().to_string();
+                let file_name = sheet_file_name(batch_date, &store_code, &agent_code, batch_id);
+                let doc = docs
+                    .get(&batch_id)
+                    .and_then(|ds| ds.iter().find(|d| d.file_name == file_name));
+                let path = doc.and_then(|d| d.file_path.as_ref()).map(PathBuf::from);
+                let state = match (doc, &path) {
+                    (None, _) => SheetState::NotRegistered,
+                    (Some(_), None) => SheetState::FileMissing,
+                    (Some(d), Some(p)) => match std::fs::metadata(p) {
+                        Err(_) => SheetState::FileMissing,
+                        Ok(m)
+                            if Some(m.len())
+                                != d.file_size_bytes.and_then(|s| u64::try_from(s).ok()) =>
+                        {
+                            SheetState::SizeDiffers {
+                                recorded: d.file_size_bytes,
+                                on_disk: m.len(),
+                            }
+                        }
+                        Ok(_) => SheetState::Ok,
+                    },
+                };
+                ExpectedSheet {
+                    batch_id,
+                    batch_date,
+                    store_code,
+                    agent_id,
+                    agent_code,
+                    agent_name,
+                    leads,
+                    file_name,
+                    document_id: doc.map(|d| d.id),
+                    path,
+                    state,
+                }
+            },
+        )
+        .collect())
 }

@@ -44,7 +44,7 @@ fn sheet_in_db(conn: &mut PgConnection, n: i32, root: &Path) -> (PathBuf, Vec<St
         batch,
         &PdfOptions {
             reports_root: root.to_path_buf(),
-            progress: None,
+            ..Default::default()
         },
     )
     .unwrap();

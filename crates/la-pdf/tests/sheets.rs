@@ -41,7 +41,7 @@ fn docs(conn: &mut PgConnection) -> Vec<Document> {
 fn options(root: &Path) -> PdfOptions {
     PdfOptions {
         reports_root: root.to_path_buf(),
-        progress: None,
+        ..Default::default()
     }
 }
 

@@ -6,7 +6,10 @@
 
 pub mod models;
 pub mod schema;
+pub mod secrets;
 pub mod seed;
+
+pub use secrets::{redact_url, scrub};
 #[cfg(feature = "testing")]
 pub mod testing;
 
@@ -54,73 +57,13 @@ pub enum SchemaError {
     },
 }
 
-/// `url` with the password (if any) replaced by `***`, for messages and logs.
-pub fn redact_url(url: &str) -> String {
-    // scheme://user:password@host/...
-    let Some(scheme_end) = url.find("://") else {
-        return url.to_string();
-    };
-    let rest = &url[scheme_end + 3..];
-    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
-    let authority = &rest[..authority_end];
-    let Some(at) = authority.rfind('@') else {
-        return redact_query_password(url);
-    };
-    let userinfo = &authority[..at];
-    let redacted_userinfo = match userinfo.find(':') {
-        Some(colon) => format!("{}:***", &userinfo[..colon]),
-        None => userinfo.to_string(),
-    };
-    redact_query_password(&format!(
-        "{}{}{}",
-        &url[..scheme_end + 3],
-        redacted_userinfo,
-        &rest[at..]
-    ))
-}
-
-fn redact_query_password(url: &str) -> String {
-    let Some(q) = url.find('?') else {
-        return url.to_string();
-    };
-    let params: Vec<String> = url[q + 1..]
-        .split('&')
-        .map(|kv| match kv.split_once('=') {
-            Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
-            _ => kv.to_string(),
-        })
-        .collect();
-    format!("{}?{}", &url[..q], params.join("&"))
-}
-
-/// Scrubs any occurrence of the URL's password from a driver message.
-fn scrub(message: &str, url: &str) -> String {
-    let mut out = message.to_string();
-    if let Some(pw) = password_of(url) {
-        if !pw.is_empty() {
-            out = out.replace(&pw, "***");
-        }
-    }
-    // One line: driver messages span several ("...failed: ...\n\tIs the server running...").
-    out.replace(url, &redact_url(url))
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn password_of(url: &str) -> Option<String> {
-    let rest = &url[url.find("://")? + 3..];
-    let authority = &rest[..rest.find(['/', '?']).unwrap_or(rest.len())];
-    let userinfo = &authority[..authority.rfind('@')?];
-    Some(userinfo.split_once(':')?.1.to_string())
-}
-
 /// Opens one connection.
 pub fn connect(url: &str) -> Result<PgConnection, SchemaError> {
-    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+    let is_url = url.starts_with("postgres://") || url.starts_with("postgresql://");
+    if !is_url && !url.contains('=') {
         return Err(SchemaError::Connect {
             url: redact_url(url),
-            reason: "not a PostgreSQL URL (expected postgres://user:password@host:port/database)"
+            reason: "not a PostgreSQL URL (expected postgres://user:password@host:port/database) or libpq key=value connection string"
                 .into(),
         });
     }
@@ -200,27 +143,4 @@ fn drop_invalid_eligibility_index(conn: &mut PgConnection) -> Result<(), SchemaE
             })?;
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn redacts_passwords() {
-        assert_eq!(
-            redact_url("postgres://app:s3cret@db.example:5432/leads"),
-            "postgres://app:***@db.example:5432/leads"
-        );
-        assert_eq!(
-            redact_url("postgres://app@db/leads"),
-            "postgres://app@db/leads"
-        );
-        assert_eq!(
-            redact_url("postgres://db/leads?user=a&password=zz"),
-            "postgres://db/leads?user=a&password=***"
-        );
-        assert_eq!(redact_url("postgres://u:p@ss@h/d"), "postgres://u:***@h/d");
-        assert!(!scrub("failed for p@ss", "postgres://u:p@ss@h/d").contains("p@ss"));
-    }
 }

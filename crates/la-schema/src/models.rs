@@ -232,3 +232,95 @@ pub struct NewRunSummary {
     pub phases_json: Option<serde_json::Value>,
     pub metrics_json: Option<serde_json::Value>,
 }
+
+/// What happened to one email attempt (`lead_assignment_deliveries.outcome`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryOutcome {
+    /// Accepted by the SMTP server.
+    Sent,
+    /// Written as an `.eml` file to the outbox; nothing was sent.
+    WrittenToOutbox,
+    /// The attempt failed.
+    Failed,
+    /// Not tried: an earlier connection-level failure, or the store's sheets are missing.
+    NotAttempted,
+    /// Email was disabled for the run (`--no-email`).
+    Skipped,
+}
+
+impl DeliveryOutcome {
+    /// Every outcome, in the order of the enum.
+    pub const ALL: [DeliveryOutcome; 5] = [
+        DeliveryOutcome::Sent,
+        DeliveryOutcome::WrittenToOutbox,
+        DeliveryOutcome::Failed,
+        DeliveryOutcome::NotAttempted,
+        DeliveryOutcome::Skipped,
+    ];
+
+    /// The stored text.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryOutcome::Sent => "sent",
+            DeliveryOutcome::WrittenToOutbox => "written_to_outbox",
+            DeliveryOutcome::Failed => "failed",
+            DeliveryOutcome::NotAttempted => "not_attempted",
+            DeliveryOutcome::Skipped => "skipped",
+        }
+    }
+
+    /// Parses the stored text.
+    pub fn parse(s: &str) -> Option<DeliveryOutcome> {
+        DeliveryOutcome::ALL.into_iter().find(|o| o.as_str() == s)
+    }
+
+    /// The email reached its destination (an SMTP server or the outbox).
+    pub fn is_delivered(self) -> bool {
+        matches!(
+            self,
+            DeliveryOutcome::Sent | DeliveryOutcome::WrittenToOutbox
+        )
+    }
+
+    /// Nothing more is owed for this email: delivered, or deliberately skipped.
+    pub fn is_settled(self) -> bool {
+        self.is_delivered() || self == DeliveryOutcome::Skipped
+    }
+}
+
+/// A `lead_assignment_deliveries` row to insert: one email attempt.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = lead_assignment_deliveries)]
+pub struct NewDelivery {
+    pub batch_id: i64,
+    pub email_key: String,
+    pub transport: String,
+    pub to_addresses: Vec<String>,
+    pub cc_addresses: Vec<String>,
+    pub bcc_addresses: Vec<String>,
+    pub document_ids: Vec<i64>,
+    pub outcome: String,
+    pub error: Option<String>,
+    pub message_id: Option<String>,
+    pub run_id: Option<String>,
+}
+
+/// A `lead_assignment_deliveries` row.
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = lead_assignment_deliveries, check_for_backend(diesel::pg::Pg))]
+pub struct Delivery {
+    pub id: i64,
+    pub batch_id: i64,
+    pub email_key: String,
+    pub transport: String,
+    pub to_addresses: Vec<String>,
+    pub cc_addresses: Vec<String>,
+    pub bcc_addresses: Vec<String>,
+    pub document_ids: Vec<i64>,
+    pub outcome: String,
+    pub error: Option<String>,
+    pub message_id: Option<String>,
+    pub run_id: Option<String>,
+    pub attempted_at: DateTime<Utc>,
+}

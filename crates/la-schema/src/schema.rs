@@ -27,6 +27,7 @@ diesel::table! {
         is_order_placed -> Nullable<Bool>,
         run_date -> Nullable<Date>,
         lead_assigned -> Bool,
+        updated_at -> Timestamptz,
     }
 }
 
@@ -60,6 +61,25 @@ diesel::table! {
         triggered_by -> Nullable<Text>,
         run_id -> Nullable<Text>,
         created_at -> Timestamptz,
+        delivery_tracked -> Bool,
+    }
+}
+
+diesel::table! {
+    lead_assignment_deliveries (id) {
+        id -> Int8,
+        batch_id -> Int8,
+        email_key -> Text,
+        transport -> Varchar,
+        to_addresses -> Array<Text>,
+        cc_addresses -> Array<Text>,
+        bcc_addresses -> Array<Text>,
+        document_ids -> Array<Int8>,
+        outcome -> Varchar,
+        error -> Nullable<Text>,
+        message_id -> Nullable<Text>,
+        run_id -> Nullable<Varchar>,
+        attempted_at -> Timestamptz,
     }
 }
 
@@ -202,6 +222,7 @@ diesel::joinable!(lead_assignments -> lead_assignment_batches (assignment_batch_
 diesel::joinable!(lead_assignments -> missed_leads (lead_id));
 diesel::joinable!(lead_assignments -> agents_master (agent_id));
 diesel::joinable!(lead_assignment_outcomes -> lead_assignments (lead_assignment_id));
+diesel::joinable!(lead_assignment_deliveries -> lead_assignment_batches (batch_id));
 diesel::joinable!(notification_profiles -> pipelines (pipeline_id));
 diesel::joinable!(email_templates -> notification_profiles (profile_id));
 diesel::joinable!(notification_recipients -> notification_profiles (profile_id));
@@ -214,6 +235,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     lead_assignment_batches,
     lead_assignments,
     lead_assignment_outcomes,
+    lead_assignment_deliveries,
     pipelines,
     notification_profiles,
     email_templates,
@@ -224,6 +246,8 @@ diesel::allow_tables_to_appear_in_same_query!(
 );
 
 diesel::allow_columns_to_appear_in_same_group_by_clause!(
+    lead_assignments::assignment_batch_id,
+    lead_assignment_batches::batch_date,
     lead_assignments::store_code,
     lead_assignments::agent_id,
     agents_master::agent_code,

@@ -1,0 +1,196 @@
+//! Where the pipeline's files go and how they are written: the reports-folder
+//! layout, file names built from codes (docs/decisions.md D9, D15), and the
+//! one safe way to write a file (random temp name, create-new, fsync, rename).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use sha2::{Digest, Sha256};
+
+/// The reports tree under a root: `{root}/leads_assignment/{YYYY-MM-DD}/` for
+/// sheets and `{root}/leads_assignment/outbox/` for `.eml` files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportsLayout {
+    root: PathBuf,
+}
+
+impl ReportsLayout {
+    /// The layout under `root`.
+    pub fn new(root: impl Into<PathBuf>) -> ReportsLayout {
+        ReportsLayout { root: root.into() }
+    }
+
+    /// The root as given.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The folder of one business date's sheets.
+    pub fn sheet_dir(&self, batch_date: NaiveDate) -> PathBuf {
+        self.base().join(batch_date.format("%Y-%m-%d").to_string())
+    }
+
+    /// The outbox folder.
+    pub fn outbox_dir(&self) -> PathBuf {
+        self.base().join("outbox")
+    }
+
+    fn base(&self) -> PathBuf {
+        self.root.join("leads_assignment")
+    }
+}
+
+/// A path part safe for any file system: letters, digits, `-`, `_`; anything
+/// else becomes `_`, so no value can leave the reports root (D9).
+pub fn sanitize(part: &str) -> String {
+    let s: String = part
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if s.is_empty() {
+        "_".into()
+    } else {
+        s
+    }
+}
+
+/// A code as one part of a file name (D15). A code of only letters, digits
+/// and `-` is used as it is; any other code is sanitized and gets `-` and a
+/// short stable hash of the raw code appended, so two codes never share a
+/// part, and (since such parts always contain `_`, which verbatim parts never
+/// do) parts joined by `_` never run into each other.
+pub fn file_part(code: &str) -> String {
+    let verbatim = !code.is_empty() && code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    if verbatim {
+        return code.to_string();
+    }
+    let hash = Sha256::digest(code.as_bytes());
+    let hex: String = hash.iter().take(5).map(|b| format!("{b:02x}")).collect();
+    format!("{}-{hex}", sanitize(code))
+}
+
+/// `leads_assignment_{YYYY-MM-DD}_{store}_{agent_code}_b{batch_id}.pdf` (D9, D15).
+pub fn sheet_file_name(
+    batch_date: NaiveDate,
+    store_code: &str,
+    agent_code: &str,
+    batch_id: i64,
+) -> String {
+    format!(
+        "leads_assignment_{}_{}_{}_b{batch_id}.pdf",
+        batch_date.format("%Y-%m-%d"),
+        file_part(store_code),
+        file_part(agent_code)
+    )
+}
+
+/// The batch id a sheet's file name carries (inverse of [`sheet_file_name`]).
+pub fn batch_of_file_name(file_name: &str) -> Option<i64> {
+    file_name
+        .strip_suffix(".pdf")?
+        .rsplit_once("_b")?
+        .1
+        .parse()
+        .ok()
+}
+
+/// Writes `bytes` to `dir/name` so that no reader ever sees a partial file and
+/// nothing planted in the folder is followed: a temp file with a random name is
+/// created next to the target with create-new semantics, written, synced and
+/// renamed over `name` (a link at `name` is replaced, never followed). On any
+/// failure the temp file is removed. `name` must be a plain file name.
+pub fn write_file_atomically(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<PathBuf> {
+    if name.is_empty() || name.contains(['/', '\\']) || name == "." || name == ".." {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("{name:?} is not a plain file name"),
+        ));
+    }
+    std::fs::create_dir_all(dir)?;
+    let path = dir.join(name);
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".la-")
+        .suffix(".tmp")
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644))
+        .tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(&path).map_err(|e| e.error)?;
+    Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sanitized_parts_cannot_escape() {
+        assert_eq!(sanitize("../../etc"), "______etc");
+        assert_eq!(sanitize("A/1"), "A_1");
+        assert_eq!(sanitize(""), "_");
+    }
+
+    #[test]
+    fn file_parts_keep_plain_codes_and_never_collide() {
+        assert_eq!(file_part("S01"), "S01");
+        assert_eq!(file_part("0001"), "0001");
+        let pairs = [
+            ("BLR.01", "BLR_01"),
+            ("A 1", "A_1"),
+            ("../x", "__/x"),
+            ("", "_"),
+        ];
+        for (a, b) in pairs {
+            assert_ne!(file_part(a), file_part(b), "{a:?} vs {b:?}");
+            assert_eq!(file_part(a), file_part(a), "stable");
+            assert!(file_part(a).contains('_'), "{}", file_part(a));
+        }
+        // Store S1_X + agent 01 versus store S1 + agent X_01.
+        let d = NaiveDate::from_ymd_opt(2025, 1, 29).unwrap_or_default();
+        assert_ne!(
+            sheet_file_name(d, "S1_X", "01", 5),
+            sheet_file_name(d, "S1", "X_01", 5)
+        );
+    }
+
+    #[test]
+    fn sheet_names_round_trip_their_batch() {
+        let d = NaiveDate::from_ymd_opt(2025, 1, 29).unwrap_or_default();
+        assert_eq!(
+            sheet_file_name(d, "S01", "0001", 7),
+            "leads_assignment_2025-01-29_S01_0001_b7.pdf"
+        );
+        assert_eq!(
+            batch_of_file_name(&sheet_file_name(d, "A_b1", "0001", 17)),
+            Some(17)
+        );
+    }
+
+    #[test]
+    fn atomic_writes_replace_links_instead_of_following_them() -> std::io::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let outside = dir.path().join("outside.txt");
+        std::fs::write(&outside, b"keep")?;
+        let target = dir.path().join("sheets");
+        std::fs::create_dir_all(&target)?;
+        std::os::unix::fs::symlink(&outside, target.join("a.pdf"))?;
+        let path = write_file_atomically(&target, "a.pdf", b"new")?;
+        assert_eq!(std::fs::read(&outside)?, b"keep");
+        assert_eq!(std::fs::read(&path)?, b"new");
+        assert!(!std::fs::symlink_metadata(&path)?.file_type().is_symlink());
+        assert!(write_file_atomically(&target, "../b.pdf", b"x").is_err());
+        let leftovers: Vec<_> = std::fs::read_dir(&target)?
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+            .collect();
+        assert!(leftovers.is_empty());
+        Ok(())
+    }
+}
