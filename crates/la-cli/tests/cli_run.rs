@@ -3,75 +3,16 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
-use diesel::sql_types::BigInt;
 use la_notify::testing::SmtpSink;
-use la_schema::seed::{self, MappingSeed, SeedLead};
-use la_schema::testing::{migrated_db, TestDb};
+use la_schema::seed;
+use la_schema::testing::migrated_db;
 
-fn cli(db: &TestDb) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_leads-assignment"));
-    c.env("DATABASE_URL", &db.url).env("RUST_LOG", "info");
-    for v in [
-        "REPORT_EMAIL_SMTP_HOST",
-        "REPORT_EMAIL_SMTP_PORT",
-        "REPORT_EMAIL_USE_TLS",
-        "REPORT_EMAIL_FROM",
-        "RUN_ENV",
-        "REPORTS_ROOT",
-        "LOG_FORMAT",
-    ] {
-        c.env_remove(v);
-    }
-    c
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn count(conn: &mut PgConnection, sql: &str) -> i64 {
-    #[derive(QueryableByName)]
-    struct N {
-        #[diesel(sql_type = BigInt)]
-        n: i64,
-    }
-    diesel::sql_query(sql).get_result::<N>(conn).unwrap().n
-}
-
-fn seed_stores(conn: &mut PgConnection, stores: i32, leads_each: i32) {
-    for s in 0..stores {
-        let code = format!("S{s}");
-        seed::store(conn, &code, Some("Kothrud"), true).unwrap();
-        let a = seed::agent(conn, Some(&format!("{s:04}")), "Asha", true).unwrap();
-        seed::mapping(conn, &code, a, MappingSeed::default()).unwrap();
-        let rows: Vec<SeedLead> = (1..=leads_each)
-            .map(|i| SeedLead::new(s * 10_000 + i, &code, None, None))
-            .collect();
-        seed::leads(conn, &rows).unwrap();
-        seed::recipient(
-            conn,
-            Some(&code),
-            "any",
-            &format!("s{s}@example.com"),
-            "to",
-            true,
-        )
-        .unwrap();
-    }
-}
-
-fn run(db: &TestDb, root: &Path, extra: &[&str]) -> Output {
-    cli(db)
-        .args(["run", "--reports-root", root.to_str().unwrap()])
-        .args(extra)
-        .output()
-        .unwrap()
-}
+mod common;
+use common::{cli, count, run, seed_stores, text};
 
 #[test]
 fn standalone_run_then_nothing_to_assign() {
