@@ -503,6 +503,18 @@ pub struct ExpectedSheet {
     pub state: SheetState,
 }
 
+/// One (batch, store, agent) group of assignments: a sheet's worth.
+#[derive(Queryable)]
+struct SheetGroup {
+    batch_id: i64,
+    batch_date: NaiveDate,
+    store_code: String,
+    agent_id: i64,
+    agent_code: Option<String>,
+    agent_name: String,
+    leads: i64,
+}
+
 /// Every sheet the given batches need, with its state, in batch / store /
 /// agent order: one grouped query over the assignments, one over `documents`,
 /// and a `stat` per registered file.
@@ -510,7 +522,7 @@ pub fn batch_sheets(conn: &mut PgConnection, batch_ids: &[i64]) -> QueryResult<V
     if batch_ids.is_empty() {
         return Ok(Vec::new());
     }
-    let groups: Vec<(i64, NaiveDate, String, i64, Option<String>, String, i64)> = la::table
+    let groups: Vec<SheetGroup> = la::table
         .inner_join(am::table)
         .inner_join(lab::table)
         .filter(la::assignment_batch_id.eq_any(batch_ids))
@@ -536,45 +548,47 @@ pub fn batch_sheets(conn: &mut PgConnection, batch_ids: &[i64]) -> QueryResult<V
     let docs = documents_for_batches(conn, batch_ids)?;
     Ok(groups
         .into_iter()
-        .map(
-            |(batch_id, batch_date, store_code, agent_id, code, agent_name, leads)| {
-                let agent_code = code.as_deref().unwrap_or("").trim_end().to_string();
-                let file_name = sheet_file_name(batch_date, &store_code, &agent_code, batch_id);
-                let doc = docs
-                    .get(&batch_id)
-                    .and_then(|ds| ds.iter().find(|d| d.file_name == file_name));
-                let path = doc.and_then(|d| d.file_path.as_ref()).map(PathBuf::from);
-                let state = match (doc, &path) {
-                    (None, _) => SheetState::NotRegistered,
-                    (Some(_), None) => SheetState::FileMissing,
-                    (Some(d), Some(p)) => match std::fs::metadata(p) {
-                        Err(_) => SheetState::FileMissing,
-                        Ok(m)
-                            if Some(m.len())
-                                != d.file_size_bytes.and_then(|s| u64::try_from(s).ok()) =>
-                        {
-                            SheetState::SizeDiffers {
-                                recorded: d.file_size_bytes,
-                                on_disk: m.len(),
-                            }
-                        }
-                        Ok(_) => SheetState::Ok,
-                    },
-                };
-                ExpectedSheet {
-                    batch_id,
-                    batch_date,
-                    store_code,
-                    agent_id,
-                    agent_code,
-                    agent_name,
-                    leads,
-                    file_name,
-                    document_id: doc.map(|d| d.id),
-                    path,
-                    state,
-                }
-            },
-        )
+        .map(|g| expected_sheet(g, &docs))
         .collect())
+}
+
+fn expected_sheet(g: SheetGroup, docs: &BTreeMap<i64, Vec<Document>>) -> ExpectedSheet {
+    let agent_code = g.agent_code.as_deref().unwrap_or("").trim_end().to_string();
+    let file_name = sheet_file_name(g.batch_date, &g.store_code, &agent_code, g.batch_id);
+    let doc = docs
+        .get(&g.batch_id)
+        .and_then(|ds| ds.iter().find(|d| d.file_name == file_name));
+    let path = doc.and_then(|d| d.file_path.as_ref()).map(PathBuf::from);
+    ExpectedSheet {
+        batch_id: g.batch_id,
+        batch_date: g.batch_date,
+        store_code: g.store_code,
+        agent_id: g.agent_id,
+        agent_code,
+        agent_name: g.agent_name,
+        leads: g.leads,
+        file_name,
+        document_id: doc.map(|d| d.id),
+        state: sheet_state(doc, path.as_deref()),
+        path,
+    }
+}
+
+/// The cheap check: a row, a file, and the file's size against the row's.
+fn sheet_state(doc: Option<&Document>, path: Option<&Path>) -> SheetState {
+    let (Some(doc), Some(path)) = (doc, path) else {
+        return if doc.is_none() {
+            SheetState::NotRegistered
+        } else {
+            SheetState::FileMissing
+        };
+    };
+    match std::fs::metadata(path) {
+        Err(_) => SheetState::FileMissing,
+        Ok(m) if i64::try_from(m.len()).ok() != doc.file_size_bytes => SheetState::SizeDiffers {
+            recorded: doc.file_size_bytes,
+            on_disk: m.len(),
+        },
+        Ok(_) => SheetState::Ok,
+    }
 }
