@@ -45,7 +45,7 @@ fn main() {
     let total = t.elapsed().as_secs_f64();
     assert_eq!(report.assignment.assigned, 100_000);
     assert_eq!(report.sheets.len(), 400);
-    assert_eq!(report.notify.as_ref().unwrap().sent(), 401);
+    assert_eq!(report.notify.as_ref().unwrap().delivered(), 401);
     for p in &report.phases {
         println!(
             "  {:<7} {:>6.2} s  {}",
@@ -55,4 +55,14 @@ fn main() {
         );
     }
     println!("total: {total:.2} s, peak RSS {:.1} MB", peak_rss_mb());
+    // What the next run pays first: checking the batch just made (100,000
+    // assignments, 400 sheets, 401 ledger rows) for anything unfinished.
+    let t = Instant::now();
+    let since = chrono::Utc::now() - chrono::Duration::days(leads_assignment::FINISH_WINDOW_DAYS);
+    let open = leads_assignment::unfinished_batches(&mut conn, "dev", Some(since)).unwrap();
+    assert!(open.is_empty(), "{open:?}");
+    println!(
+        "unfinished-batch check of that batch: {:.3} s",
+        t.elapsed().as_secs_f64()
+    );
 }

@@ -22,7 +22,7 @@ pub struct DiagnoseOptions {
     pub store: Option<String>,
     /// Env whose recipients count.
     pub run_env: String,
-    /// Session time zone for the business date (DESIGN §3.5).
+    /// Session time zone for the business date (docs/decisions.md D5).
     pub timezone: Option<String>,
 }
 

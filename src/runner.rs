@@ -1,4 +1,4 @@
-//! The pipeline runner (spec §4.3): finish earlier batches → assign → sheets
+//! The pipeline runner (docs/decisions.md S4.3): finish earlier batches → assign → sheets
 //! → emails, status logs in the existing JSON style (through `log`
 //! key-values), and one `pipeline_run_summaries` row per run, written
 //! `running` first and completed at the end.

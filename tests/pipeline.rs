@@ -1,4 +1,4 @@
-//! End to end through the facade: spec §6 verification checklist, items 1–7,
+//! End to end through the facade: docs/decisions.md S6 verification checklist, items 1–7,
 //! against a real PostgreSQL and a real SMTP server on 127.0.0.1.
 
 #![allow(

@@ -1,4 +1,4 @@
--- The tables of the existing system this pipeline uses (DESIGN.md §4).
+-- The tables of the existing system this pipeline uses (docs/decisions.md E).
 -- On the production database they already exist and every statement here is a
 -- no-op (CREATE ... IF NOT EXISTS); on a fresh database (tests, demo) they are
 -- created with their constraints so the pipeline has something to run against.

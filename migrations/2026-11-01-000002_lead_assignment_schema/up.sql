@@ -1,13 +1,13 @@
--- Lead assignment schema: spec §2.1–2.7, plus checks and indexes.
+-- Lead assignment schema: docs/decisions.md S2.1–2.7, plus checks and indexes.
 -- Every statement is idempotent so the migration also upgrades a database where
 -- an earlier implementation already created these tables with the spec's columns.
 
--- §2.1: metadata-only on PostgreSQL >= 11 (constant default, no table rewrite,
+-- docs/decisions.md S2.1: metadata-only on PostgreSQL >= 11 (constant default, no table rewrite,
 -- no backfill UPDATE).
 ALTER TABLE store_master
     ADD COLUMN IF NOT EXISTS assign_leads boolean NOT NULL DEFAULT false;
 
--- §2.2
+-- docs/decisions.md S2.2
 CREATE TABLE IF NOT EXISTS agents_master (
     id            bigserial PRIMARY KEY,
     agent_code    char(4) UNIQUE,
@@ -16,7 +16,7 @@ CREATE TABLE IF NOT EXISTS agents_master (
     is_active     boolean NOT NULL DEFAULT true
 );
 
--- §2.3
+-- docs/decisions.md S2.3
 CREATE TABLE IF NOT EXISTS store_lead_assignment_map (
     id                   bigserial PRIMARY KEY,
     store_code           varchar NOT NULL,
@@ -29,11 +29,11 @@ CREATE TABLE IF NOT EXISTS store_lead_assignment_map (
     UNIQUE (store_code, agent_id)
 );
 
--- §2.4: metadata-only, as above.
+-- docs/decisions.md S2.4: metadata-only, as above.
 ALTER TABLE missed_leads
     ADD COLUMN IF NOT EXISTS lead_assigned boolean NOT NULL DEFAULT false;
 
--- §2.5
+-- docs/decisions.md S2.5
 CREATE TABLE IF NOT EXISTS lead_assignment_batches (
     id           bigserial PRIMARY KEY,
     batch_date   date NOT NULL,
@@ -42,7 +42,7 @@ CREATE TABLE IF NOT EXISTS lead_assignment_batches (
     created_at   timestamptz NOT NULL DEFAULT now()
 );
 
--- §2.6
+-- docs/decisions.md S2.6
 CREATE TABLE IF NOT EXISTS lead_assignments (
     id                   bigserial PRIMARY KEY,
     assignment_batch_id  bigint NOT NULL REFERENCES lead_assignment_batches(id),
@@ -64,7 +64,7 @@ CREATE TABLE IF NOT EXISTS lead_assignments (
     CONSTRAINT uq_lead_assignments_lead UNIQUE (lead_id)
 );
 
--- §2.7
+-- docs/decisions.md S2.7
 CREATE TABLE IF NOT EXISTS lead_assignment_outcomes (
     id                 bigserial PRIMARY KEY,
     lead_assignment_id bigint NOT NULL UNIQUE REFERENCES lead_assignments(id),

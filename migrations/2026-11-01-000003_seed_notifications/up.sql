@@ -1,5 +1,5 @@
--- Spec §3.1–3.2 plus the two email templates the pipeline renders.
--- Recipients are operator data and are never seeded (spec §3.3).
+-- docs/decisions.md S3.1–3.2 plus the two email templates the pipeline renders.
+-- Recipients are operator data and are never seeded (docs/decisions.md S3.3).
 INSERT INTO pipelines (code, description)
 VALUES ('leads_assignment', 'Leads Assignment')
 ON CONFLICT (code) DO NOTHING;

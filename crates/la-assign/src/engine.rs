@@ -1,7 +1,7 @@
 //! The pure assignment engine: plain structs in, a [`Plan`] out. No database,
 //! no clock, no randomness — the same input always gives the same plan. Every
 //! cap and distribution rule of the pipeline lives here and only here
-//! (spec §4.1, §5 rules 1–4; DESIGN.md §3 items 1–7).
+//! (docs/decisions.md S4.1, S5 rules 1–4, D1–D7).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -18,7 +18,7 @@ pub enum LeadType {
 }
 
 impl LeadType {
-    /// DESIGN §3.6: `'N'` when `customer_type` starts with "new"
+    /// docs/decisions.md D6: `'N'` when `customer_type` starts with "new"
     /// (case-insensitive, after trimming), else `'E'` (NULL included).
     pub fn from_customer_type(customer_type: Option<&str>) -> LeadType {
         match customer_type {
@@ -54,12 +54,12 @@ pub struct CandidateLead {
 }
 
 impl CandidateLead {
-    /// DESIGN §3.6 / spec §2.6.
+    /// docs/decisions.md D6 / docs/decisions.md S2.6.
     pub fn lead_type(&self) -> LeadType {
         LeadType::from_customer_type(self.customer_type.as_deref())
     }
 
-    /// DESIGN §3.6: first non-null of `pickup_created_date`, `run_date`, and
+    /// docs/decisions.md D6: first non-null of `pickup_created_date`, `run_date`, and
     /// (only when both are NULL) `pickup_date`.
     pub fn lead_date(&self) -> Option<NaiveDate> {
         self.pickup_created_date
@@ -67,7 +67,7 @@ impl CandidateLead {
             .or(self.pickup_date)
     }
 
-    /// DESIGN §3.6: `final_source`, else `source` (an empty string counts as missing).
+    /// docs/decisions.md D6: `final_source`, else `source` (an empty string counts as missing).
     pub fn lead_source(&self) -> Option<String> {
         let present = |s: &Option<String>| s.clone().filter(|v| !v.is_empty());
         present(&self.final_source).or_else(|| present(&self.source))
@@ -93,9 +93,9 @@ pub struct AgentMapping {
 /// Everything the engine needs.
 #[derive(Debug, Clone)]
 pub struct EngineInput {
-    /// The run's business date (DESIGN §3.5).
+    /// The run's business date (docs/decisions.md D5).
     pub batch_date: NaiveDate,
-    /// Eligible leads, in the order of DESIGN §3.2.
+    /// Eligible leads, in the order of docs/decisions.md D2.
     pub leads: Vec<CandidateLead>,
     /// Enabled mappings of participating stores, usable or not.
     pub mappings: Vec<AgentMapping>,
@@ -103,7 +103,7 @@ pub struct EngineInput {
     pub max_rowid_today: HashMap<String, i32>,
 }
 
-/// A cap (DESIGN §3.4).
+/// A cap (docs/decisions.md D4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Cap {
@@ -125,7 +125,7 @@ impl std::fmt::Display for Cap {
     }
 }
 
-/// Why an agent of a store's mapping cannot receive leads (DESIGN §3.7).
+/// Why an agent of a store's mapping cannot receive leads (docs/decisions.md D7).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "detail")]
 pub enum SkipReason {
@@ -238,12 +238,12 @@ pub struct Plan {
     pub pairs: Vec<PairSummary>,
 }
 
-/// `L{yymmdd}{agent_code}` (DESIGN §3.3).
+/// `L{yymmdd}{agent_code}` (docs/decisions.md D3).
 pub fn page_group_code(batch_date: NaiveDate, agent_code: &str) -> String {
     format!("L{}{agent_code}", batch_date.format("%y%m%d"))
 }
 
-/// `{page_group_code}-{rowid:04}` (spec §4.1.3).
+/// `{page_group_code}-{rowid:04}` (docs/decisions.md S4.1.3).
 pub fn lead_assignment_code(page_group_code: &str, rowid: i32) -> String {
     format!("{page_group_code}-{rowid:04}")
 }
@@ -317,7 +317,7 @@ struct StoreAgents {
     tiers: Vec<(i32, Vec<usize>, usize)>,
 }
 
-/// Computes the plan (DESIGN §3.1–3.4, §3.6–3.7).
+/// Computes the plan (docs/decisions.md D1–D4, D6–D7).
 pub fn plan(input: &EngineInput) -> Plan {
     let mut slots: Vec<Slot> = Vec::new();
     let mut skipped_agents = Vec::new();
@@ -397,7 +397,7 @@ pub fn plan(input: &EngineInput) -> Plan {
     }
 
     // Codes: per store (in order), per agent (priority, id), rowids continuing
-    // after today's highest for the page group (DESIGN §3.3).
+    // after today's highest for the page group (docs/decisions.md D3).
     let mut next_rowid: HashMap<String, i32> = HashMap::new();
     let mut assignments = Vec::new();
     let mut pairs = Vec::new();
@@ -454,7 +454,7 @@ pub fn plan(input: &EngineInput) -> Plan {
     }
 }
 
-/// DESIGN §3.1: the best tier with room for `t`; round-robin inside it.
+/// docs/decisions.md D1: the best tier with room for `t`; round-robin inside it.
 fn pick_agent(
     store: &mut StoreAgents,
     slots: &[Slot],

@@ -2,7 +2,7 @@
 //! pure [`engine`] (every cap and distribution rule) and [`run_leads_assignment`],
 //! which reads the eligible leads, plans with the engine, and writes the batch,
 //! the assignments and the `lead_assigned` flags in one transaction
-//! (spec §4.1, §5 rules 1–4; DESIGN.md §3 items 1–8).
+//! (docs/decisions.md S4.1, S5 rules 1–4, D1–D8).
 
 pub mod engine;
 mod persist;

@@ -15,7 +15,7 @@ use la_schema::schema::{
 use crate::engine::{self, AgentMapping, CandidateLead, EngineInput, Plan};
 use crate::report::AssignmentReport;
 
-/// Key of the transaction-scoped advisory lock that serializes runs (DESIGN §3.8).
+/// Key of the transaction-scoped advisory lock that serializes runs (docs/decisions.md D8).
 pub const ADVISORY_LOCK_KEY: i64 = 0x4C45_4144_5341_5347; // "LEADSASG"
 
 /// Rows per multi-row INSERT: 14 bind parameters a row stays under PostgreSQL's 65,535.
@@ -30,7 +30,7 @@ pub struct AssignOptions {
     pub run_id: Option<String>,
     /// Produce the report, then roll everything back.
     pub dry_run: bool,
-    /// Session time zone for the business date (DESIGN §3.5), e.g. `Asia/Kolkata`.
+    /// Session time zone for the business date (docs/decisions.md D5), e.g. `Asia/Kolkata`.
     pub timezone: Option<String>,
 }
 
@@ -82,7 +82,7 @@ fn at(step: &'static str) -> impl FnOnce(diesel::result::Error) -> AssignError {
 }
 
 /// Creates a batch and assigns every eligible lead it can, in one transaction
-/// (spec §4.1): advisory lock, `current_date` read once, drifted flags
+/// (docs/decisions.md S4.1): advisory lock, `current_date` read once, drifted flags
 /// repaired, the eligible leads in one query, today's counts and rowids, the
 /// engine's plan, the batch row, bulk inserts, one flag `UPDATE`, and count
 /// checks. With `dry_run` the same report comes back, no batch row is created
@@ -208,7 +208,7 @@ fn repair_drifted_flags(conn: &mut PgConnection) -> Result<Vec<i32>, AssignError
     Ok(ids)
 }
 
-/// The business date (DESIGN §3.5): the session's `current_date`, after
+/// The business date (docs/decisions.md D5): the session's `current_date`, after
 /// setting the transaction's `TimeZone` when one is given. Call it inside a
 /// transaction (the time zone setting is transaction-local).
 pub fn business_date(
@@ -245,7 +245,7 @@ pub fn read_engine_input(
     })
 }
 
-/// Spec §4.1.1 / §5 rule 1, DESIGN §3.2: one set-based query. Leads of stores
+/// docs/decisions.md S4.1.1, S5 rule 1, D2: one set-based query. Leads of stores
 /// whose mappings lead only to unusable agents are included so the report can
 /// say why they were not assigned.
 fn load_candidates(conn: &mut PgConnection) -> Result<Vec<CandidateLead>, AssignError> {
@@ -278,7 +278,7 @@ fn load_candidates(conn: &mut PgConnection) -> Result<Vec<CandidateLead>, Assign
                 .filter(slam::store_code.eq(ml::store_code))
                 .filter(slam::is_enabled.eq(true)),
         ))
-        // DESIGN §3.2
+        // docs/decisions.md D2
         .order((
             ml::pickup_created_date.desc().nulls_last(),
             ml::pickup_row_id.desc(),

@@ -1,5 +1,5 @@
-//! `run_leads_assignment` against a real PostgreSQL (spec §6 items 2–3 and the
-//! decisions of DESIGN.md §3).
+//! `run_leads_assignment` against a real PostgreSQL (docs/decisions.md S6 items 2–3 and the
+//! decisions of docs/decisions.md).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 

@@ -432,7 +432,7 @@ fn demo_runs_to_completion_with_valid_sheets_and_emails() {
             .arg("--check")
             .arg(p)
             .output()
-            .expect("qpdf is required");
+            .expect("qpdf is required: run scripts/install-test-deps");
         assert!(check.status.success(), "{}", p.display());
     }
     let emls = std::fs::read_dir(out_dir.path().join("outbox"))

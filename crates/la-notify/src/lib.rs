@@ -1,5 +1,5 @@
-//! Emails for a batch through the existing notification tables (spec §3, §5
-//! rule 6; docs/decisions.md D11–D13, D17). It owns resolving the profile, templates
+//! Emails for a batch through the existing notification tables (docs/decisions.md S3, S5
+//! rule 6, D11–D13, D17). It owns resolving the profile, templates
 //! and recipients ([`resolve`]), planning which emails go where (pure,
 //! [`plan`]), rendering them with minijinja ([`render`]), the transports
 //! (SMTP, `.eml` outbox, memory; [`transport`]) and [`send_for_batch`], which

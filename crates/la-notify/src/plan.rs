@@ -1,5 +1,5 @@
 //! Which emails a batch produces, to whom, with which sheets — pure, no
-//! database, no network (spec §5 rule 6).
+//! database, no network (docs/decisions.md S5 rule 6).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

@@ -1,4 +1,4 @@
-//! Which profile, templates and recipients apply to a run (DESIGN.md §4 semantics).
+//! Which profile, templates and recipients apply to a run (docs/decisions.md E semantics).
 
 use diesel::prelude::*;
 use la_schema::models::{EmailTemplate, NotificationProfile, NotificationRecipient};
@@ -8,7 +8,7 @@ use la_schema::schema::{
 use lettre::message::Mailbox;
 use serde::Serialize;
 
-/// Pipeline and profile code of this pipeline (spec §3.1–3.2).
+/// Pipeline and profile code of this pipeline (docs/decisions.md S3.1–3.2).
 pub const PIPELINE_CODE: &str = "leads_assignment";
 /// Profile code.
 pub const PROFILE_CODE: &str = "leads_assignment";

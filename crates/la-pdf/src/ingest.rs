@@ -1,5 +1,5 @@
-//! Reading filled sheets back into `lead_assignment_outcomes` (spec §2.7;
-//! DESIGN §3.10). Parsing and validation are pure; only [`ingest_outcomes`]
+//! Reading filled sheets back into `lead_assignment_outcomes` (docs/decisions.md S2.7;
+//! docs/decisions.md D10). Parsing and validation are pure; only [`ingest_outcomes`]
 //! touches the database, in one transaction per file. All or nothing per file,
 //! and every problem of a file is reported, not just the first.
 
@@ -234,7 +234,7 @@ pub fn read_sheet(path: &Path, bytes: &[u8]) -> Result<Vec<RawOutcome>, IngestEr
     for f in fields {
         collect_fields(&doc, f, "", 0, &mut seen, &mut terminal);
     }
-    // DESIGN §3.10: the parent field is the lead_assignment_code; no header parsing.
+    // docs/decisions.md D10: the parent field is the lead_assignment_code; no header parsing.
     let mut leads: BTreeMap<String, RawOutcome> = BTreeMap::new();
     for (fq, value) in terminal {
         let Some((code, field)) = fq.split_once('.') else {

@@ -41,7 +41,7 @@ pub const ROW1_COLUMNS: [(&str, f32); 8] = [
     ("Source", 96.0),
 ];
 
-/// Row 2 columns: heading, width and form-field name (DESIGN §3.10).
+/// Row 2 columns: heading, width and form-field name (docs/decisions.md D10).
 pub const ROW2_COLUMNS: [(&str, f32, &str); 7] = [
     ("Conv (Y/N)", 52.0, "conv"),
     ("Order No", 104.0, "order_no"),

@@ -2,8 +2,8 @@
 //! ([`layout`]), rendering in-memory rows to PDF bytes ([`render`], pure),
 //! writing a batch's sheets to disk with their `documents` rows
 //! ([`generate_pdfs_for_batch`]), and reading filled sheets back into
-//! `lead_assignment_outcomes` ([`ingest`]). Spec §2.8, §4.2; DESIGN.md §3
-//! items 9–10.
+//! `lead_assignment_outcomes` ([`ingest`]). docs/decisions.md S2.8, S4.2,
+//! D9, D10, D15.
 
 pub mod files;
 pub mod font;
@@ -23,7 +23,7 @@ pub use sheets::{
     SheetState,
 };
 
-/// The seven input fields under each lead's parent field (DESIGN §3.10), in
+/// The seven input fields under each lead's parent field (docs/decisions.md D10), in
 /// sheet order.
 pub const FIELD_NAMES: [&str; 7] = [
     "conv",
@@ -35,7 +35,7 @@ pub const FIELD_NAMES: [&str; 7] = [
     "remarks",
 ];
 
-/// `documents` conventions for sheets (spec §2.8).
+/// `documents` conventions for sheets (docs/decisions.md S2.8).
 pub mod conventions {
     /// `doc_type`.
     pub const DOC_TYPE: &str = "leads_assignment";

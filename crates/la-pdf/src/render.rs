@@ -108,7 +108,7 @@ fn date(d: Option<NaiveDate>) -> String {
         .unwrap_or_default()
 }
 
-/// Renders `sheet` (spec §4.2.2; DESIGN §3.10).
+/// Renders `sheet` (docs/decisions.md S4.2.2; docs/decisions.md D10).
 pub fn render_sheet(sheet: &Sheet) -> Result<RenderedSheet, RenderError> {
     if let Some(bad) = sheet
         .rows

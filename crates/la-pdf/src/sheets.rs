@@ -1,4 +1,4 @@
-//! A batch's sheets on disk and in `documents` (spec §2.8, §4.2; DESIGN §3.9).
+//! A batch's sheets on disk and in `documents` (docs/decisions.md S2.8, S4.2, D9).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -177,7 +177,7 @@ impl std::ops::Deref for AgentSheet {
     }
 }
 
-/// Spec §4.2.1: the batch's assignments as sheets, one per (store, agent).
+/// docs/decisions.md S4.2.1: the batch's assignments as sheets, one per (store, agent).
 fn load_sheets(
     conn: &mut PgConnection,
     batch_id: i64,

@@ -90,7 +90,7 @@ fn pypdf_fill(src: &Path, dst: &Path, values: &BTreeMap<String, String>, increme
     }
     let out = cmd
         .output()
-        .expect("python with pypdf is required (LA_TEST_PYTHON; see README)");
+        .expect("python with pypdf is required: run scripts/install-test-deps (it makes target/ci-venv), or set LA_TEST_PYTHON");
     assert!(
         out.status.success(),
         "pypdf fill: {}",

@@ -28,7 +28,7 @@ pub struct Batch {
     pub created_at: DateTime<Utc>,
 }
 
-/// A `lead_assignments` row to insert (spec §2.6).
+/// A `lead_assignments` row to insert (docs/decisions.md S2.6).
 #[derive(Debug, Clone, PartialEq, Eq, Insertable)]
 #[diesel(table_name = lead_assignments)]
 pub struct NewLeadAssignment {
@@ -95,7 +95,7 @@ pub struct StoreAgentMapping {
     pub max_daily_leads: Option<i32>,
 }
 
-/// A `lead_assignment_outcomes` row to upsert (spec §2.7).
+/// A `lead_assignment_outcomes` row to upsert (docs/decisions.md S2.7).
 #[derive(Debug, Clone, PartialEq, Insertable, AsChangeset)]
 #[diesel(table_name = lead_assignment_outcomes, treat_none_as_null = true)]
 pub struct NewOutcome {
@@ -126,7 +126,7 @@ pub struct Outcome {
     pub updated_at: DateTime<Utc>,
 }
 
-/// A `documents` row to insert or update (spec §2.8 conventions are filled by la-pdf).
+/// A `documents` row to insert or update (docs/decisions.md S2.8 conventions are filled by la-pdf).
 #[derive(Debug, Clone, Insertable, AsChangeset)]
 #[diesel(table_name = documents, treat_none_as_null = true)]
 pub struct NewDocument {

@@ -1,4 +1,4 @@
-//! Diesel `table!` definitions. Tables owned by other pipelines (DESIGN.md §4)
+//! Diesel `table!` definitions. Tables owned by other pipelines (docs/decisions.md E)
 //! declare only the columns this project reads or writes.
 
 diesel::table! {

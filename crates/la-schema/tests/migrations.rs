@@ -289,7 +289,7 @@ fn check_spec_schema(conn: &mut PgConnection) {
     );
     assert_eq!(valid, "true", "eligibility index must be valid and partial");
 
-    // Seed (spec §3.1–3.2), templates, and never recipients.
+    // Seed (docs/decisions.md S3.1–3.2), templates, and never recipients.
     assert_eq!(
         scalar(
             conn,
@@ -453,7 +453,7 @@ fn applying_twice_applies_nothing_and_changes_nothing() {
     );
 }
 
-/// The tables as an earlier implementation created them: spec §2 verbatim,
+/// The tables as an earlier implementation created them: docs/decisions.md S2 verbatim,
 /// without this project's checks and indexes, with rows (one violating a check).
 const EARLIER_IMPLEMENTATION: &str = r#"
 ALTER TABLE store_master ADD COLUMN IF NOT EXISTS assign_leads boolean NOT NULL DEFAULT false;

@@ -47,7 +47,7 @@ pub fn sheet(n: usize) -> Sheet {
 
 pub fn run(cmd: &str, args: &[&str]) -> std::process::Output {
     Command::new(cmd).args(args).output().unwrap_or_else(|e| {
-        panic!("{cmd} is required for this test (see README prerequisites): {e}")
+        panic!("{cmd} is required for this test: run scripts/install-test-deps (Debian: qpdf, poppler-utils, pdftk-java): {e}")
     })
 }
 
