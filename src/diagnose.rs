@@ -36,6 +36,8 @@ pub struct AgentDiagnosis {
     /// None when usable; else why not.
     pub unusable: Option<String>,
     pub assigned_today: i64,
+    /// Leads of the store over the fair-deal window (28 days, today included).
+    pub assigned_window: i64,
     pub max_daily_leads: Option<i32>,
     pub max_existing_per_lot: Option<i32>,
     pub max_new_per_lot: Option<i32>,
@@ -185,6 +187,7 @@ fn diagnose_in_tx(
                     priority: m.priority,
                     unusable: skipped.map(|s| s.reason.to_string()),
                     assigned_today: m.assigned_today,
+                    assigned_window: m.assigned_window,
                     max_daily_leads: m.max_daily_leads,
                     max_existing_per_lot: m.max_existing_per_lot,
                     max_new_per_lot: m.max_new_per_lot,

@@ -88,6 +88,22 @@ pub struct AgentMapping {
     pub max_daily_leads: Option<i32>,
     /// Assignments already made for this (store, agent) in batches of the same `batch_date`.
     pub assigned_today: i64,
+    /// Assignments for this (store, agent) in batches of the last
+    /// [`FAIR_WINDOW_DAYS`] days up to `batch_date` (today's included).
+    pub assigned_window: i64,
+    /// Leave covering the business date, if any (docs/decisions.md D19).
+    pub leave: Option<Leave>,
+}
+
+/// How many days (the business date included) the fair deal looks back.
+pub const FAIR_WINDOW_DAYS: i64 = 28;
+
+/// An agent's leave that covers the business date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Leave {
+    /// The last day of the leave (inclusive).
+    pub until: NaiveDate,
+    pub reason: Option<String>,
 }
 
 /// Everything the engine needs.
@@ -135,6 +151,8 @@ pub enum SkipReason {
     NoAgentCode,
     /// `agent_code` has characters that cannot appear in a sheet's form-field names.
     InvalidAgentCode(String),
+    /// On leave on the business date (docs/decisions.md D19).
+    OnLeave(Leave),
 }
 
 impl std::fmt::Display for SkipReason {
@@ -146,6 +164,13 @@ impl std::fmt::Display for SkipReason {
                 f,
                 "agent_code {c:?} has characters other than letters, digits, '-' and '_'"
             ),
+            SkipReason::OnLeave(Leave { until, reason }) => {
+                write!(f, "on leave until {}", until.format("%Y-%m-%d"))?;
+                match reason.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+                    Some(r) => write!(f, " ({r})"),
+                    None => Ok(()),
+                }
+            }
         }
     }
 }
@@ -225,6 +250,8 @@ pub struct PairSummary {
     pub caps_reached: Vec<Cap>,
     /// Assignments already made today before this run.
     pub assigned_before_today: i64,
+    /// Assignments of the fair-deal window (28 days) before this run.
+    pub assigned_before_window: i64,
 }
 
 /// The engine's output.
@@ -310,11 +337,17 @@ impl Slot {
     }
 }
 
-/// A store's usable agents, in priority tiers (lower first), each tier in
-/// agent-id order with its round-robin cursor.
+/// Usable agents of one priority of a store, in agent-id order (as slot indexes).
+#[derive(Debug)]
+struct Tier {
+    priority: i32,
+    members: Vec<usize>,
+}
+
+/// A store's usable agents, in priority tiers (lower first).
 #[derive(Debug, Default)]
 struct StoreAgents {
-    tiers: Vec<(i32, Vec<usize>, usize)>,
+    tiers: Vec<Tier>,
 }
 
 /// Computes the plan (docs/decisions.md D1–D4, D6–D7).
@@ -325,10 +358,10 @@ pub fn plan(input: &EngineInput) -> Plan {
 
     for (i, m) in input.mappings.iter().enumerate() {
         let store = stores.entry(m.store_code.as_str()).or_default();
-        let usable = if m.agent_active {
-            usable_agent_code(m.agent_code.as_deref())
-        } else {
-            Err(SkipReason::AgentInactive)
+        let usable = match (&m.leave, m.agent_active) {
+            (_, false) => Err(SkipReason::AgentInactive),
+            (Some(leave), true) => Err(SkipReason::OnLeave(leave.clone())),
+            (None, true) => usable_agent_code(m.agent_code.as_deref()),
         };
         match usable {
             Ok(agent_code) => {
@@ -340,9 +373,12 @@ pub fn plan(input: &EngineInput) -> Plan {
                     leads: Vec::new(),
                 });
                 let slot = slots.len() - 1;
-                match store.tiers.iter_mut().find(|(p, _, _)| *p == m.priority) {
-                    Some((_, members, _)) => members.push(slot),
-                    None => store.tiers.push((m.priority, vec![slot], 0)),
+                match store.tiers.iter_mut().find(|t| t.priority == m.priority) {
+                    Some(tier) => tier.members.push(slot),
+                    None => store.tiers.push(Tier {
+                        priority: m.priority,
+                        members: vec![slot],
+                    }),
                 }
             }
             Err(reason) => skipped_agents.push(SkippedAgent {
@@ -355,9 +391,10 @@ pub fn plan(input: &EngineInput) -> Plan {
         }
     }
     for store in stores.values_mut() {
-        store.tiers.sort_by_key(|(p, _, _)| *p);
-        for (_, members, _) in &mut store.tiers {
-            members.sort_by_key(|&s| input.mappings[slots[s].mapping_index].agent_id);
+        store.tiers.sort_by_key(|t| t.priority);
+        for tier in &mut store.tiers {
+            tier.members
+                .sort_by_key(|&s| input.mappings[slots[s].mapping_index].agent_id);
         }
     }
     skipped_agents.sort_by(|a, b| (&a.store_code, a.agent_id).cmp(&(&b.store_code, b.agent_id)));
@@ -367,7 +404,7 @@ pub fn plan(input: &EngineInput) -> Plan {
     for (li, lead) in input.leads.iter().enumerate() {
         let lead_type = lead.lead_type();
         let chosen = stores
-            .get_mut(lead.store_code.as_str())
+            .get(lead.store_code.as_str())
             .and_then(|store| pick_agent(store, &slots, &input.mappings, lead_type));
         match chosen {
             Some(s) => {
@@ -402,8 +439,8 @@ pub fn plan(input: &EngineInput) -> Plan {
     let mut assignments = Vec::new();
     let mut pairs = Vec::new();
     for (store_code, store) in &stores {
-        for (_, members, _) in &store.tiers {
-            for &s in members {
+        for tier in &store.tiers {
+            for &s in &tier.members {
                 let slot = &slots[s];
                 let m = &input.mappings[slot.mapping_index];
                 let pgc = page_group_code(input.batch_date, &slot.agent_code);
@@ -442,6 +479,7 @@ pub fn plan(input: &EngineInput) -> Plan {
                     rowid_range: (!slot.leads.is_empty()).then_some((first, *counter)),
                     caps_reached: slot.caps_reached(m),
                     assigned_before_today: m.assigned_today,
+                    assigned_before_window: m.assigned_window,
                 });
             }
         }
@@ -454,23 +492,28 @@ pub fn plan(input: &EngineInput) -> Plan {
     }
 }
 
-/// docs/decisions.md D1: the best tier with room for `t`; round-robin inside it.
+/// docs/decisions.md D1: the best tier with room for `t`; inside it, the
+/// agent with the fewest leads of the store today, then over the window,
+/// then the lowest agent id (this run's leads counted in both).
 fn pick_agent(
-    store: &mut StoreAgents,
+    store: &StoreAgents,
     slots: &[Slot],
     mappings: &[AgentMapping],
     t: LeadType,
 ) -> Option<usize> {
-    for (_, members, cursor) in &mut store.tiers {
-        let n = members.len();
-        for step in 0..n {
-            let pos = (*cursor + step) % n;
-            let s = members[pos];
-            if slots[s].room_for(&mappings[slots[s].mapping_index], t) {
-                *cursor = (pos + 1) % n;
-                return Some(s);
-            }
-        }
-    }
-    None
+    store.tiers.iter().find_map(|tier| {
+        tier.members
+            .iter()
+            .copied()
+            .filter(|&s| slots[s].room_for(&mappings[slots[s].mapping_index], t))
+            .min_by_key(|&s| {
+                let m = &mappings[slots[s].mapping_index];
+                let this_run = i64::from(slots[s].existing + slots[s].new);
+                (
+                    m.assigned_today + this_run,
+                    m.assigned_window + this_run,
+                    m.agent_id,
+                )
+            })
+    })
 }

@@ -5,6 +5,7 @@
 //! (docs/decisions.md S4.1, S5 rules 1–4, D1–D8).
 
 pub mod engine;
+pub mod leave;
 mod persist;
 mod report;
 

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Date, Text};
 use la_schema::models::{NewBatch, NewLeadAssignment};
 use la_schema::schema::{
-    agents_master as am, lead_assignment_batches as lab, lead_assignments as la,
+    agent_leave, agents_master as am, lead_assignment_batches as lab, lead_assignments as la,
     missed_leads as ml, store_lead_assignment_map as slam, store_master as sm,
 };
 
@@ -318,24 +318,28 @@ fn load_candidates(conn: &mut PgConnection) -> Result<Vec<CandidateLead>, Assign
         .collect())
 }
 
-/// Enabled mappings of participating stores with their agents (usable or not)
-/// and what each pair already received on `batch_date`.
+/// One enabled mapping of a participating store, with its agent.
+#[derive(Queryable)]
+struct MappingRow {
+    store_code: String,
+    agent_id: i64,
+    agent_code: Option<String>,
+    agent_name: String,
+    agent_active: bool,
+    priority: i32,
+    max_existing_per_lot: Option<i32>,
+    max_new_per_lot: Option<i32>,
+    max_daily_leads: Option<i32>,
+}
+
+/// Enabled mappings of participating stores with their agents (usable or
+/// not), what each pair already received on `batch_date` and over the fair
+/// window, and the agents' leave on `batch_date`.
 fn load_mappings(
     conn: &mut PgConnection,
     batch_date: NaiveDate,
 ) -> Result<Vec<AgentMapping>, AssignError> {
-    type Row = (
-        String,
-        i64,
-        Option<String>,
-        String,
-        bool,
-        i32,
-        Option<i32>,
-        Option<i32>,
-        Option<i32>,
-    );
-    let rows: Vec<Row> = slam::table
+    let rows: Vec<MappingRow> = slam::table
         .inner_join(am::table)
         .inner_join(sm::table.on(sm::store_code.eq(slam::store_code)))
         .filter(slam::is_enabled.eq(true))
@@ -354,31 +358,68 @@ fn load_mappings(
         ))
         .load(conn)
         .map_err(at("reading the store/agent mappings"))?;
+    let window_start = batch_date - chrono::Duration::days(engine::FAIR_WINDOW_DAYS - 1);
+    let today = pair_counts(conn, batch_date, batch_date)?;
+    let window = pair_counts(conn, window_start, batch_date)?;
+    let leave = leave_on(conn, batch_date)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let key = (r.store_code.clone(), r.agent_id);
+            AgentMapping {
+                assigned_today: today.get(&key).copied().unwrap_or(0),
+                assigned_window: window.get(&key).copied().unwrap_or(0),
+                leave: leave.get(&r.agent_id).cloned(),
+                store_code: r.store_code,
+                agent_id: r.agent_id,
+                agent_code: r.agent_code,
+                agent_name: r.agent_name,
+                agent_active: r.agent_active,
+                priority: r.priority,
+                max_existing_per_lot: r.max_existing_per_lot,
+                max_new_per_lot: r.max_new_per_lot,
+                max_daily_leads: r.max_daily_leads,
+            }
+        })
+        .collect())
+}
 
-    let today: Vec<(String, i64, i64)> = la::table
+/// Assignments per (store, agent) in batches dated `from..=to`: one query.
+pub(crate) fn pair_counts(
+    conn: &mut PgConnection,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<HashMap<(String, i64), i64>, AssignError> {
+    let rows: Vec<(String, i64, i64)> = la::table
         .inner_join(lab::table)
-        .filter(lab::batch_date.eq(batch_date))
+        .filter(lab::batch_date.between(from, to))
         .group_by((la::store_code, la::agent_id))
         .select((la::store_code, la::agent_id, count_star()))
         .load(conn)
-        .map_err(at("counting today's assignments"))?;
-    let today: HashMap<(String, i64), i64> =
-        today.into_iter().map(|(s, a, n)| ((s, a), n)).collect();
+        .map_err(at("counting earlier assignments per store and agent"))?;
+    Ok(rows.into_iter().map(|(s, a, n)| ((s, a), n)).collect())
+}
 
+/// Leave covering `day`, per agent (docs/decisions.md D19): one query.
+pub(crate) fn leave_on(
+    conn: &mut PgConnection,
+    day: NaiveDate,
+) -> Result<HashMap<i64, engine::Leave>, AssignError> {
+    let rows: Vec<(i64, NaiveDate, Option<String>)> = agent_leave::table
+        .filter(agent_leave::first_day.le(day))
+        .filter(agent_leave::last_day.ge(day))
+        .order((agent_leave::agent_id, agent_leave::last_day))
+        .select((
+            agent_leave::agent_id,
+            agent_leave::last_day,
+            agent_leave::reason,
+        ))
+        .load(conn)
+        .map_err(at("reading agent leave"))?;
+    // The latest-ending leave wins (leave of one agent never overlaps).
     Ok(rows
         .into_iter()
-        .map(|r| AgentMapping {
-            assigned_today: today.get(&(r.0.clone(), r.1)).copied().unwrap_or(0),
-            store_code: r.0,
-            agent_id: r.1,
-            agent_code: r.2,
-            agent_name: r.3,
-            agent_active: r.4,
-            priority: r.5,
-            max_existing_per_lot: r.6,
-            max_new_per_lot: r.7,
-            max_daily_leads: r.8,
-        })
+        .map(|(agent, until, reason)| (agent, engine::Leave { until, reason }))
         .collect())
 }
 

@@ -570,3 +570,62 @@ fn timezone_sets_the_business_date() {
     .unwrap_err();
     assert!(bad.to_string().contains("time zone"), "{bad}");
 }
+
+/// Store S1 with three equal agents (0001..0003, ids returned in order).
+fn three_equal_agents(conn: &mut PgConnection) -> Vec<i64> {
+    seed::store(conn, "S1", None, true).unwrap();
+    (1..=3)
+        .map(|i| {
+            let a = seed::agent(conn, Some(&format!("{i:04}")), "Agent", true).unwrap();
+            seed::mapping(conn, "S1", a, MappingSeed::default()).unwrap();
+            a
+        })
+        .collect()
+}
+
+fn per_agent(conn: &mut PgConnection, agents: &[i64]) -> Vec<usize> {
+    let all = assignments(conn);
+    agents
+        .iter()
+        .map(|a| all.iter().filter(|x| x.agent_id == *a).count())
+        .collect()
+}
+
+#[test]
+fn thirty_one_lead_runs_in_a_day_deal_ten_to_each_of_three_agents() {
+    let db = migrated_db();
+    let mut c = db.conn();
+    let agents = three_equal_agents(&mut c);
+    for i in 1..=30 {
+        leads(&mut c, "S1", i..i + 1, None);
+        assert_eq!(run(&mut c).assigned, 1);
+    }
+    assert_eq!(per_agent(&mut c, &agents), vec![10, 10, 10]);
+    assert_consistent(&mut c);
+}
+
+#[test]
+fn yesterdays_counts_decide_who_gets_todays_first_lead() {
+    let db = migrated_db();
+    let mut c = db.conn();
+    let agents = three_equal_agents(&mut c);
+    // Yesterday: 5 / 5 / 4.
+    leads(&mut c, "S1", 1..15, None);
+    c.batch_execute(&format!(
+        "INSERT INTO lead_assignment_batches (id, batch_date) VALUES (900, current_date - 1);
+         INSERT INTO lead_assignments (assignment_batch_id, lead_id, agent_id, page_group_code, rowid,
+             lead_assignment_code, store_code, mobile_number, lead_type)
+           SELECT 900, g, CASE WHEN g <= 5 THEN {a} WHEN g <= 10 THEN {b} ELSE {c3} END, 'Lx', g,
+                  'Lx-' || g, 'S1', '9', 'E' FROM generate_series(1, 14) g;
+         UPDATE missed_leads SET lead_assigned = true WHERE pickup_row_id <= 14;",
+        a = agents[0],
+        b = agents[1],
+        c3 = agents[2]
+    ))
+    .unwrap();
+    leads(&mut c, "S1", 100..101, None);
+    let r = run(&mut c);
+    assert_eq!(r.assigned, 1);
+    let last = assignments(&mut c).pop().unwrap();
+    assert_eq!(last.agent_id, agents[2], "the agent with 4 yesterday");
+}

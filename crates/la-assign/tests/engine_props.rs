@@ -35,7 +35,8 @@ fn lead(id: i32, store: usize, new: bool) -> CandidateLead {
 prop_compose! {
     fn mapping()(store in 0usize..4, agent in 1i64..7, priority in 1i32..4,
                  e in proptest::option::of(0i32..6), n in proptest::option::of(0i32..6),
-                 daily in proptest::option::of(0i32..9), today in 0i64..4) -> AgentMapping {
+                 daily in proptest::option::of(0i32..9), today in 0i64..4,
+                 earlier in 0i64..20) -> AgentMapping {
         AgentMapping {
             store_code: format!("S{store}"),
             agent_id: agent,
@@ -48,6 +49,9 @@ prop_compose! {
             max_new_per_lot: n,
             max_daily_leads: daily,
             assigned_today: today,
+            assigned_window: today + earlier,
+            // agent 4 is on leave
+            leave: (agent == 4).then_some(engine::Leave { until: DATE, reason: None }),
         }
     }
 }
@@ -68,7 +72,7 @@ prop_compose! {
 }
 
 fn usable(m: &AgentMapping) -> bool {
-    m.agent_active && m.agent_code.is_some()
+    m.agent_active && m.agent_code.is_some() && m.leave.is_none()
 }
 
 proptest! {
@@ -144,13 +148,146 @@ proptest! {
         let mappings = (1..=n_agents).map(|a| AgentMapping {
             store_code: "S0".into(), agent_id: a, agent_code: Some(format!("{a:04}")), agent_name: String::new(),
             agent_active: true, priority: 100, max_existing_per_lot: None, max_new_per_lot: None,
-            max_daily_leads: None, assigned_today: 0,
+            max_daily_leads: None, assigned_today: 0, assigned_window: 0, leave: None,
         }).collect();
         let input = EngineInput { batch_date: DATE, leads: (0..n_leads).map(|i| lead(i, 0, i % 3 == 0)).collect(), mappings, max_rowid_today: HashMap::new() };
         let plan = engine::plan(&input);
         let totals: Vec<u32> = plan.pairs.iter().map(|p| p.existing_assigned + p.new_assigned).collect();
         prop_assert!(totals.iter().max().unwrap() - totals.iter().min().unwrap() <= 1);
     }
+}
+
+/// One tier of `window.len()` uncapped agents of store S0.
+fn tier(today: &[i64], window: &[i64]) -> Vec<AgentMapping> {
+    (0..today.len())
+        .map(|i| AgentMapping {
+            store_code: "S0".into(),
+            agent_id: i as i64 + 1,
+            agent_code: Some(format!("{:04}", i + 1)),
+            agent_name: String::new(),
+            agent_active: true,
+            priority: 100,
+            max_existing_per_lot: None,
+            max_new_per_lot: None,
+            max_daily_leads: None,
+            assigned_today: today[i],
+            assigned_window: window[i],
+            leave: None,
+        })
+        .collect()
+}
+
+/// Runs the engine once with `n` leads; returns what each agent got.
+fn deal(today: &[i64], window: &[i64], n: i32, first_id: i32) -> Vec<i64> {
+    let input = EngineInput {
+        batch_date: DATE,
+        leads: (0..n).map(|i| lead(first_id + i, 0, i % 2 == 0)).collect(),
+        mappings: tier(today, window),
+        max_rowid_today: HashMap::new(),
+    };
+    let plan = engine::plan(&input);
+    let mut got = vec![0; today.len()];
+    for a in &plan.assignments {
+        got[(a.agent_id - 1) as usize] += 1;
+    }
+    got
+}
+
+fn spread(v: &[i64]) -> i64 {
+    v.iter().max().unwrap_or(&0) - v.iter().min().unwrap_or(&0)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// docs/decisions.md D1: whatever the sequence of runs in a day, and
+    /// whatever the agents had before, the day's counts differ by at most one.
+    #[test]
+    fn runs_of_one_day_keep_the_day_balanced(
+        earlier in proptest::collection::vec(0i64..30, 1..6),
+        runs in proptest::collection::vec(0i32..7, 1..15),
+    ) {
+        let k = earlier.len();
+        let mut today = vec![0i64; k];
+        let mut window = earlier.clone();
+        let mut next_id = 1;
+        for n in runs {
+            let got = deal(&today, &window, n, next_id);
+            next_id += n;
+            for i in 0..k {
+                today[i] += got[i];
+                window[i] += got[i];
+            }
+            prop_assert!(spread(&today) <= 1, "{today:?}");
+        }
+    }
+
+    /// One lead a day: over the 28-day window the counts differ by at most one.
+    #[test]
+    fn one_lead_a_day_keeps_the_window_balanced(k in 1usize..6, days in 1usize..90) {
+        let mut history: Vec<usize> = Vec::new(); // agent index per day
+        for day in 0..days {
+            let from = (day + 1).saturating_sub(engine::FAIR_WINDOW_DAYS as usize);
+            let mut window = vec![0i64; k];
+            for &a in &history[from..] {
+                window[a] += 1;
+            }
+            let got = deal(&vec![0; k], &window, 1, day as i32 + 1);
+            let a = got.iter().position(|&g| g == 1).unwrap();
+            history.push(a);
+            window[a] += 1;
+            prop_assert!(spread(&window) <= 1, "day {day}: {window:?}");
+        }
+    }
+}
+
+#[test]
+fn thirty_one_lead_runs_over_three_agents_give_ten_each() {
+    let (mut today, mut window) = (vec![0i64; 3], vec![0i64; 3]);
+    for run in 0..30 {
+        let got = deal(&today, &window, 1, run + 1);
+        for i in 0..3 {
+            today[i] += got[i];
+            window[i] += got[i];
+        }
+    }
+    assert_eq!(today, vec![10, 10, 10]);
+}
+
+#[test]
+fn yesterday_decides_the_first_lead_of_the_day() {
+    assert_eq!(deal(&[0, 0, 0], &[5, 5, 4], 1, 1), vec![0, 0, 1]);
+}
+
+#[test]
+fn a_returning_or_new_agent_catches_up_within_the_day_only() {
+    // Agents 1 and 2 had 5 each today; agent 3 joins (or returns) mid-day
+    // with a long history of nothing: it gets the day's catch-up, then the
+    // tier's pace.
+    assert_eq!(deal(&[5, 5, 0], &[40, 40, 0], 5, 1), vec![0, 0, 5]);
+    assert_eq!(deal(&[5, 5, 0], &[40, 40, 0], 8, 1), vec![1, 1, 6]);
+    // The next day its small window only breaks ties: one lead ahead at most.
+    assert_eq!(deal(&[0, 0, 0], &[45, 45, 6], 6, 1), vec![2, 2, 2]);
+}
+
+#[test]
+fn an_agent_on_leave_gets_nothing_and_says_until_when() {
+    let mut maps = tier(&[0, 0], &[0, 0]);
+    maps[1].leave = Some(engine::Leave {
+        until: NaiveDate::from_ymd_opt(2025, 2, 2).unwrap(),
+        reason: Some("wedding".into()),
+    });
+    let plan = engine::plan(&EngineInput {
+        batch_date: DATE,
+        leads: (1..=4).map(|i| lead(i, 0, false)).collect(),
+        mappings: maps,
+        max_rowid_today: HashMap::new(),
+    });
+    assert!(plan.assignments.iter().all(|a| a.agent_id == 1));
+    assert_eq!(
+        plan.skipped_agents[0].reason.to_string(),
+        "on leave until 2025-02-02 (wedding)"
+    );
 }
 
 #[test]

@@ -143,6 +143,7 @@ pub fn dispatch(cli: Cli) -> Result<u8, CmdError> {
             reports_root,
         } => diagnose_cmd(url, store, env, json, timezone, reports_root),
         Command::Demo { leads, out } => crate::demo::demo(leads, &out),
+        Command::Agents { command } => crate::agents::agents(url, command),
     }
 }
 
@@ -155,7 +156,7 @@ fn database_url(url: Option<&str>) -> Result<&str, CmdError> {
     }
 }
 
-fn connect(url: Option<&str>) -> Result<diesel::PgConnection, CmdError> {
+pub fn connect(url: Option<&str>) -> Result<diesel::PgConnection, CmdError> {
     Ok(leads_assignment::schema::connect(database_url(url)?).map_err(|e| e.to_string())?)
 }
 

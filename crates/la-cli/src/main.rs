@@ -29,6 +29,7 @@ macro_rules! out_raw {
     }};
 }
 
+mod agents;
 mod commands;
 mod demo;
 mod output;
@@ -151,6 +152,11 @@ pub enum Command {
         #[arg(long, env = "REPORTS_ROOT", default_value = "./reports")]
         reports_root: PathBuf,
     },
+    /// Agents: who they are, their stores and counts, and their leave.
+    Agents {
+        #[command(subcommand)]
+        command: AgentsCommand,
+    },
     /// Everything on a throwaway PostgreSQL with realistic data: two runs, sheets and .eml files.
     Demo {
         /// Missed leads to seed.
@@ -160,6 +166,63 @@ pub enum Command {
         #[arg(long, default_value = "./demo-output")]
         out: PathBuf,
     },
+}
+
+/// `agents …`.
+#[derive(Debug, Subcommand)]
+pub enum AgentsCommand {
+    /// Each agent: code, name, active, leave, stores with priority and caps, today's and 28 days' leads.
+    List {
+        /// Only agents mapped to this store.
+        #[arg(long)]
+        store: Option<String>,
+        /// Session time zone of the business date, e.g. Asia/Kolkata.
+        #[arg(long, env = "LEADS_TIMEZONE")]
+        timezone: Option<String>,
+    },
+    /// Agent leave: dated ranges in which an agent gets no leads.
+    Leave {
+        #[command(subcommand)]
+        command: LeaveCommand,
+    },
+}
+
+/// `agents leave …`.
+#[derive(Debug, Subcommand)]
+pub enum LeaveCommand {
+    /// Record leave for an agent, first and last day inclusive.
+    Add {
+        /// The agent's code (agents_master.agent_code).
+        agent_code: String,
+        /// First day of leave, YYYY-MM-DD.
+        #[arg(long, value_parser = parse_date)]
+        from: chrono::NaiveDate,
+        /// Last day of leave, YYYY-MM-DD (inclusive).
+        #[arg(long, value_parser = parse_date)]
+        to: chrono::NaiveDate,
+        /// Why, shown wherever the agent is reported skipped.
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Current and future leave, one line each, its id first.
+    List {
+        /// Only this agent's leave.
+        #[arg(long)]
+        agent: Option<String>,
+        /// Past leave too.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Delete one leave by its id (from `agents leave list`).
+    Remove {
+        /// The leave's id.
+        id: i64,
+    },
+}
+
+fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
+    chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| format!("{s:?} is not a date (YYYY-MM-DD)"))
 }
 
 /// Exit codes (README "Exit codes").

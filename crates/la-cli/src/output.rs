@@ -33,8 +33,8 @@ pub fn run_summary(r: &PipelineReport) -> String {
     if a.assigned > 0 || !a.pairs.is_empty() {
         let _ = writeln!(
             s,
-            "{:<10} {:<6} {:<20} {:>4} {:>4}  {:<44} {:<60} email",
-            "store", "agent", "name", "E", "N", "cap hit", "sheet"
+            "{:<10} {:<6} {:<20} {:>4} {:>4} {:>5} {:>5}  {:<44} {:<60} email",
+            "store", "agent", "name", "E", "N", "today", "28d", "cap hit", "sheet"
         );
     }
     for p in &a.pairs {
@@ -60,12 +60,14 @@ pub fn run_summary(r: &PipelineReport) -> String {
         let name: String = p.agent_name.chars().take(20).collect();
         let _ = writeln!(
             s,
-            "{:<10} {:<6} {:<20} {:>4} {:>4}  {:<44} {:<60} {email}",
+            "{:<10} {:<6} {:<20} {:>4} {:>4} {:>5} {:>5}  {:<44} {:<60} {email}",
             p.store_code,
             p.agent_code,
             name,
             p.existing_assigned,
             p.new_assigned,
+            p.assigned_before_today + i64::from(p.existing_assigned + p.new_assigned),
+            p.assigned_before_window + i64::from(p.existing_assigned + p.new_assigned),
             if caps.is_empty() {
                 "-".into()
             } else {
@@ -77,8 +79,14 @@ pub fn run_summary(r: &PipelineReport) -> String {
     for sk in &a.skipped_agents {
         let _ = writeln!(
             s,
-            "{:<10} agent {} skipped: {}",
-            sk.store_code, sk.agent_id, sk.reason
+            "{:<10} agent {} {} skipped: {}",
+            sk.store_code,
+            sk.agent_code
+                .as_deref()
+                .map(str::trim_end)
+                .unwrap_or("(no code)"),
+            sk.agent_name,
+            sk.reason
         );
     }
     for st in a.stores.iter().filter(|st| st.unassigned > 0) {
@@ -246,12 +254,13 @@ pub fn diagnose_table(d: &[StoreDiagnosis], env: &str) -> String {
             let cap = |c: Option<i32>| c.map_or("-".to_string(), |c| c.to_string());
             let _ = writeln!(
                 s,
-                "  agent {:<6} {:<20} prio {:>3}: today {}/{} daily, lot caps E {} N {}, next run {}{}",
+                "  agent {:<6} {:<20} prio {:>3}: today {}/{} daily, 28 days {}, lot caps E {} N {}, next run {}{}",
                 a.agent_code.as_deref().unwrap_or("(none)"),
                 a.agent_name,
                 a.priority,
                 a.assigned_today,
                 cap(a.max_daily_leads),
+                a.assigned_window,
                 cap(a.max_existing_per_lot),
                 cap(a.max_new_per_lot),
                 a.next_run,

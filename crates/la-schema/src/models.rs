@@ -324,3 +324,27 @@ pub struct Delivery {
     pub run_id: Option<String>,
     pub attempted_at: DateTime<Utc>,
 }
+
+/// An `agent_leave` row to insert (docs/decisions.md D19).
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = agent_leave)]
+pub struct NewAgentLeave {
+    pub agent_id: i64,
+    pub first_day: NaiveDate,
+    pub last_day: NaiveDate,
+    pub reason: Option<String>,
+    pub created_by: Option<String>,
+}
+
+/// An `agent_leave` row.
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = agent_leave, check_for_backend(diesel::pg::Pg))]
+pub struct AgentLeave {
+    pub id: i64,
+    pub agent_id: i64,
+    pub first_day: NaiveDate,
+    pub last_day: NaiveDate,
+    pub reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub created_by: Option<String>,
+}

@@ -66,6 +66,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    agent_leave (id) {
+        id -> Int8,
+        agent_id -> Int8,
+        first_day -> Date,
+        last_day -> Date,
+        reason -> Nullable<Text>,
+        created_at -> Timestamptz,
+        created_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     lead_assignment_deliveries (id) {
         id -> Int8,
         batch_id -> Int8,
@@ -223,6 +235,7 @@ diesel::joinable!(lead_assignments -> missed_leads (lead_id));
 diesel::joinable!(lead_assignments -> agents_master (agent_id));
 diesel::joinable!(lead_assignment_outcomes -> lead_assignments (lead_assignment_id));
 diesel::joinable!(lead_assignment_deliveries -> lead_assignment_batches (batch_id));
+diesel::joinable!(agent_leave -> agents_master (agent_id));
 diesel::joinable!(notification_profiles -> pipelines (pipeline_id));
 diesel::joinable!(email_templates -> notification_profiles (profile_id));
 diesel::joinable!(notification_recipients -> notification_profiles (profile_id));
@@ -236,6 +249,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     lead_assignments,
     lead_assignment_outcomes,
     lead_assignment_deliveries,
+    agent_leave,
     pipelines,
     notification_profiles,
     email_templates,

@@ -76,3 +76,11 @@ pub fn load_legacy_fixture(
         &LEGACY_FIXTURE.replace(":missed_leads_rows", &missed_leads_rows.to_string()),
     )
 }
+
+/// How many migrations the binary embeds (what a fresh `migrate` applies).
+pub fn migration_count() -> usize {
+    use diesel::migration::MigrationSource;
+    MigrationSource::<diesel::pg::Pg>::migrations(&crate::MIGRATIONS)
+        .map(|m| m.len())
+        .unwrap_or_else(|e| panic!("reading the embedded migrations: {e}"))
+}
