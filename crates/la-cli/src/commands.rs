@@ -62,9 +62,13 @@ impl<'kvs> log::kv::VisitSource<'kvs> for Kv<'_> {
     }
 }
 
-pub fn init_logging(format: LogFormat) {
+pub fn init_logging(format: LogFormat, quiet: bool) {
     let mut builder =
         env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info"));
+    if quiet {
+        // --quiet wins over RUST_LOG's default level: warnings and errors only.
+        builder.filter_level(log::LevelFilter::Warn);
+    }
     if format == LogFormat::Json {
         // The existing pipelines' status-log style: one object per line.
         builder.format(|buf, record| {
@@ -90,10 +94,30 @@ pub fn init_logging(format: LogFormat) {
     builder.init();
 }
 
+/// The final error line: plain text, or a JSON object like every log line.
+pub fn print_error(format: LogFormat, message: &str) {
+    match format {
+        LogFormat::Text => eprintln!("error: {message}"),
+        LogFormat::Json => eprintln!(
+            "{}",
+            serde_json::json!({
+                "ts": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                "level": "error",
+                "pipeline": "leads_assignment",
+                "phase": "exit",
+                "status": "failed",
+                "message": message,
+            })
+        ),
+    }
+}
+
 pub fn dispatch(cli: Cli) -> Result<u8, CmdError> {
-    let url = cli.database_url.as_deref();
+    let quiet = cli.quiet;
+    let url = cli.command.database_url().map(str::to_string);
+    let url = url.as_deref();
     match cli.command {
-        Command::Migrate => migrate(url),
+        Command::Migrate { .. } => migrate(url),
         Command::Run {
             env,
             run_id,
@@ -101,8 +125,10 @@ pub fn dispatch(cli: Cli) -> Result<u8, CmdError> {
             dry_run,
             no_email,
             ignore_skip_flag,
-            reports_root,
+            reports,
             timezone,
+            json,
+            ..
         } => run(
             url,
             RunArgs {
@@ -112,56 +138,84 @@ pub fn dispatch(cli: Cli) -> Result<u8, CmdError> {
                 dry_run,
                 no_email,
                 ignore_skip_flag,
-                reports_root,
+                reports_root: reports.reports_root,
                 timezone,
+                json,
+                quiet,
             },
         ),
-        Command::Pdf {
-            batch,
-            reports_root,
-        } => pdf(url, batch, reports_root),
+        Command::Pdf { batch, reports, .. } => pdf(url, batch, reports.reports_root, quiet),
         Command::Notify {
             batch,
             only,
             all,
             env,
-            reports_root,
+            reports,
+            ..
         } => {
             let select = match (all, only.is_empty()) {
                 (true, _) => Selection::All,
                 (false, false) => Selection::Only(only),
                 (false, true) => Selection::Undelivered,
             };
-            notify(url, batch, select, env, reports_root)
+            notify(url, batch, select, env, reports.reports_root, quiet)
         }
-        Command::IngestOutcomes { paths } => ingest(url, &paths),
+        Command::IngestOutcomes { paths, .. } => ingest(url, &paths),
         Command::Diagnose {
             store,
             env,
             json,
             timezone,
-            reports_root,
-        } => diagnose_cmd(url, store, env, json, timezone, reports_root),
+            reports,
+            ..
+        } => diagnose_cmd(url, store, env, json, timezone, reports.reports_root),
         Command::Demo { leads, out } => crate::demo::demo(leads, &out),
-        Command::Agents { command } => crate::agents::agents(url, command),
+        Command::Agents { command, .. } => crate::agents::agents(url, command),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "leads-assignment", &mut std::io::stdout());
+            Ok(exit::OK)
+        }
+        Command::Man => {
+            let man = clap_mangen::Man::new(<Cli as clap::CommandFactory>::command());
+            man.render(&mut std::io::stdout())
+                .map_err(|e| format!("writing the man page: {e}"))?;
+            Ok(exit::OK)
+        }
     }
 }
 
 fn database_url(url: Option<&str>) -> Result<&str, CmdError> {
     match url {
         Some(u) if !u.trim().is_empty() => Ok(u),
-        _ => Err(CmdError::from(
-            "no database URL: pass --database-url or set DATABASE_URL",
+        _ => Err(CmdError::usage(
+            "no database: pass --database-url or set DATABASE_URL",
         )),
     }
 }
 
-pub fn connect(url: Option<&str>) -> Result<diesel::PgConnection, CmdError> {
+fn connect_any(url: Option<&str>) -> Result<diesel::PgConnection, CmdError> {
     Ok(leads_assignment::schema::connect(database_url(url)?).map_err(|e| e.to_string())?)
 }
 
+/// A connection to a database whose schema is up to date; else the hint to
+/// run `migrate`.
+pub fn connect(url: Option<&str>) -> Result<diesel::PgConnection, CmdError> {
+    let mut conn = connect_any(url)?;
+    let pending = leads_assignment::schema::pending_migrations(&mut conn)
+        .map_err(|e| format!("checking the schema: {e}"))?;
+    if !pending.is_empty() {
+        return Err(format!(
+            "the database is not migrated ({} pending migration(s)): run `leads-assignment migrate`",
+            pending.len()
+        )
+        .into());
+    }
+    Ok(conn)
+}
+
 fn migrate(url: Option<&str>) -> Result<u8, CmdError> {
-    let mut conn = connect(url)?;
+    let mut conn = connect_any(url)?;
     let applied =
         leads_assignment::schema::run_pending_migrations(&mut conn).map_err(|e| e.to_string())?;
     if applied.is_empty() {
@@ -285,6 +339,8 @@ pub struct RunArgs {
     pub ignore_skip_flag: bool,
     pub reports_root: PathBuf,
     pub timezone: Option<String>,
+    pub json: bool,
+    pub quiet: bool,
 }
 
 fn run(url: Option<&str>, args: RunArgs) -> Result<u8, CmdError> {
@@ -305,21 +361,33 @@ fn run(url: Option<&str>, args: RunArgs) -> Result<u8, CmdError> {
         timezone: args.timezone,
         email,
         from,
-        progress: progress(),
+        progress: if args.quiet || args.json {
+            None
+        } else {
+            progress()
+        },
     };
     let report = run_pipeline(&mut conn, &options).map_err(|e| match e {
         PipelineError::Config(_) => CmdError::usage(e.to_string()),
         e => CmdError::from(e.to_string()),
     })?;
-    out_raw!("{}", output::run_summary(&report));
+    if args.json {
+        let json = serde_json::to_string_pretty(&report)
+            .map_err(|e| format!("writing the report as JSON: {e}"))?;
+        out!("{json}");
+    } else if !args.quiet {
+        out_raw!("{}", output::run_summary(&report, &options.reports_root));
+    }
     if report.partly_done() {
-        out_raw!("{}", output::partly_done(&report));
+        if !args.json {
+            out_raw!("{}", output::partly_done(&report));
+        }
         return Ok(exit::PARTIAL);
     }
     Ok(exit::OK)
 }
 
-fn pdf(url: Option<&str>, batch: i64, reports_root: PathBuf) -> Result<u8, CmdError> {
+fn pdf(url: Option<&str>, batch: i64, reports_root: PathBuf, quiet: bool) -> Result<u8, CmdError> {
     let mut conn = connect(url)?;
     let options = PdfOptions {
         reports_root,
@@ -327,6 +395,7 @@ fn pdf(url: Option<&str>, batch: i64, reports_root: PathBuf) -> Result<u8, CmdEr
         only_missing: false,
     };
     match generate_sheets(&mut conn, batch, &options) {
+        Ok(_) if quiet => Ok(exit::OK),
         Ok(done) => {
             for s in &done {
                 out!(
@@ -367,11 +436,14 @@ fn notify(
     select: Selection,
     env: Env,
     reports_root: PathBuf,
+    quiet: bool,
 ) -> Result<u8, CmdError> {
     let (delivery, from) = email_delivery(false, &reports_root)?;
-    delivery
-        .check_env(env.as_str())
-        .map_err(|e| format!("refusing to start: {e}"))?;
+    if delivery.check_env(env.as_str()).is_err() {
+        return Err(CmdError::from(
+            "refusing to start: env prod needs an SMTP host (REPORT_EMAIL_SMTP_HOST); nothing was sent",
+        ));
+    }
     let mut transport = transport_for(&delivery).map_err(|e| e.to_string())?;
     let mut conn = connect(url)?;
     let options = NotifyOptions {
@@ -386,7 +458,9 @@ fn notify(
             NotifyError::UnknownKeys { .. } => CmdError::usage(e.to_string()),
             e => CmdError::from(e.to_string()),
         })?;
-    out_raw!("{}", output::notify_summary(&report));
+    if !quiet {
+        out_raw!("{}", output::notify_summary(&report));
+    }
     let owed = report.failed() + report.not_attempted();
     if owed > 0 {
         return Err(format!("batch {batch}: {owed} email(s) not delivered").into());
@@ -465,6 +539,10 @@ fn diagnose_cmd(
         },
     )
     .map_err(|e| e.to_string())?;
+    if d.is_empty() && store.is_none() {
+        out!("No stores: store_master is empty and no mapping or missed lead names a store. Register stores, agents and mappings first (README \"First setup\", docs/operator-setup.sql).");
+        return Ok(exit::OK);
+    }
     if let Some(s) = &store {
         if d.is_empty() {
             return Err(format!(

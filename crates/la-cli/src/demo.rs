@@ -101,6 +101,7 @@ const SOURCES: [&str; 5] = ["app", "website", "call centre", "walk-in", "whatsap
 
 pub fn demo(leads: usize, out: &Path) -> Result<u8, CmdError> {
     let started = std::time::Instant::now();
+    clear_previous(out)?;
     out!("Starting a throwaway PostgreSQL…");
     let server = la_pgtemp::TempServer::start().map_err(|e| e.to_string())?;
     let result = demo_on(&server, leads, out);
@@ -110,6 +111,20 @@ pub fn demo(leads: usize, out: &Path) -> Result<u8, CmdError> {
         started.elapsed().as_secs_f64()
     );
     result
+}
+
+/// What an earlier demo wrote into `out` (its sheets and outbox folders, and
+/// nothing else) is removed, so old and new files never mix.
+fn clear_previous(out: &Path) -> Result<(), CmdError> {
+    for sub in ["leads_assignment", "outbox"] {
+        let dir = out.join(sub);
+        if std::fs::symlink_metadata(&dir).is_ok_and(|m| m.is_dir()) {
+            std::fs::remove_dir_all(&dir)
+                .map_err(|e| format!("clearing {}: {e}", dir.display()))?;
+            out!("Cleared the previous demo's {}", dir.display());
+        }
+    }
+    Ok(())
 }
 
 fn demo_on(server: &la_pgtemp::TempServer, leads: usize, out: &Path) -> Result<u8, CmdError> {
@@ -161,7 +176,7 @@ fn demo_on(server: &la_pgtemp::TempServer, leads: usize, out: &Path) -> Result<u
             },
         )
         .map_err(|e| e.to_string())?;
-        out_raw!("{}", output::run_summary(&report));
+        out_raw!("{}", output::run_summary(&report, out));
         if report.partly_done() {
             code = exit::PARTIAL;
         }

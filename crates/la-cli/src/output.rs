@@ -9,8 +9,89 @@ use leads_assignment::{
     finished_batches_line, left_reasons, PipelineReport, StoreDiagnosis, UnfinishedBatch,
 };
 
-/// After `run`: one line per store × agent, then totals.
-pub fn run_summary(r: &PipelineReport) -> String {
+/// `text` in exactly `width` terminal columns: control characters escaped,
+/// wide and combining characters measured as displayed, cut with "…" when
+/// too wide, padded on the right (`left`) or the left.
+pub fn cell(text: &str, width: usize, left: bool) -> String {
+    use unicode_width::UnicodeWidthStr;
+    let clean: String = text
+        .chars()
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect();
+    let mut out = String::new();
+    if clean.width() <= width {
+        out = clean;
+    } else {
+        for c in clean.chars() {
+            let next = format!("{out}{c}");
+            if next.width() + 1 > width {
+                break;
+            }
+            out = next;
+        }
+        out.push('…');
+    }
+    let pad = " ".repeat(width.saturating_sub(out.width()));
+    if left {
+        format!("{out}{pad}")
+    } else {
+        format!("{pad}{out}")
+    }
+}
+
+/// The run table's columns: (title, width, left-aligned). 100 columns in all.
+const COLUMNS: [(&str, usize, bool); 10] = [
+    ("store", 10, true),
+    ("agent", 6, true),
+    ("name", 14, true),
+    ("E", 4, false),
+    ("N", 4, false),
+    ("today", 5, false),
+    ("28d", 4, false),
+    ("caps reached", 17, true),
+    ("sheet", 6, true),
+    ("email", 21, true),
+];
+
+fn row(values: [&str; 10]) -> String {
+    let cells: Vec<String> = COLUMNS
+        .iter()
+        .zip(values)
+        .map(|((_, w, left), v)| cell(v, *w, *left))
+        .collect();
+    cells.join(" ").trim_end().to_string()
+}
+
+fn cap_word(c: &leads_assignment::assign::engine::Cap) -> &'static str {
+    use leads_assignment::assign::engine::Cap;
+    match c {
+        Cap::MaxExistingPerLot => "E-lot",
+        Cap::MaxNewPerLot => "N-lot",
+        Cap::MaxDailyLeads => "daily",
+    }
+}
+
+fn email_word(r: &leads_assignment::notify::EmailResult) -> &'static str {
+    use leads_assignment::notify::EmailResult;
+    match r {
+        EmailResult::Sent => "sent",
+        EmailResult::WrittenToOutbox => "written to the outbox",
+        EmailResult::Skipped => "skipped",
+        EmailResult::Failed(_) => "FAILED (below)",
+        EmailResult::NotAttempted(_) => "NOT ATTEMPTED (below)",
+        EmailResult::NoRecipients => "no recipients",
+    }
+}
+
+/// After `run`: one line per store × agent (100 columns), then what failed,
+/// what was left and why, and the totals.
+pub fn run_summary(r: &PipelineReport, reports_root: &Path) -> String {
     let a = &r.assignment;
     let mut s = String::new();
     let batch = r
@@ -30,51 +111,77 @@ pub fn run_summary(r: &PipelineReport) -> String {
     if !r.finished_batches.is_empty() {
         let _ = writeln!(s, "Finished {}", finished_batches_line(&r.finished_batches));
     }
-    if a.assigned > 0 || !a.pairs.is_empty() {
-        let _ = writeln!(
-            s,
-            "{:<10} {:<6} {:<20} {:>4} {:>4} {:>5} {:>5}  {:<44} {:<60} email",
-            "store", "agent", "name", "E", "N", "today", "28d", "cap hit", "sheet"
-        );
+    if !a.pairs.is_empty() {
+        let titles: Vec<&str> = COLUMNS.iter().map(|c| c.0).collect();
+        let _ = writeln!(s, "{}", row(titles.try_into().unwrap_or([""; 10])));
     }
     for p in &a.pairs {
-        let sheet = r
+        let sheet = if r
             .sheets
             .iter()
-            .find(|x| x.store_code == p.store_code && x.agent_code == p.agent_code)
-            .map(|x| x.path.display().to_string())
-            .or_else(|| {
-                r.sheet_failures
-                    .iter()
-                    .find(|f| f.store_code == p.store_code && f.agent_code == p.agent_code)
-                    .map(|f| format!("FAILED: {}", f.reason))
-            })
-            .unwrap_or_else(|| "-".into());
+            .any(|x| x.store_code == p.store_code && x.agent_code == p.agent_code)
+        {
+            "ok"
+        } else if r
+            .sheet_failures
+            .iter()
+            .any(|f| f.store_code == p.store_code && f.agent_code == p.agent_code)
+        {
+            "FAILED"
+        } else {
+            "-"
+        };
         let email = r
             .notify
             .as_ref()
             .and_then(|n| n.for_store(&p.store_code))
-            .map(|e| e.result.to_string())
-            .unwrap_or_else(|| "-".into());
-        let caps: Vec<String> = p.caps_reached.iter().map(ToString::to_string).collect();
-        let name: String = p.agent_name.chars().take(20).collect();
+            .map_or("-", |e| email_word(&e.result));
+        let caps: Vec<&str> = p.caps_reached.iter().map(cap_word).collect();
+        let this_run = i64::from(p.existing_assigned + p.new_assigned);
         let _ = writeln!(
             s,
-            "{:<10} {:<6} {:<20} {:>4} {:>4} {:>5} {:>5}  {:<44} {:<60} {email}",
-            p.store_code,
-            p.agent_code,
-            name,
-            p.existing_assigned,
-            p.new_assigned,
-            p.assigned_before_today + i64::from(p.existing_assigned + p.new_assigned),
-            p.assigned_before_window + i64::from(p.existing_assigned + p.new_assigned),
-            if caps.is_empty() {
-                "-".into()
-            } else {
-                caps.join(",")
-            },
-            sheet
+            "{}",
+            row([
+                &p.store_code,
+                &p.agent_code,
+                &p.agent_name,
+                &p.existing_assigned.to_string(),
+                &p.new_assigned.to_string(),
+                &(p.assigned_before_today + this_run).to_string(),
+                &(p.assigned_before_window + this_run).to_string(),
+                &if caps.is_empty() {
+                    "-".to_string()
+                } else {
+                    caps.join(",")
+                },
+                sheet,
+                email,
+            ])
         );
+    }
+    if !r.sheets.is_empty() || !r.sheet_failures.is_empty() {
+        if let Some(date) = r.batch_date {
+            let dir = leads_assignment::pdf::ReportsLayout::new(reports_root).sheet_dir(date);
+            let _ = writeln!(s, "Sheets: {}", dir.display());
+        }
+    }
+    for f in &r.sheet_failures {
+        let _ = writeln!(
+            s,
+            "sheet of {} {} FAILED: {}",
+            f.store_code, f.agent_code, f.reason
+        );
+    }
+    if let Some(n) = &r.notify {
+        for e in &n.emails {
+            if matches!(
+                e.result,
+                leads_assignment::notify::EmailResult::Failed(_)
+                    | leads_assignment::notify::EmailResult::NotAttempted(_)
+            ) {
+                let _ = writeln!(s, "email {}: {}", e.key, e.result);
+            }
+        }
     }
     for sk in &a.skipped_agents {
         let _ = writeln!(
@@ -141,7 +248,11 @@ pub fn run_summary(r: &PipelineReport) -> String {
             );
         }
     }
-    let _ = writeln!(s, "Status: {}", r.overall_status.as_str());
+    if a.dry_run {
+        let _ = writeln!(s, "Dry run: nothing was kept.");
+    } else {
+        let _ = writeln!(s, "Status: {}", r.overall_status.as_str());
+    }
     s
 }
 

@@ -16,10 +16,10 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-/// Exit 1, exactly one line on stderr, no panic, no backtrace, no password.
-fn assert_one_line_failure(out: &Output, secret: Option<&str>) -> String {
+/// Exit `code`, exactly one line on stderr, no panic, no backtrace, no password.
+fn assert_one_line_exit(out: &Output, code: i32, secret: Option<&str>) -> String {
     let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "stderr: {stderr}");
+    assert_eq!(out.status.code(), Some(code), "stderr: {stderr}");
     assert_eq!(
         stderr.trim_end().lines().count(),
         1,
@@ -61,10 +61,16 @@ fn migrate_applies_then_reports_up_to_date() {
     assert_eq!(text(&out.stdout).trim(), "schema is up to date");
 }
 
+/// Exit 1, one line, no password.
+fn assert_one_line_failure(out: &Output, secret: Option<&str>) -> String {
+    assert_one_line_exit(out, 1, secret)
+}
+
 #[test]
 fn missing_or_malformed_url_is_one_line_exit_1() {
-    let e = assert_one_line_failure(&cli(&["migrate"]), None);
-    assert!(e.contains("DATABASE_URL"), "{e}");
+    // No URL at all is a usage mistake (exit 2) naming the flag and variable.
+    let e = assert_one_line_exit(&cli(&["migrate"]), 2, None);
+    assert!(e.contains("--database-url") && e.contains("DATABASE_URL"), "{e}");
     let e = assert_one_line_failure(
         &cli(&["migrate", "--database-url", "mysql://root:hunter2@x/y"]),
         Some("hunter2"),

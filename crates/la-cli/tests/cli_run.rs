@@ -28,11 +28,12 @@ fn standalone_run_then_nothing_to_assign() {
         "{stdout}"
     );
     assert!(stdout.contains("No SMTP host configured"), "{stdout}");
+    assert!(stdout.contains("Sheets: /"), "the sheet folder, once: {stdout}");
     assert!(
         stdout
             .lines()
             .filter(|l| l.starts_with("S0 ") || l.starts_with("S1 "))
-            .all(|l| l.contains(".pdf") && l.ends_with("written to the outbox")),
+            .all(|l| l.contains(" ok ") && l.ends_with("written to the outbox")),
         "{stdout}"
     );
     assert!(
