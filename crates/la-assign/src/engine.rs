@@ -350,13 +350,30 @@ struct StoreAgents {
     tiers: Vec<Tier>,
 }
 
-/// Computes the plan (docs/decisions.md D1–D4, D6–D7).
+/// Computes the plan (docs/decisions.md D1–D4, D6–D7): who can take leads,
+/// who gets each lead, then the codes.
 pub fn plan(input: &EngineInput) -> Plan {
+    let (mut slots, stores, skipped_agents) = usable_agents(&input.mappings);
+    let unassigned = deal(input, &mut slots, &stores);
+    let (assignments, pairs) = codes(input, &slots, &stores);
+    Plan {
+        assignments,
+        unassigned,
+        skipped_agents,
+        pairs,
+    }
+}
+
+/// One slot per usable mapping, grouped per store into priority tiers
+/// (lower first, each in agent-id order), and the mappings that cannot be
+/// used with why (D7, D19).
+fn usable_agents(
+    mappings: &[AgentMapping],
+) -> (Vec<Slot>, BTreeMap<&str, StoreAgents>, Vec<SkippedAgent>) {
     let mut slots: Vec<Slot> = Vec::new();
     let mut skipped_agents = Vec::new();
     let mut stores: BTreeMap<&str, StoreAgents> = BTreeMap::new();
-
-    for (i, m) in input.mappings.iter().enumerate() {
+    for (i, m) in mappings.iter().enumerate() {
         let store = stores.entry(m.store_code.as_str()).or_default();
         let usable = match (&m.leave, m.agent_active) {
             (_, false) => Err(SkipReason::AgentInactive),
@@ -372,14 +389,7 @@ pub fn plan(input: &EngineInput) -> Plan {
                     new: 0,
                     leads: Vec::new(),
                 });
-                let slot = slots.len() - 1;
-                match store.tiers.iter_mut().find(|t| t.priority == m.priority) {
-                    Some(tier) => tier.members.push(slot),
-                    None => store.tiers.push(Tier {
-                        priority: m.priority,
-                        members: vec![slot],
-                    }),
-                }
+                store.add(m.priority, slots.len() - 1);
             }
             Err(reason) => skipped_agents.push(SkippedAgent {
                 store_code: m.store_code.clone(),
@@ -394,19 +404,37 @@ pub fn plan(input: &EngineInput) -> Plan {
         store.tiers.sort_by_key(|t| t.priority);
         for tier in &mut store.tiers {
             tier.members
-                .sort_by_key(|&s| input.mappings[slots[s].mapping_index].agent_id);
+                .sort_by_key(|&s| mappings[slots[s].mapping_index].agent_id);
         }
     }
     skipped_agents.sort_by(|a, b| (&a.store_code, a.agent_id).cmp(&(&b.store_code, b.agent_id)));
+    (slots, stores, skipped_agents)
+}
 
-    // Distribution, lead by lead in the given order.
+impl StoreAgents {
+    fn add(&mut self, priority: i32, slot: usize) {
+        match self.tiers.iter_mut().find(|t| t.priority == priority) {
+            Some(tier) => tier.members.push(slot),
+            None => self.tiers.push(Tier {
+                priority,
+                members: vec![slot],
+            }),
+        }
+    }
+}
+
+/// Deals the leads, one by one in the given order (D2), to their store's
+/// agents; returns the leads nobody had room for.
+fn deal(
+    input: &EngineInput,
+    slots: &mut [Slot],
+    stores: &BTreeMap<&str, StoreAgents>,
+) -> Vec<UnassignedLead> {
     let mut unassigned = Vec::new();
     for (li, lead) in input.leads.iter().enumerate() {
         let lead_type = lead.lead_type();
-        let chosen = stores
-            .get(lead.store_code.as_str())
-            .and_then(|store| pick_agent(store, &slots, &input.mappings, lead_type));
-        match chosen {
+        let store = stores.get(lead.store_code.as_str());
+        match store.and_then(|s| pick_agent(s, slots, &input.mappings, lead_type)) {
             Some(s) => {
                 let slot = &mut slots[s];
                 match lead_type {
@@ -415,80 +443,79 @@ pub fn plan(input: &EngineInput) -> Plan {
                 }
                 slot.leads.push(li);
             }
-            None => {
-                let has_usable = stores
-                    .get(lead.store_code.as_str())
-                    .is_some_and(|s| !s.tiers.is_empty());
-                unassigned.push(UnassignedLead {
-                    pickup_row_id: lead.pickup_row_id,
-                    store_code: lead.store_code.clone(),
-                    lead_type,
-                    reason: if has_usable {
-                        UnassignedReason::AllAgentsCapped
-                    } else {
-                        UnassignedReason::NoUsableAgent
-                    },
-                });
-            }
+            None => unassigned.push(UnassignedLead {
+                pickup_row_id: lead.pickup_row_id,
+                store_code: lead.store_code.clone(),
+                lead_type,
+                reason: if store.is_some_and(|s| !s.tiers.is_empty()) {
+                    UnassignedReason::AllAgentsCapped
+                } else {
+                    UnassignedReason::NoUsableAgent
+                },
+            }),
         }
     }
+    unassigned
+}
 
-    // Codes: per store (in order), per agent (priority, id), rowids continuing
-    // after today's highest for the page group (docs/decisions.md D3).
+/// Codes per store (in order), per agent (priority, id), rowids continuing
+/// after today's highest for the page group (D3); and the per-pair summary.
+fn codes(
+    input: &EngineInput,
+    slots: &[Slot],
+    stores: &BTreeMap<&str, StoreAgents>,
+) -> (Vec<PlannedAssignment>, Vec<PairSummary>) {
     let mut next_rowid: HashMap<String, i32> = HashMap::new();
     let mut assignments = Vec::new();
     let mut pairs = Vec::new();
-    for (store_code, store) in &stores {
-        for tier in &store.tiers {
-            for &s in &tier.members {
-                let slot = &slots[s];
-                let m = &input.mappings[slot.mapping_index];
-                let pgc = page_group_code(input.batch_date, &slot.agent_code);
-                let counter = next_rowid
-                    .entry(pgc.clone())
-                    .or_insert_with(|| input.max_rowid_today.get(&pgc).copied().unwrap_or(0));
-                let first = *counter + 1;
-                for &li in &slot.leads {
-                    *counter += 1;
-                    let lead = &input.leads[li];
-                    assignments.push(PlannedAssignment {
-                        lead_id: lead.pickup_row_id,
-                        agent_id: m.agent_id,
-                        page_group_code: pgc.clone(),
-                        rowid: *counter,
-                        lead_assignment_code: lead_assignment_code(&pgc, *counter),
-                        store_code: lead.store_code.clone(),
-                        store_name: lead.store_name.clone(),
-                        lead_date: lead.lead_date(),
-                        lead_type: lead.lead_type(),
-                        mobile_number: lead.mobile_number.clone(),
-                        cx_name: lead.customer_name.clone(),
-                        address: lead.special_instruction.clone(),
-                        lead_source: lead.lead_source(),
-                    });
-                }
-                pairs.push(PairSummary {
-                    store_code: (*store_code).to_string(),
-                    agent_id: m.agent_id,
-                    agent_code: slot.agent_code.clone(),
-                    agent_name: m.agent_name.clone(),
-                    priority: m.priority,
-                    existing_assigned: slot.existing,
-                    new_assigned: slot.new,
-                    page_group_code: pgc,
-                    rowid_range: (!slot.leads.is_empty()).then_some((first, *counter)),
-                    caps_reached: slot.caps_reached(m),
-                    assigned_before_today: m.assigned_today,
-                    assigned_before_window: m.assigned_window,
-                });
+    for (store_code, store) in stores {
+        for &s in store.tiers.iter().flat_map(|t| &t.members) {
+            let slot = &slots[s];
+            let m = &input.mappings[slot.mapping_index];
+            let pgc = page_group_code(input.batch_date, &slot.agent_code);
+            let counter = next_rowid
+                .entry(pgc.clone())
+                .or_insert_with(|| input.max_rowid_today.get(&pgc).copied().unwrap_or(0));
+            let first = *counter + 1;
+            for &li in &slot.leads {
+                *counter += 1;
+                assignments.push(planned(&input.leads[li], m.agent_id, &pgc, *counter));
             }
+            pairs.push(PairSummary {
+                store_code: (*store_code).to_string(),
+                agent_id: m.agent_id,
+                agent_code: slot.agent_code.clone(),
+                agent_name: m.agent_name.clone(),
+                priority: m.priority,
+                existing_assigned: slot.existing,
+                new_assigned: slot.new,
+                page_group_code: pgc,
+                rowid_range: (!slot.leads.is_empty()).then_some((first, *counter)),
+                caps_reached: slot.caps_reached(m),
+                assigned_before_today: m.assigned_today,
+                assigned_before_window: m.assigned_window,
+            });
         }
     }
-    Plan {
-        assignments,
-        unassigned,
-        skipped_agents,
-        pairs,
+    (assignments, pairs)
+}
+
+/// One assignment row: the code and the lead's snapshot (S4.1.4, D6).
+fn planned(lead: &CandidateLead, agent_id: i64, pgc: &str, rowid: i32) -> PlannedAssignment {
+    PlannedAssignment {
+        lead_id: lead.pickup_row_id,
+        agent_id,
+        page_group_code: pgc.to_string(),
+        rowid,
+        lead_assignment_code: lead_assignment_code(pgc, rowid),
+        store_code: lead.store_code.clone(),
+        store_name: lead.store_name.clone(),
+        lead_date: lead.lead_date(),
+        lead_type: lead.lead_type(),
+        mobile_number: lead.mobile_number.clone(),
+        cx_name: lead.customer_name.clone(),
+        address: lead.special_instruction.clone(),
+        lead_source: lead.lead_source(),
     }
 }
 
@@ -516,4 +543,216 @@ fn pick_agent(
                 )
             })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    //! One test per rule, data-driven: `check(agents, leads, expect)` where
+    //! each lead is `STORE/TYPE` and `expect` names, per lead in order, the
+    //! agent id it goes to (`-`: left unassigned).
+    use super::*;
+
+    const DAY: NaiveDate = match NaiveDate::from_ymd_opt(2025, 1, 29) {
+        Some(d) => d,
+        None => NaiveDate::MIN,
+    };
+
+    /// Agent `id` (code `000{id}`) of store S1, priority 100, no caps.
+    fn agent(id: i64) -> AgentMapping {
+        AgentMapping {
+            store_code: "S1".into(),
+            agent_id: id,
+            agent_code: Some(format!("{id:04}")),
+            agent_name: format!("Agent {id}"),
+            agent_active: true,
+            priority: 100,
+            max_existing_per_lot: None,
+            max_new_per_lot: None,
+            max_daily_leads: None,
+            assigned_today: 0,
+            assigned_window: 0,
+            leave: None,
+        }
+    }
+
+    fn lead(id: i32, spec: &str) -> CandidateLead {
+        let (store, t) = spec.split_once('/').unwrap_or((spec, "E"));
+        CandidateLead {
+            pickup_row_id: id,
+            store_code: store.into(),
+            store_name: None,
+            mobile_number: format!("9{id:09}"),
+            customer_name: None,
+            special_instruction: None,
+            source: None,
+            final_source: None,
+            customer_type: (t == "N").then(|| "New customer".to_string()),
+            pickup_created_date: None,
+            pickup_date: None,
+            run_date: None,
+        }
+    }
+
+    fn input(agents: Vec<AgentMapping>, leads: &[&str]) -> EngineInput {
+        EngineInput {
+            batch_date: DAY,
+            leads: leads
+                .iter()
+                .enumerate()
+                .map(|(i, s)| lead(i as i32 + 1, s))
+                .collect(),
+            mappings: agents,
+            max_rowid_today: HashMap::new(),
+        }
+    }
+
+    #[track_caller]
+    fn check(agents: Vec<AgentMapping>, leads: &[&str], expect: &str) {
+        let plan = plan(&input(agents, leads));
+        let got: Vec<String> = (1..=leads.len() as i32)
+            .map(|id| {
+                plan.assignments
+                    .iter()
+                    .find(|a| a.lead_id == id)
+                    .map_or("-".to_string(), |a| a.agent_id.to_string())
+            })
+            .collect();
+        assert_eq!(got.join(" "), expect);
+    }
+
+    fn with(mut m: AgentMapping, f: impl FnOnce(&mut AgentMapping)) -> AgentMapping {
+        f(&mut m);
+        m
+    }
+
+    #[test]
+    fn equal_agents_take_turns() {
+        check(
+            vec![agent(1), agent(2), agent(3)],
+            &["S1"; 7],
+            "1 2 3 1 2 3 1",
+        );
+    }
+
+    #[test]
+    fn the_day_so_far_comes_first_then_the_window_then_the_id() {
+        let a = |id, today, window| {
+            with(agent(id), |m| {
+                m.assigned_today = today;
+                m.assigned_window = window;
+            })
+        };
+        check(
+            vec![a(1, 2, 9), a(2, 0, 9), a(3, 1, 1)],
+            &["S1"; 4],
+            "2 3 2 3",
+        );
+        check(vec![a(1, 0, 5), a(2, 0, 5), a(3, 0, 4)], &["S1"], "3");
+    }
+
+    #[test]
+    fn a_lower_tier_only_when_the_higher_is_capped_for_the_type() {
+        let top = with(agent(1), |m| {
+            m.priority = 1;
+            m.max_new_per_lot = Some(1);
+        });
+        let low = with(agent(2), |m| m.priority = 2);
+        check(vec![top, low], &["S1/N", "S1/N", "S1/E", "S1/N"], "1 2 1 2");
+    }
+
+    #[test]
+    fn each_cap_stops_its_type_or_the_day() {
+        let e_lot = with(agent(1), |m| m.max_existing_per_lot = Some(1));
+        check(vec![e_lot], &["S1/E", "S1/E", "S1/N"], "1 - 1");
+        let n_lot = with(agent(1), |m| m.max_new_per_lot = Some(1));
+        check(vec![n_lot], &["S1/N", "S1/E", "S1/N"], "1 1 -");
+        let daily = with(agent(1), |m| {
+            m.max_daily_leads = Some(3);
+            m.assigned_today = 2;
+        });
+        check(vec![daily], &["S1/E", "S1/N"], "1 -");
+    }
+
+    #[test]
+    fn null_is_no_limit_and_zero_is_none() {
+        check(vec![agent(1)], &["S1/E"; 5], "1 1 1 1 1");
+        let zero = with(agent(1), |m| m.max_new_per_lot = Some(0));
+        check(vec![zero], &["S1/N", "S1/E"], "- 1");
+    }
+
+    #[test]
+    fn unusable_agents_are_skipped_with_why() {
+        let inactive = with(agent(1), |m| m.agent_active = false);
+        let no_code = with(agent(2), |m| m.agent_code = Some("    ".into()));
+        let bad_code = with(agent(3), |m| m.agent_code = Some("A.1".into()));
+        let on_leave = with(agent(4), |m| {
+            m.leave = Some(Leave {
+                until: DAY,
+                reason: None,
+            })
+        });
+        let p = plan(&input(
+            vec![inactive, no_code, bad_code, on_leave, agent(5)],
+            &["S1"; 2],
+        ));
+        let why: Vec<String> = p
+            .skipped_agents
+            .iter()
+            .map(|s| s.reason.to_string())
+            .collect();
+        assert_eq!(
+            why,
+            [
+                "agent is inactive",
+                "agent has no agent_code",
+                "agent_code \"A.1\" has characters other than letters, digits, '-' and '_'",
+                "on leave until 2025-01-29",
+            ]
+        );
+        assert!(p.assignments.iter().all(|a| a.agent_id == 5));
+        check(
+            vec![with(agent(1), |m| m.agent_active = false)],
+            &["S1"],
+            "-",
+        );
+    }
+
+    #[test]
+    fn leads_of_other_stores_never_cross() {
+        let s2 = with(agent(2), |m| m.store_code = "S2".into());
+        check(vec![agent(1), s2], &["S1", "S2", "S3"], "1 2 -");
+    }
+
+    #[test]
+    fn lead_type_date_and_source_follow_their_rules() {
+        let t = |ct: Option<&str>| LeadType::from_customer_type(ct);
+        assert_eq!(t(Some("  NEW walk-in")), LeadType::New);
+        assert_eq!(t(Some("renew")), LeadType::Existing);
+        assert_eq!(t(None), LeadType::Existing);
+        let d = |s: &str| s.parse::<NaiveDate>().ok();
+        let mut l = lead(1, "S1");
+        l.pickup_date = d("2025-01-01");
+        assert_eq!(l.lead_date(), d("2025-01-01"));
+        l.run_date = d("2025-01-02");
+        assert_eq!(l.lead_date(), d("2025-01-02"));
+        l.pickup_created_date = d("2025-01-03");
+        assert_eq!(l.lead_date(), d("2025-01-03"));
+        l.source = Some("web".into());
+        l.final_source = Some(String::new());
+        assert_eq!(l.lead_source().as_deref(), Some("web"));
+        l.final_source = Some("app".into());
+        assert_eq!(l.lead_source().as_deref(), Some("app"));
+    }
+
+    #[test]
+    fn codes_continue_after_todays_highest_rowid() {
+        let mut i = input(vec![agent(1)], &["S1", "S1"]);
+        i.max_rowid_today.insert(page_group_code(DAY, "0001"), 7);
+        let codes: Vec<String> = plan(&i)
+            .assignments
+            .iter()
+            .map(|a| a.lead_assignment_code.clone())
+            .collect();
+        assert_eq!(codes, ["L2501290001-0008", "L2501290001-0009"]);
+    }
 }

@@ -70,7 +70,10 @@ fn assert_one_line_failure(out: &Output, secret: Option<&str>) -> String {
 fn missing_or_malformed_url_is_one_line_exit_1() {
     // No URL at all is a usage mistake (exit 2) naming the flag and variable.
     let e = assert_one_line_exit(&cli(&["migrate"]), 2, None);
-    assert!(e.contains("--database-url") && e.contains("DATABASE_URL"), "{e}");
+    assert!(
+        e.contains("--database-url") && e.contains("DATABASE_URL"),
+        "{e}"
+    );
     let e = assert_one_line_failure(
         &cli(&["migrate", "--database-url", "mysql://root:hunter2@x/y"]),
         Some("hunter2"),

@@ -28,7 +28,10 @@ fn standalone_run_then_nothing_to_assign() {
         "{stdout}"
     );
     assert!(stdout.contains("No SMTP host configured"), "{stdout}");
-    assert!(stdout.contains("Sheets: /"), "the sheet folder, once: {stdout}");
+    assert!(
+        stdout.contains("Sheets: /"),
+        "the sheet folder, once: {stdout}"
+    );
     assert!(
         stdout
             .lines()
