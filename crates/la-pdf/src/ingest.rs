@@ -16,7 +16,7 @@ use la_schema::schema::{lead_assignment_outcomes as lao, lead_assignments as la}
 use lopdf::{Dictionary, Document, Object};
 use serde::Serialize;
 
-use crate::FIELD_NAMES;
+use crate::layout::{InputKind, FIELD_NAMES, INPUT_FIELDS};
 
 /// One invalid value (or unknown code) found in a file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -344,43 +344,55 @@ pub fn parse_amount(s: &str) -> Result<BigDecimal, String> {
     Ok(value)
 }
 
-/// Validates one lead's values. `Ok(None)` when all seven are blank.
+/// Checks one value against what its field holds.
+fn check_value(kind: InputKind, value: &str) -> Result<(), String> {
+    match kind {
+        InputKind::YesNo => parse_conv(value).map(|_| ()),
+        InputKind::Date => parse_date(value).map(|_| ()),
+        InputKind::Amount => parse_amount(value).map(|_| ()),
+        InputKind::Text => Ok(()),
+    }
+}
+
+/// Validates one lead's values (each by its field's kind, every problem
+/// listed). `Ok(None)` when all seven are blank.
 pub fn validate(raw: &RawOutcome) -> Result<Option<Outcome>, Vec<Problem>> {
     if raw.values.iter().all(Option::is_none) {
         return Ok(None);
     }
-    let mut problems = Vec::new();
-    let mut check = |i: usize, r: Result<(), String>| {
-        if let Err(reason) = r {
-            problems.push(Problem {
+    let problems: Vec<Problem> = INPUT_FIELDS
+        .iter()
+        .zip(&raw.values)
+        .filter_map(|(field, value)| {
+            let v = value.as_deref()?;
+            let reason = check_value(field.kind, v).err()?;
+            Some(Problem {
                 code: raw.code.clone(),
-                field: FIELD_NAMES[i].to_string(),
-                value: raw.values[i].clone().unwrap_or_default(),
+                field: field.name.to_string(),
+                value: v.to_string(),
                 reason,
-            });
-        }
-    };
-    let v = |i: usize| raw.values[i].as_deref();
-    let conv = v(0).map(parse_conv).transpose();
-    let date = v(2).map(parse_date).transpose();
-    let value = v(3).map(parse_amount).transpose();
-    let amount = v(5).map(parse_amount).transpose();
-    check(0, conv.as_ref().map(|_| ()).map_err(Clone::clone));
-    check(2, date.as_ref().map(|_| ()).map_err(Clone::clone));
-    check(3, value.as_ref().map(|_| ()).map_err(Clone::clone));
-    check(5, amount.as_ref().map(|_| ()).map_err(Clone::clone));
+            })
+        })
+        .collect();
     if !problems.is_empty() {
         return Err(problems);
     }
+    // Every value is valid now: read each by its field's name.
+    let v = |name: &str| {
+        FIELD_NAMES
+            .iter()
+            .position(|n| *n == name)
+            .and_then(|i| raw.values[i].as_deref())
+    };
     Ok(Some(Outcome {
         code: raw.code.clone(),
-        converted_flag: conv.ok().flatten(),
-        order_number: v(1).map(str::to_string),
-        order_date: date.ok().flatten(),
-        order_value: value.ok().flatten(),
-        payment_mode: v(4).map(str::to_string),
-        payment_amount: amount.ok().flatten(),
-        remarks: v(6).map(str::to_string),
+        converted_flag: v("conv").and_then(|x| parse_conv(x).ok()),
+        order_number: v("order_no").map(str::to_string),
+        order_date: v("order_date").and_then(|x| parse_date(x).ok()),
+        order_value: v("order_value").and_then(|x| parse_amount(x).ok()),
+        payment_mode: v("payment_mode").map(str::to_string),
+        payment_amount: v("payment_amount").and_then(|x| parse_amount(x).ok()),
+        remarks: v("remarks").map(str::to_string),
     }))
 }
 

@@ -41,16 +41,115 @@ pub const ROW1_COLUMNS: [(&str, f32); 8] = [
     ("Source", 96.0),
 ];
 
-/// Row 2 columns: heading, width and form-field name (docs/decisions.md D10).
-pub const ROW2_COLUMNS: [(&str, f32, &str); 7] = [
-    ("Conv (Y/N)", 52.0, "conv"),
-    ("Order No", 104.0, "order_no"),
-    ("Order Date", 74.0, "order_date"),
-    ("Value", 74.0, "order_value"),
-    ("Payment Mode", 100.0, "payment_mode"),
-    ("Payment Amt", 80.0, "payment_amount"),
-    ("Remarks", 310.0, "remarks"),
+/// What an input field holds: how it is drawn and how its value is read back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputKind {
+    /// Y / N (Yes / No when read back): a combo box.
+    YesNo,
+    /// Free text.
+    Text,
+    /// A date (DD-MM-YYYY on the sheet).
+    Date,
+    /// An amount in rupees.
+    Amount,
+}
+
+/// One of the seven input fields under each lead (docs/decisions.md D10):
+/// the one definition the layout, the renderer and ingestion all use.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct InputField {
+    /// The heading and the small label in the cell.
+    pub label: &'static str,
+    /// Column width.
+    pub width: f32,
+    /// The form field's name under the lead's parent field.
+    pub name: &'static str,
+    pub kind: InputKind,
+}
+
+/// The input fields, in sheet order.
+pub const INPUT_FIELDS: [InputField; 7] = [
+    InputField {
+        label: "Conv (Y/N)",
+        width: 52.0,
+        name: "conv",
+        kind: InputKind::YesNo,
+    },
+    InputField {
+        label: "Order No",
+        width: 104.0,
+        name: "order_no",
+        kind: InputKind::Text,
+    },
+    InputField {
+        label: "Order Date",
+        width: 74.0,
+        name: "order_date",
+        kind: InputKind::Date,
+    },
+    InputField {
+        label: "Value",
+        width: 74.0,
+        name: "order_value",
+        kind: InputKind::Amount,
+    },
+    InputField {
+        label: "Payment Mode",
+        width: 100.0,
+        name: "payment_mode",
+        kind: InputKind::Text,
+    },
+    InputField {
+        label: "Payment Amt",
+        width: 80.0,
+        name: "payment_amount",
+        kind: InputKind::Amount,
+    },
+    InputField {
+        label: "Remarks",
+        width: 310.0,
+        name: "remarks",
+        kind: InputKind::Text,
+    },
 ];
+
+/// The input fields' names, in sheet order.
+pub const FIELD_NAMES: [&str; 7] = {
+    let mut names = [""; 7];
+    let mut i = 0;
+    while i < names.len() {
+        names[i] = INPUT_FIELDS[i].name;
+        i += 1;
+    }
+    names
+};
+
+/// Header: (x from the left margin, width) of the page-group code, the agent
+/// and the store on the first line; the batch date on the second line.
+pub const HEADER_GROUP: (f32, f32) = (0.0, 200.0);
+/// The agent, first header line.
+pub const HEADER_AGENT: (f32, f32) = (210.0, 260.0);
+/// The store, first header line (to the right margin).
+pub const HEADER_STORE: (f32, f32) = (480.0, CONTENT_W - 480.0);
+/// The batch date, second header line.
+pub const HEADER_DATE: (f32, f32) = (0.0, 400.0);
+/// Widest "Page N of M", right-aligned on the second header line.
+pub const HEADER_PAGE_W: f32 = 200.0;
+/// Space between the two header lines.
+pub const HEADER_LINE_GAP: f32 = 6.0;
+/// Baseline of heading text above the bottom of its row.
+pub const HEADING_BASELINE: f32 = 3.5;
+/// Baseline of Row 1 text above the bottom of the row.
+pub const ROW1_BASELINE: f32 = 4.0;
+/// Gap between a Row 2 label's baseline and the top of Row 2.
+pub const LABEL_GAP: f32 = 0.5;
+/// Inset of an input widget from its cell's sides and bottom.
+pub const FIELD_INSET: f32 = 1.0;
+/// Height of an input widget.
+pub const FIELD_H: f32 = 15.0;
+
+// A widget never covers its cell's label.
+const _: () = assert!(FIELD_H + FIELD_INSET < ROW2_H - LABEL_SIZE - LABEL_GAP);
 
 /// Usable width between the margins.
 pub const CONTENT_W: f32 = PAGE_W - 2.0 * MARGIN;
@@ -93,9 +192,15 @@ mod tests {
     #[test]
     fn columns_fill_the_usable_width() {
         let w1: f32 = ROW1_COLUMNS.iter().map(|c| c.1).sum();
-        let w2: f32 = ROW2_COLUMNS.iter().map(|c| c.1).sum();
+        let w2: f32 = INPUT_FIELDS.iter().map(|f| f.width).sum();
         assert!((w1 - CONTENT_W).abs() < 0.01, "{w1}");
         assert!((w2 - CONTENT_W).abs() < 0.01, "{w2}");
+    }
+
+    #[test]
+    fn field_names_follow_the_table() {
+        assert_eq!(FIELD_NAMES[0], "conv");
+        assert_eq!(FIELD_NAMES[6], "remarks");
     }
 
     #[test]

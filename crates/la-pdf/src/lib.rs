@@ -23,17 +23,7 @@ pub use sheets::{
     SheetState,
 };
 
-/// The seven input fields under each lead's parent field (docs/decisions.md D10), in
-/// sheet order.
-pub const FIELD_NAMES: [&str; 7] = [
-    "conv",
-    "order_no",
-    "order_date",
-    "order_value",
-    "payment_mode",
-    "payment_amount",
-    "remarks",
-];
+pub use layout::{InputField, InputKind, FIELD_NAMES, INPUT_FIELDS};
 
 /// `documents` conventions for sheets (docs/decisions.md S2.8).
 pub mod conventions {

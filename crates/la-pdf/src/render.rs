@@ -108,7 +108,8 @@ fn date(d: Option<NaiveDate>) -> String {
         .unwrap_or_default()
 }
 
-/// Renders `sheet` (docs/decisions.md S4.2.2; docs/decisions.md D10).
+/// Renders `sheet` (docs/decisions.md S4.2.2, D10): every page's header,
+/// headings and leads, then the shared objects (font, form, appearances).
 pub fn render_sheet(sheet: &Sheet) -> Result<RenderedSheet, RenderError> {
     if let Some(bad) = sheet
         .rows
@@ -117,52 +118,92 @@ pub fn render_sheet(sheet: &Sheet) -> Result<RenderedSheet, RenderError> {
     {
         return Err(RenderError::FieldName(bad.lead_assignment_code.clone()));
     }
-    let mut shaper = Shaper::new().map_err(RenderError::Font)?;
-    let pages = page_count(sheet.rows.len());
+    let mut w = SheetWriter::new(sheet)?;
     let per_page = leads_per_page();
-    let mut pdf = Pdf::new();
-    let mut refs = Refs(0);
-    let catalog = refs.next();
-    let page_tree = refs.next();
-    let info = refs.next();
-    let type0 = refs.next();
-    let cid = refs.next();
-    let descriptor = refs.next();
-    let font_file = refs.next();
-    let to_unicode = refs.next();
-    let helv = refs.next();
-    let appearances: Vec<Ref> = ROW2_COLUMNS.iter().map(|_| refs.next()).collect();
-    let page_refs: Vec<(Ref, Ref)> = (0..pages).map(|_| (refs.next(), refs.next())).collect();
-
-    let row1_x = column_xs(ROW1_COLUMNS.iter().map(|c| c.1));
-    let row2_x = column_xs(ROW2_COLUMNS.iter().map(|c| c.1));
-    let mut parents = Vec::with_capacity(sheet.rows.len());
-    let mut missing_glyphs = Vec::new();
-    let h = &sheet.header;
-    let store = match &h.store_name {
-        Some(n) if !n.trim().is_empty() => format!("Store: {} - {}", h.store_code, n),
-        _ => format!("Store: {}", h.store_code),
-    };
-    let header_left = format!("Page Group Code: {}", h.page_group_code);
-    let header_agent = format!("Agent: {} - {}", h.agent_code, h.agent_name);
-    let header_date = format!(
-        "Batch Date: {} (batch {})",
-        h.batch_date.format("%Y-%m-%d"),
-        h.batch_id
-    );
-    // The small labels inside every Row 2 cell, shaped once per sheet.
-    let labels: Vec<Shaped> = ROW2_COLUMNS
-        .iter()
-        .map(|(label, width, _)| shaper.fit(label, LABEL_SIZE, width - 2.0 * PAD).0)
-        .collect();
-
-    for (page_no, (page_ref, content_ref)) in page_refs.iter().enumerate() {
+    for page_no in 0..w.page_refs.len() {
         let rows = sheet.rows.iter().skip(page_no * per_page).take(per_page);
-        let n_rows = sheet
-            .rows
-            .len()
-            .saturating_sub(page_no * per_page)
-            .min(per_page);
+        w.page(page_no, rows.collect());
+    }
+    w.finish(sheet)
+}
+
+/// The objects of one sheet being written, and what every page shares.
+struct SheetWriter {
+    pdf: Pdf,
+    refs: Refs,
+    shaper: Shaper,
+    catalog: Ref,
+    page_tree: Ref,
+    info: Ref,
+    font: FontRefs,
+    helv: Ref,
+    /// One appearance stream per input field (shared by every lead).
+    appearances: Vec<Ref>,
+    /// (page, content stream) per page.
+    page_refs: Vec<(Ref, Ref)>,
+    row1_x: Vec<f32>,
+    row2_x: Vec<f32>,
+    /// The small labels inside every Row 2 cell, shaped once per sheet.
+    labels: Vec<Shaped>,
+    header: [String; 4],
+    /// Each lead's parent field.
+    parents: Vec<Ref>,
+    missing_glyphs: Vec<(String, Vec<char>)>,
+}
+
+/// The embedded font's objects.
+struct FontRefs {
+    type0: Ref,
+    cid: Ref,
+    descriptor: Ref,
+    file: Ref,
+    to_unicode: Ref,
+}
+
+impl SheetWriter {
+    fn new(sheet: &Sheet) -> Result<SheetWriter, RenderError> {
+        let mut shaper = Shaper::new().map_err(RenderError::Font)?;
+        let mut refs = Refs(0);
+        let (catalog, page_tree, info) = (refs.next(), refs.next(), refs.next());
+        let font = FontRefs {
+            type0: refs.next(),
+            cid: refs.next(),
+            descriptor: refs.next(),
+            file: refs.next(),
+            to_unicode: refs.next(),
+        };
+        let helv = refs.next();
+        let appearances = INPUT_FIELDS.iter().map(|_| refs.next()).collect();
+        let page_refs = (0..page_count(sheet.rows.len()))
+            .map(|_| (refs.next(), refs.next()))
+            .collect();
+        let labels = INPUT_FIELDS
+            .iter()
+            .map(|f| shaper.fit(f.label, LABEL_SIZE, f.width - 2.0 * PAD).0)
+            .collect();
+        Ok(SheetWriter {
+            pdf: Pdf::new(),
+            refs,
+            catalog,
+            page_tree,
+            info,
+            font,
+            helv,
+            appearances,
+            page_refs,
+            row1_x: column_xs(ROW1_COLUMNS.iter().map(|c| c.1)),
+            row2_x: column_xs(INPUT_FIELDS.iter().map(|f| f.width)),
+            labels,
+            header: header_texts(&sheet.header),
+            parents: Vec::with_capacity(sheet.rows.len()),
+            missing_glyphs: Vec::new(),
+            shaper,
+        })
+    }
+
+    /// One page: header, headings, its leads, and the grid.
+    fn page(&mut self, page_no: usize, rows: Vec<&SheetRow>) {
+        let (page_ref, content_ref) = self.page_refs[page_no];
         let mut grid = Content::new();
         let mut text = PageText {
             content: Content::new(),
@@ -170,43 +211,63 @@ pub fn render_sheet(sheet: &Sheet) -> Result<RenderedSheet, RenderError> {
             buf: Vec::new(),
         };
         text.content.begin_text();
-
-        // Header, every page.
-        let top = PAGE_H - MARGIN;
-        let line1 = top - HEADER_SIZE;
-        let line2 = line1 - HEADER_SIZE - 6.0;
-        let (s, _) = shaper.fit(&header_left, HEADER_SIZE, 200.0);
-        text.show(&s, HEADER_SIZE, MARGIN, line1);
-        let (s, _) = shaper.fit(&header_agent, HEADER_SIZE, 260.0);
-        text.show(&s, HEADER_SIZE, MARGIN + 210.0, line1);
-        let (s, _) = shaper.fit(&store, HEADER_SIZE, CONTENT_W - 480.0);
-        text.show(&s, HEADER_SIZE, MARGIN + 480.0, line1);
-        let (s, _) = shaper.fit(&header_date, HEADER_SIZE, 400.0);
-        text.show(&s, HEADER_SIZE, MARGIN, line2);
-        let page_label = format!("Page {} of {}", page_no + 1, pages);
-        let (s, _) = shaper.fit(&page_label, HEADER_SIZE, 200.0);
-        let w = s.width_pt(HEADER_SIZE, shaper.units_per_em());
-        text.show(&s, HEADER_SIZE, PAGE_W - MARGIN - w, line2);
-
-        // Column headings, every page.
-        let heading_top = PAGE_H - MARGIN - HEADER_H;
-        for (i, (title, width)) in ROW1_COLUMNS.iter().enumerate() {
-            let (s, _) = shaper.fit(title, HEADING_SIZE, width - 2.0 * PAD);
-            text.show(
-                &s,
-                HEADING_SIZE,
-                row1_x[i] + PAD,
-                heading_top - HEADING_H + 3.5,
-            );
+        self.header(&mut text, page_no);
+        self.headings(&mut text, &mut grid);
+        let mut annots = Vec::with_capacity(rows.len() * INPUT_FIELDS.len());
+        for (slot, row) in rows.into_iter().enumerate() {
+            annots.extend(self.lead(&mut text, &mut grid, page_ref, slot, row));
         }
-        for (i, (title, width, _)) in ROW2_COLUMNS.iter().enumerate() {
-            let (s, _) = shaper.fit(title, HEADING_SIZE, width - 2.0 * PAD);
-            text.show(
-                &s,
-                HEADING_SIZE,
-                row2_x[i] + PAD,
-                heading_top - 2.0 * HEADING_H + 3.5,
-            );
+        grid.stroke();
+        text.content.end_text();
+        let mut data = grid.finish().into_vec();
+        data.push(b'\n');
+        data.extend_from_slice(&text.content.finish());
+        self.pdf
+            .stream(content_ref, &compress(&data))
+            .filter(Filter::FlateDecode);
+        let mut page = self.pdf.page(page_ref);
+        page.parent(self.page_tree)
+            .media_box(Rect::new(0.0, 0.0, PAGE_W, PAGE_H))
+            .contents(content_ref);
+        page.resources().fonts().pair(FONT, self.font.type0);
+        page.annotations(annots);
+        page.finish();
+    }
+
+    /// The sheet's identity and "Page N of M", on every page.
+    fn header(&mut self, text: &mut PageText, page_no: usize) {
+        let line1 = PAGE_H - MARGIN - HEADER_SIZE;
+        let line2 = line1 - HEADER_SIZE - HEADER_LINE_GAP;
+        let [group, agent, store, date] = &self.header;
+        for (value, (x, width), y) in [
+            (group, HEADER_GROUP, line1),
+            (agent, HEADER_AGENT, line1),
+            (store, HEADER_STORE, line1),
+            (date, HEADER_DATE, line2),
+        ] {
+            let (s, _) = self.shaper.fit(value, HEADER_SIZE, width);
+            text.show(&s, HEADER_SIZE, MARGIN + x, y);
+        }
+        let label = format!("Page {} of {}", page_no + 1, self.page_refs.len());
+        let (s, _) = self.shaper.fit(&label, HEADER_SIZE, HEADER_PAGE_W);
+        let w = s.width_pt(HEADER_SIZE, self.shaper.units_per_em());
+        text.show(&s, HEADER_SIZE, PAGE_W - MARGIN - w, line2);
+    }
+
+    /// The two rows of column headings and their grid.
+    fn headings(&mut self, text: &mut PageText, grid: &mut Content) {
+        let top = PAGE_H - MARGIN - HEADER_H;
+        let row1 = ROW1_COLUMNS.iter().map(|(t, w)| (*t, *w)).zip(&self.row1_x);
+        let row2 = INPUT_FIELDS
+            .iter()
+            .map(|f| (f.label, f.width))
+            .zip(&self.row2_x);
+        for (((title, width), x), baseline) in row1
+            .map(|c| (c, top - HEADING_H + HEADING_BASELINE))
+            .chain(row2.map(|c| (c, top - 2.0 * HEADING_H + HEADING_BASELINE)))
+        {
+            let (s, _) = self.shaper.fit(title, HEADING_SIZE, width - 2.0 * PAD);
+            text.show(&s, HEADING_SIZE, x + PAD, baseline);
         }
         grid.set_line_width(0.6).set_stroke_gray(0.2);
         grid.rect(MARGIN, BODY_TOP, CONTENT_W, 2.0 * HEADING_H)
@@ -215,138 +276,178 @@ pub fn render_sheet(sheet: &Sheet) -> Result<RenderedSheet, RenderError> {
         grid.move_to(MARGIN, BODY_TOP + HEADING_H)
             .line_to(PAGE_W - MARGIN, BODY_TOP + HEADING_H);
         vertical_lines(
-            &mut grid,
-            &row1_x,
+            grid,
+            &self.row1_x,
             BODY_TOP + HEADING_H,
             BODY_TOP + 2.0 * HEADING_H,
         );
-        vertical_lines(&mut grid, &row2_x, BODY_TOP, BODY_TOP + HEADING_H);
+        vertical_lines(grid, &self.row2_x, BODY_TOP, BODY_TOP + HEADING_H);
+    }
 
-        let mut annots = Vec::with_capacity(n_rows * ROW2_COLUMNS.len());
-        for (slot, row) in rows.enumerate() {
-            let y_top = lead_top(slot);
-            let y_mid = y_top - ROW1_H;
-            let y_bottom = y_mid - ROW2_H;
-            // Row 1: read-only text.
-            let rowid = row.rowid.to_string();
-            let lead_date = date(row.lead_date);
-            let values: [&str; 8] = [
-                &rowid,
-                &row.lead_assignment_code,
-                &lead_date,
-                row.lead_type.as_deref().unwrap_or_default(),
-                &row.mobile_number,
-                row.cx_name.as_deref().unwrap_or_default(),
-                row.address.as_deref().unwrap_or_default(),
-                row.lead_source.as_deref().unwrap_or_default(),
-            ];
-            let mut missing = Vec::new();
-            for (i, value) in values.iter().enumerate() {
-                let (s, miss) = shaper.fit(value, BODY_SIZE, ROW1_COLUMNS[i].1 - 2.0 * PAD);
-                missing.extend(miss);
-                text.show(&s, BODY_SIZE, row1_x[i] + PAD, y_mid + 4.0);
-            }
-            if !missing.is_empty() {
-                missing_glyphs.push((row.lead_assignment_code.clone(), missing));
-            }
-            // Row 2: labels and input fields.
-            let parent = refs.next();
-            let mut kids = Vec::with_capacity(ROW2_COLUMNS.len());
-            for (i, (_, width, field)) in ROW2_COLUMNS.iter().enumerate() {
-                text.show(
-                    &labels[i],
-                    LABEL_SIZE,
-                    row2_x[i] + PAD,
-                    y_mid - LABEL_SIZE - 0.5,
-                );
-                let widget = refs.next();
-                kids.push(widget);
-                let mut f = pdf.form_field(widget);
-                f.parent(parent).partial_name(TextStr(field));
-                if *field == "conv" {
-                    f.field_type(FieldType::Choice)
-                        .field_flags(FieldFlags::COMBO);
-                    f.choice_options()
-                        .options([TextStr(""), TextStr("Y"), TextStr("N")]);
-                } else {
-                    f.field_type(FieldType::Text);
-                }
-                f.vartext_default_appearance(Str(HELV_DA));
-                let mut a = f.into_annotation();
-                a.rect(Rect::new(
-                    row2_x[i] + 1.0,
-                    y_bottom + 1.0,
-                    row2_x[i] + width - 1.0,
-                    y_bottom + 16.0,
-                ));
-                a.page(*page_ref).flags(AnnotationFlags::PRINT);
-                a.appearance().normal().stream(appearances[i]);
-                a.appearance_characteristics().border_color_gray(0.6);
-                a.finish();
-            }
-            annots.extend(kids.iter().copied());
-            pdf.form_field(parent)
-                .partial_name(TextStr(&row.lead_assignment_code))
-                .children(kids);
-            parents.push(parent);
-            // Grid: lead block outline, the line between its rows, columns.
-            grid.rect(MARGIN, y_bottom, CONTENT_W, LEAD_H);
-            grid.move_to(MARGIN, y_mid).line_to(PAGE_W - MARGIN, y_mid);
-            vertical_lines(&mut grid, &row1_x, y_mid, y_top);
-            vertical_lines(&mut grid, &row2_x, y_bottom, y_mid);
+    /// One lead: Row 1 text, Row 2 labels and fields, its grid. Returns the
+    /// page's new widget annotations.
+    fn lead(
+        &mut self,
+        text: &mut PageText,
+        grid: &mut Content,
+        page_ref: Ref,
+        slot: usize,
+        row: &SheetRow,
+    ) -> Vec<Ref> {
+        let y_top = lead_top(slot);
+        let y_mid = y_top - ROW1_H;
+        let y_bottom = y_mid - ROW2_H;
+        let rowid = row.rowid.to_string();
+        let lead_date = date(row.lead_date);
+        let values: [&str; 8] = [
+            &rowid,
+            &row.lead_assignment_code,
+            &lead_date,
+            row.lead_type.as_deref().unwrap_or_default(),
+            &row.mobile_number,
+            row.cx_name.as_deref().unwrap_or_default(),
+            row.address.as_deref().unwrap_or_default(),
+            row.lead_source.as_deref().unwrap_or_default(),
+        ];
+        let mut missing = Vec::new();
+        for (i, value) in values.iter().enumerate() {
+            let (s, miss) = self
+                .shaper
+                .fit(value, BODY_SIZE, ROW1_COLUMNS[i].1 - 2.0 * PAD);
+            missing.extend(miss);
+            text.show(&s, BODY_SIZE, self.row1_x[i] + PAD, y_mid + ROW1_BASELINE);
         }
-        grid.stroke();
-        text.content.end_text();
-        let mut data = grid.finish().into_vec();
-        data.push(b'\n');
-        data.extend_from_slice(&text.content.finish());
-        pdf.stream(*content_ref, &compress(&data))
-            .filter(Filter::FlateDecode);
-        let mut page = pdf.page(*page_ref);
-        page.parent(page_tree)
-            .media_box(Rect::new(0.0, 0.0, PAGE_W, PAGE_H))
-            .contents(*content_ref);
-        page.resources().fonts().pair(FONT, type0);
-        page.annotations(annots);
-        page.finish();
+        if !missing.is_empty() {
+            self.missing_glyphs
+                .push((row.lead_assignment_code.clone(), missing));
+        }
+        let parent = self.refs.next();
+        let mut kids = Vec::with_capacity(INPUT_FIELDS.len());
+        for (i, field) in INPUT_FIELDS.iter().enumerate() {
+            let x = self.row2_x[i];
+            text.show(
+                &self.labels[i],
+                LABEL_SIZE,
+                x + PAD,
+                y_mid - LABEL_SIZE - LABEL_GAP,
+            );
+            let widget = self.refs.next();
+            kids.push(widget);
+            let rect = Rect::new(
+                x + FIELD_INSET,
+                y_bottom + FIELD_INSET,
+                x + field.width - FIELD_INSET,
+                y_bottom + FIELD_INSET + FIELD_H,
+            );
+            self.input_field(widget, parent, field, rect, page_ref, self.appearances[i]);
+        }
+        self.pdf
+            .form_field(parent)
+            .partial_name(TextStr(&row.lead_assignment_code))
+            .children(kids.iter().copied());
+        self.parents.push(parent);
+        grid.rect(MARGIN, y_bottom, CONTENT_W, LEAD_H);
+        grid.move_to(MARGIN, y_mid).line_to(PAGE_W - MARGIN, y_mid);
+        vertical_lines(grid, &self.row1_x, y_mid, y_top);
+        vertical_lines(grid, &self.row2_x, y_bottom, y_mid);
+        kids
     }
 
-    pdf.pages(page_tree)
-        .kids(page_refs.iter().map(|(p, _)| *p))
-        .count(i32::try_from(pages).unwrap_or(i32::MAX));
-    for (i, (_, width, _)) in ROW2_COLUMNS.iter().enumerate() {
-        pdf.form_xobject(appearances[i], AP_CONTENT)
-            .bbox(Rect::new(0.0, 0.0, width - 2.0, 15.0));
+    /// One input field: a widget under the lead's parent field.
+    fn input_field(
+        &mut self,
+        widget: Ref,
+        parent: Ref,
+        field: &InputField,
+        rect: Rect,
+        page_ref: Ref,
+        appearance: Ref,
+    ) {
+        let mut f = self.pdf.form_field(widget);
+        f.parent(parent).partial_name(TextStr(field.name));
+        if field.kind == InputKind::YesNo {
+            f.field_type(FieldType::Choice)
+                .field_flags(FieldFlags::COMBO);
+            f.choice_options()
+                .options([TextStr(""), TextStr("Y"), TextStr("N")]);
+        } else {
+            f.field_type(FieldType::Text);
+        }
+        f.vartext_default_appearance(Str(HELV_DA));
+        let mut a = f.into_annotation();
+        a.rect(rect);
+        a.page(page_ref).flags(AnnotationFlags::PRINT);
+        a.appearance().normal().stream(appearance);
+        a.appearance_characteristics().border_color_gray(0.6);
+        a.finish();
     }
-    pdf.type1_font(helv)
-        .base_font(Name(b"Helvetica"))
-        .encoding_predefined(Name(b"WinAnsiEncoding"));
-    write_font(
-        &mut pdf, &shaper, type0, cid, descriptor, font_file, to_unicode,
-    )?;
 
-    let mut cat = pdf.catalog(catalog);
-    cat.pages(page_tree);
-    let mut form = cat.form();
-    form.fields(parents.iter().copied());
-    form.pair(Name(b"NeedAppearances"), true);
-    form.default_appearance(Str(HELV_DA));
-    form.default_resources().fonts().pair(Name(b"Helv"), helv);
-    form.finish();
-    cat.finish();
-    let title = format!(
-        "Leads assignment {} {} batch {}",
-        h.page_group_code, h.store_code, h.batch_id
-    );
-    pdf.document_info(info)
-        .title(TextStr(&title))
-        .producer(TextStr("leads-assignment"));
+    /// The page tree, appearances, fonts, the form and the document info.
+    fn finish(mut self, sheet: &Sheet) -> Result<RenderedSheet, RenderError> {
+        let pages = self.page_refs.len();
+        self.pdf
+            .pages(self.page_tree)
+            .kids(self.page_refs.iter().map(|(p, _)| *p))
+            .count(i32::try_from(pages).unwrap_or(i32::MAX));
+        for (field, appearance) in INPUT_FIELDS.iter().zip(&self.appearances) {
+            self.pdf
+                .form_xobject(*appearance, AP_CONTENT)
+                .bbox(Rect::new(
+                    0.0,
+                    0.0,
+                    field.width - 2.0 * FIELD_INSET,
+                    FIELD_H,
+                ));
+        }
+        self.pdf
+            .type1_font(self.helv)
+            .base_font(Name(b"Helvetica"))
+            .encoding_predefined(Name(b"WinAnsiEncoding"));
+        write_font(&mut self.pdf, &self.shaper, &self.font)?;
+        let mut cat = self.pdf.catalog(self.catalog);
+        cat.pages(self.page_tree);
+        let mut form = cat.form();
+        form.fields(self.parents.iter().copied());
+        form.pair(Name(b"NeedAppearances"), true);
+        form.default_appearance(Str(HELV_DA));
+        form.default_resources()
+            .fonts()
+            .pair(Name(b"Helv"), self.helv);
+        form.finish();
+        cat.finish();
+        let h = &sheet.header;
+        let title = format!(
+            "Leads assignment {} {} batch {}",
+            h.page_group_code, h.store_code, h.batch_id
+        );
+        self.pdf
+            .document_info(self.info)
+            .title(TextStr(&title))
+            .producer(TextStr("leads-assignment"));
+        Ok(RenderedSheet {
+            bytes: self.pdf.finish(),
+            pages,
+            missing_glyphs: self.missing_glyphs,
+        })
+    }
+}
 
-    Ok(RenderedSheet {
-        bytes: pdf.finish(),
-        pages,
-        missing_glyphs,
-    })
+/// The header's four texts: page group, agent, store, batch date.
+fn header_texts(h: &SheetHeader) -> [String; 4] {
+    let store = match &h.store_name {
+        Some(n) if !n.trim().is_empty() => format!("Store: {} - {}", h.store_code, n),
+        _ => format!("Store: {}", h.store_code),
+    };
+    [
+        format!("Page Group Code: {}", h.page_group_code),
+        format!("Agent: {} - {}", h.agent_code, h.agent_name),
+        store,
+        format!(
+            "Batch Date: {} (batch {})",
+            h.batch_date.format("%Y-%m-%d"),
+            h.batch_id
+        ),
+    ]
 }
 
 fn vertical_lines(grid: &mut Content, xs: &[f32], y0: f32, y1: f32) {
@@ -356,15 +457,14 @@ fn vertical_lines(grid: &mut Content, xs: &[f32], y0: f32, y1: f32) {
 }
 
 /// Type0 / CIDFontType2 with the subset embedded, widths and a ToUnicode map.
-fn write_font(
-    pdf: &mut Pdf,
-    shaper: &Shaper,
-    type0: Ref,
-    cid: Ref,
-    descriptor: Ref,
-    font_file: Ref,
-    to_unicode: Ref,
-) -> Result<(), RenderError> {
+fn write_font(pdf: &mut Pdf, shaper: &Shaper, refs: &FontRefs) -> Result<(), RenderError> {
+    let FontRefs {
+        type0,
+        cid,
+        descriptor,
+        file: font_file,
+        to_unicode,
+    } = *refs;
     let subset = subsetter::subset(crate::font::FONT_DATA, 0, &shaper.remapper)
         .map_err(|e| RenderError::Font(format!("subsetting: {e:?}")))?;
     let base = format!("LASUBS+{FONT_NAME}");
