@@ -249,21 +249,7 @@ pub fn read_engine_input(
 /// whose mappings lead only to unusable agents are included so the report can
 /// say why they were not assigned.
 fn load_candidates(conn: &mut PgConnection) -> Result<Vec<CandidateLead>, AssignError> {
-    type Row = (
-        i32,
-        String,
-        Option<String>,
-        String,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<NaiveDate>,
-        Option<NaiveDate>,
-        Option<NaiveDate>,
-    );
-    let rows: Vec<Row> = ml::table
+    let rows: Vec<CandidateRow> = ml::table
         .inner_join(sm::table.on(sm::store_code.eq(ml::store_code)))
         .filter(sm::assign_leads.eq(true))
         .filter(ml::lead_assigned.eq(false))
@@ -283,39 +269,48 @@ fn load_candidates(conn: &mut PgConnection) -> Result<Vec<CandidateLead>, Assign
             ml::pickup_created_date.desc().nulls_last(),
             ml::pickup_row_id.desc(),
         ))
-        .select((
-            ml::pickup_row_id,
-            ml::store_code,
-            ml::store_name,
-            ml::mobile_number,
-            ml::customer_name,
-            ml::special_instruction,
-            ml::source,
-            ml::final_source,
-            ml::customer_type,
-            ml::pickup_created_date,
-            ml::pickup_date,
-            ml::run_date,
-        ))
+        .select(CandidateRow::as_select())
         .load(conn)
         .map_err(at("reading the eligible leads"))?;
-    Ok(rows
-        .into_iter()
-        .map(|r| CandidateLead {
-            pickup_row_id: r.0,
-            store_code: r.1,
-            store_name: r.2,
-            mobile_number: r.3,
-            customer_name: r.4,
-            special_instruction: r.5,
-            source: r.6,
-            final_source: r.7,
-            customer_type: r.8,
-            pickup_created_date: r.9,
-            pickup_date: r.10,
-            run_date: r.11,
-        })
-        .collect())
+    Ok(rows.into_iter().map(CandidateLead::from).collect())
+}
+
+/// An eligible `missed_leads` row as read; the engine's [`CandidateLead`]
+/// stays free of Diesel.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = ml, check_for_backend(diesel::pg::Pg))]
+struct CandidateRow {
+    pickup_row_id: i32,
+    store_code: String,
+    store_name: Option<String>,
+    mobile_number: String,
+    customer_name: Option<String>,
+    special_instruction: Option<String>,
+    source: Option<String>,
+    final_source: Option<String>,
+    customer_type: Option<String>,
+    pickup_created_date: Option<NaiveDate>,
+    pickup_date: Option<NaiveDate>,
+    run_date: Option<NaiveDate>,
+}
+
+impl From<CandidateRow> for CandidateLead {
+    fn from(r: CandidateRow) -> CandidateLead {
+        CandidateLead {
+            pickup_row_id: r.pickup_row_id,
+            store_code: r.store_code,
+            store_name: r.store_name,
+            mobile_number: r.mobile_number,
+            customer_name: r.customer_name,
+            special_instruction: r.special_instruction,
+            source: r.source,
+            final_source: r.final_source,
+            customer_type: r.customer_type,
+            pickup_created_date: r.pickup_created_date,
+            pickup_date: r.pickup_date,
+            run_date: r.run_date,
+        }
+    }
 }
 
 /// One enabled mapping of a participating store, with its agent.

@@ -130,6 +130,52 @@ pub fn group<'a>(recipients: impl IntoIterator<Item = &'a Recipient>) -> Address
     a
 }
 
+/// `notification_profiles.scope` (docs/decisions.md E).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    Run,
+    Store,
+    Combined,
+}
+
+/// `notification_profiles.attach_mode` (docs/decisions.md E).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttachMode {
+    None,
+    PerStorePdf,
+    AllStorePdfs,
+    AllDocsForRun,
+}
+
+impl std::str::FromStr for Scope {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Scope, String> {
+        match s.trim() {
+            "run" => Ok(Scope::Run),
+            "store" => Ok(Scope::Store),
+            "combined" => Ok(Scope::Combined),
+            other => Err(format!("scope {other:?} is not run/store/combined")),
+        }
+    }
+}
+
+impl std::str::FromStr for AttachMode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<AttachMode, String> {
+        match s.trim() {
+            "none" => Ok(AttachMode::None),
+            "per_store_pdf" => Ok(AttachMode::PerStorePdf),
+            "all_store_pdfs" => Ok(AttachMode::AllStorePdfs),
+            "all_docs_for_run" => Ok(AttachMode::AllDocsForRun),
+            other => Err(format!(
+                "attach_mode {other:?} is not none/per_store_pdf/all_store_pdfs/all_docs_for_run"
+            )),
+        }
+    }
+}
+
 /// An email's stable identity within a batch: the ledger's `email_key`, the
 /// `--only` value, and (as a file part) the outbox file name.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -204,8 +250,8 @@ pub struct PlannedEmail {
 /// is always planned, to the store-less recipients or, when there are none,
 /// to every recipient once (docs/decisions.md D17).
 pub fn plan(
-    scope: &str,
-    attach_mode: &str,
+    scope: Scope,
+    attach_mode: AttachMode,
     recipients: &[Recipient],
     facts: &BatchFacts,
 ) -> Vec<PlannedEmail> {
@@ -235,14 +281,14 @@ pub fn plan(
             .collect::<Vec<_>>()
     };
     match (attach_mode, scope) {
-        ("per_store_pdf", _) => emails.extend(per_store(true)),
-        ("none", "store") => emails.extend(per_store(false)),
+        (AttachMode::PerStorePdf, _) => emails.extend(per_store(true)),
+        (AttachMode::None, Scope::Store) => emails.extend(per_store(false)),
         (mode, _) => emails.push(PlannedEmail {
             key: EmailKey::AllSheets,
             kind: EmailKind::AllSheets,
             store_code: None,
             addressees: group(storeless.iter().copied()),
-            attachments: if mode == "none" {
+            attachments: if mode == AttachMode::None {
                 Vec::new()
             } else {
                 facts
@@ -318,7 +364,7 @@ mod tests {
             rec(2, Some("B"), "b@x.in", SendAs::Cc),
             rec(3, None, "ops@x.in", SendAs::Bcc),
         ];
-        let p = plan("store", "per_store_pdf", &rs, &facts());
+        let p = plan(Scope::Store, AttachMode::PerStorePdf, &rs, &facts());
         assert_eq!(p.len(), 3);
         assert_eq!(
             p[0].attachments
@@ -361,7 +407,7 @@ mod tests {
             rec(1, Some("A"), "ops@x.in", SendAs::To),
             rec(2, Some("B"), "OPS@x.in", SendAs::To),
         ];
-        let p = plan("store", "per_store_pdf", &rs, &facts());
+        let p = plan(Scope::Store, AttachMode::PerStorePdf, &rs, &facts());
         let summary = p.iter().find(|e| e.key == EmailKey::Summary);
         let to: Vec<String> = summary
             .map(|e| e.addressees.all().map(|m| m.email.to_string()).collect())
@@ -393,11 +439,11 @@ mod tests {
             rec(1, None, "ops@x.in", SendAs::To),
             rec(2, Some("A"), "a@x.in", SendAs::To),
         ];
-        let p = plan("run", "all_store_pdfs", &rs, &facts());
+        let p = plan(Scope::Run, AttachMode::AllStorePdfs, &rs, &facts());
         assert_eq!(p.len(), 2);
         assert_eq!(p[0].attachments.len(), 3);
         assert_eq!(p[0].addressees.to.len(), 1);
-        let p = plan("store", "none", &rs, &facts());
+        let p = plan(Scope::Store, AttachMode::None, &rs, &facts());
         assert_eq!(p.len(), 3);
         assert!(p.iter().all(|e| e.attachments.is_empty()));
     }

@@ -8,6 +8,8 @@ use la_schema::schema::{
 use lettre::message::Mailbox;
 use serde::Serialize;
 
+use crate::plan::{AttachMode, Scope};
+
 /// Pipeline and profile code of this pipeline (docs/decisions.md S3.1–3.2).
 pub const PIPELINE_CODE: &str = "leads_assignment";
 /// Profile code.
@@ -76,6 +78,9 @@ impl Recipient {
 #[derive(Debug, Clone, Serialize)]
 pub struct Setup {
     pub profile: NotificationProfile,
+    /// The profile's scope and attach mode, parsed once.
+    pub scope: Scope,
+    pub attach_mode: AttachMode,
     pub store_template: Template,
     pub summary_template: Template,
     pub recipients: Vec<Recipient>,
@@ -102,6 +107,18 @@ pub fn resolve(conn: &mut PgConnection, run_env: &str) -> QueryResult<Option<Set
         return Ok(None);
     };
     let mut warnings = Vec::new();
+    let scope = parsed_or(
+        profile.scope.parse(),
+        Scope::Store,
+        profile.id,
+        &mut warnings,
+    );
+    let attach_mode = parsed_or(
+        profile.attach_mode.parse(),
+        AttachMode::PerStorePdf,
+        profile.id,
+        &mut warnings,
+    );
     let templates: Vec<EmailTemplate> = email_templates::table
         .filter(email_templates::profile_id.eq(profile.id))
         .filter(email_templates::is_active.eq(true))
@@ -158,11 +175,28 @@ pub fn resolve(conn: &mut PgConnection, run_env: &str) -> QueryResult<Option<Set
     }
     Ok(Some(Setup {
         profile,
+        scope,
+        attach_mode,
         store_template,
         summary_template,
         recipients,
         warnings,
     }))
+}
+
+/// A parsed profile value, or the default with a warning.
+fn parsed_or<T>(
+    r: Result<T, String>,
+    default: T,
+    profile_id: i64,
+    warnings: &mut Vec<String>,
+) -> T {
+    r.unwrap_or_else(|w| {
+        let w = format!("profile {profile_id}: {w}; using the default");
+        log::warn!("{w}");
+        warnings.push(w);
+        default
+    })
 }
 
 fn to_recipient(r: &NotificationRecipient) -> Result<Recipient, String> {

@@ -354,12 +354,7 @@ pub fn send_for_batch(
     report.warnings.extend(setup.warnings.iter().cloned());
 
     let facts = batch_facts(conn, batch_id, batch_date, &run_id, &options.run_env)?;
-    let planned = plan::plan(
-        &setup.profile.scope,
-        &setup.profile.attach_mode,
-        &setup.recipients,
-        &facts,
-    );
+    let planned = plan::plan(setup.scope, setup.attach_mode, &setup.recipients, &facts);
     let emails = select(conn, batch_id, planned, &options.select, &mut report)?;
     let mut outbox = Outbox {
         conn,
@@ -831,21 +826,17 @@ pub fn owed_emails(
     for (batch_id, batch_date) in batches {
         let facts = facts_from_sheets(batch_id, batch_date, "", run_env, sheets, &BTreeMap::new());
         let settled = ledger.get(&batch_id);
-        let owed: Vec<EmailKey> = plan::plan(
-            &setup.profile.scope,
-            &setup.profile.attach_mode,
-            &setup.recipients,
-            &facts,
-        )
-        .into_iter()
-        .filter(|e| !e.addressees.is_empty())
-        .filter(|e| {
-            !settled
-                .and_then(|m| m.get(&e.key.to_string()))
-                .is_some_and(|o| o.is_settled())
-        })
-        .map(|e| e.key)
-        .collect();
+        let owed: Vec<EmailKey> =
+            plan::plan(setup.scope, setup.attach_mode, &setup.recipients, &facts)
+                .into_iter()
+                .filter(|e| !e.addressees.is_empty())
+                .filter(|e| {
+                    !settled
+                        .and_then(|m| m.get(&e.key.to_string()))
+                        .is_some_and(|o| o.is_settled())
+                })
+                .map(|e| e.key)
+                .collect();
         if !owed.is_empty() {
             out.insert(batch_id, owed);
         }

@@ -95,22 +95,33 @@ pub enum PdfError {
     },
 }
 
-type Row = (
-    String,
-    i64,
-    String,
-    i32,
-    String,
-    Option<NaiveDate>,
-    Option<String>,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    String,
-);
+/// One assignment as its sheet shows it (docs/decisions.md S4.2.1).
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = la, check_for_backend(Pg))]
+struct AssignmentRow {
+    store_code: String,
+    agent_id: i64,
+    page_group_code: String,
+    rowid: i32,
+    lead_assignment_code: String,
+    lead_date: Option<NaiveDate>,
+    lead_type: Option<String>,
+    mobile_number: String,
+    cx_name: Option<String>,
+    address: Option<String>,
+    lead_source: Option<String>,
+    store_name: Option<String>,
+    #[diesel(embed)]
+    agent: AgentNames,
+}
+
+/// The agent's code and name.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = am, check_for_backend(Pg))]
+struct AgentNames {
+    agent_code: Option<String>,
+    agent_name: String,
+}
 
 /// Renders, writes and registers every sheet of `batch_id`: one per (store,
 /// agent), temp file then rename, then its `documents` row (updated in place
@@ -183,56 +194,45 @@ fn load_sheets(
     batch_id: i64,
     batch_date: NaiveDate,
 ) -> QueryResult<Vec<AgentSheet>> {
-    let rows: Vec<Row> = la::table
+    let rows: Vec<AssignmentRow> = la::table
         .inner_join(am::table)
         .filter(la::assignment_batch_id.eq(batch_id))
         .order((la::store_code, la::agent_id, la::rowid))
-        .select((
-            la::store_code,
-            la::agent_id,
-            la::page_group_code,
-            la::rowid,
-            la::lead_assignment_code,
-            la::lead_date,
-            la::lead_type,
-            la::mobile_number,
-            la::cx_name,
-            la::address,
-            la::lead_source,
-            la::store_name,
-            am::agent_code,
-            am::agent_name,
-        ))
+        .select(AssignmentRow::as_select())
         .load(conn)?;
     let mut sheets: BTreeMap<(String, i64, String), AgentSheet> = BTreeMap::new();
     for r in rows {
-        let agent_code = r.12.as_deref().unwrap_or("").trim_end().to_string();
-        let sheet = sheets
-            .entry((r.0.clone(), r.1, r.2.clone()))
-            .or_insert_with(|| AgentSheet {
-                agent_id: r.1,
-                sheet: Sheet {
-                    header: SheetHeader {
-                        page_group_code: r.2.clone(),
-                        agent_code,
-                        agent_name: r.13.clone(),
-                        store_code: r.0.clone(),
-                        store_name: r.11.clone(),
-                        batch_id,
-                        batch_date,
-                    },
-                    rows: Vec::new(),
+        let key = (r.store_code.clone(), r.agent_id, r.page_group_code.clone());
+        let sheet = sheets.entry(key).or_insert_with(|| AgentSheet {
+            agent_id: r.agent_id,
+            sheet: Sheet {
+                header: SheetHeader {
+                    page_group_code: r.page_group_code.clone(),
+                    agent_code: r
+                        .agent
+                        .agent_code
+                        .as_deref()
+                        .unwrap_or("")
+                        .trim_end()
+                        .to_string(),
+                    agent_name: r.agent.agent_name.clone(),
+                    store_code: r.store_code.clone(),
+                    store_name: r.store_name.clone(),
+                    batch_id,
+                    batch_date,
                 },
-            });
+                rows: Vec::new(),
+            },
+        });
         sheet.sheet.rows.push(SheetRow {
-            rowid: r.3,
-            lead_assignment_code: r.4,
-            lead_date: r.5,
-            lead_type: r.6,
-            mobile_number: r.7,
-            cx_name: r.8,
-            address: r.9,
-            lead_source: r.10,
+            rowid: r.rowid,
+            lead_assignment_code: r.lead_assignment_code,
+            lead_date: r.lead_date,
+            lead_type: r.lead_type,
+            mobile_number: r.mobile_number,
+            cx_name: r.cx_name,
+            address: r.address,
+            lead_source: r.lead_source,
         });
     }
     Ok(sheets.into_values().collect())
