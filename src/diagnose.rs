@@ -116,152 +116,194 @@ fn diagnose_in_tx(
     let batch_date = la_assign::business_date(conn, options.timezone.as_deref())?;
     let input = la_assign::read_engine_input(conn, batch_date)?;
     let plan = engine::plan(&input);
-
-    let stores: Vec<(String, Option<String>, bool)> = sm::table
-        .select((sm::store_code, sm::store_name, sm::assign_leads))
-        .load(conn)
-        .map_err(at("reading store_master"))?;
-    let mapping_counts: Vec<(String, i64)> = slam::table
-        .filter(slam::is_enabled.eq(true))
-        .group_by(slam::store_code)
-        .select((slam::store_code, count_star()))
-        .load(conn)
-        .map_err(at("counting mappings"))?;
-    let waiting: Vec<(String, i64)> = ml::table
-        .filter(ml::lead_assigned.eq(false))
-        .filter(sql::<Bool>("missed_leads.is_order_placed IS NOT TRUE"))
-        .group_by(ml::store_code)
-        .select((ml::store_code, count_star()))
-        .load(conn)
-        .map_err(at("counting waiting leads"))?;
-    let last_batches: Vec<(String, Option<i64>)> = la::table
-        .group_by(la::store_code)
-        .select((la::store_code, diesel::dsl::max(la::assignment_batch_id)))
-        .load(conn)
-        .map_err(at("finding each store's last batch"))?;
-    let setup =
-        la_notify::resolve::resolve(conn, &options.run_env).map_err(at("resolving recipients"))?;
-    let batch_ids: BTreeSet<i64> = last_batches.iter().filter_map(|(_, b)| *b).collect();
-    let batch_ids: Vec<i64> = batch_ids.into_iter().collect();
-    let docs_by_batch =
-        la_pdf::documents_for_batches(conn, &batch_ids).map_err(at("reading sheets"))?;
-
-    let mut codes: BTreeSet<String> = stores.iter().map(|s| s.0.clone()).collect();
-    codes.extend(mapping_counts.iter().map(|m| m.0.clone()));
-    codes.extend(waiting.iter().map(|w| w.0.clone()));
+    let facts = StoreRecords::read(conn, &options.run_env)?;
+    let mut codes = facts.store_codes();
     if let Some(only) = &options.store {
         codes.retain(|c| c.eq_ignore_ascii_case(only.trim()));
     }
-    let store_row: BTreeMap<&str, &(String, Option<String>, bool)> =
-        stores.iter().map(|s| (s.0.as_str(), s)).collect();
-    let mappings: BTreeMap<&str, i64> = mapping_counts
-        .iter()
-        .map(|(s, n)| (s.as_str(), *n))
-        .collect();
-    let waiting: BTreeMap<&str, i64> = waiting.iter().map(|(s, n)| (s.as_str(), *n)).collect();
-    let last: BTreeMap<&str, i64> = last_batches
-        .iter()
-        .filter_map(|(s, b)| Some((s.as_str(), (*b)?)))
-        .collect();
+    Ok(codes
+        .into_iter()
+        .map(|code| store_diagnosis(code, &facts, &input, &plan, &options.run_env))
+        .collect())
+}
 
-    let mut out = Vec::new();
-    for code in codes {
-        let row = store_row.get(code.as_str());
-        let mut agents: Vec<AgentDiagnosis> = input
-            .mappings
-            .iter()
-            .filter(|m| m.store_code == code)
-            .map(|m| {
-                let pair = plan
-                    .pairs
-                    .iter()
-                    .find(|p| p.store_code == code && p.agent_id == m.agent_id);
-                let skipped = plan
-                    .skipped_agents
-                    .iter()
-                    .find(|s| s.store_code == code && s.agent_id == m.agent_id);
-                AgentDiagnosis {
-                    agent_id: m.agent_id,
-                    agent_code: m.agent_code.as_deref().map(|c| c.trim_end().to_string()),
-                    agent_name: m.agent_name.clone(),
-                    priority: m.priority,
-                    unusable: skipped.map(|s| s.reason.to_string()),
-                    assigned_today: m.assigned_today,
-                    assigned_window: m.assigned_window,
-                    max_daily_leads: m.max_daily_leads,
-                    max_existing_per_lot: m.max_existing_per_lot,
-                    max_new_per_lot: m.max_new_per_lot,
-                    next_run: pair.map_or(0, |p| p.existing_assigned + p.new_assigned),
-                    caps_reached: pair.map(|p| p.caps_reached.clone()).unwrap_or_default(),
-                }
-            })
+/// What diagnostics read besides the engine's input: per store code.
+struct StoreRecords {
+    /// (name, assign_leads) of each store in store_master.
+    stores: BTreeMap<String, (Option<String>, bool)>,
+    enabled_mappings: BTreeMap<String, i64>,
+    waiting: BTreeMap<String, i64>,
+    last_batch: BTreeMap<String, i64>,
+    setup: Option<la_notify::resolve::Setup>,
+    docs_by_batch: BTreeMap<i64, Vec<la_schema::models::Document>>,
+}
+
+impl StoreRecords {
+    fn read(conn: &mut PgConnection, run_env: &str) -> Result<StoreRecords, DiagnoseError> {
+        let stores: Vec<(String, Option<String>, bool)> = sm::table
+            .select((sm::store_code, sm::store_name, sm::assign_leads))
+            .load(conn)
+            .map_err(at("reading store_master"))?;
+        let enabled_mappings: Vec<(String, i64)> = slam::table
+            .filter(slam::is_enabled.eq(true))
+            .group_by(slam::store_code)
+            .select((slam::store_code, count_star()))
+            .load(conn)
+            .map_err(at("counting mappings"))?;
+        let waiting: Vec<(String, i64)> = ml::table
+            .filter(ml::lead_assigned.eq(false))
+            .filter(sql::<Bool>("missed_leads.is_order_placed IS NOT TRUE"))
+            .group_by(ml::store_code)
+            .select((ml::store_code, count_star()))
+            .load(conn)
+            .map_err(at("counting waiting leads"))?;
+        let last_batches: Vec<(String, Option<i64>)> = la::table
+            .group_by(la::store_code)
+            .select((la::store_code, diesel::dsl::max(la::assignment_batch_id)))
+            .load(conn)
+            .map_err(at("finding each store's last batch"))?;
+        let setup =
+            la_notify::resolve::resolve(conn, run_env).map_err(at("resolving recipients"))?;
+        let last_batch: BTreeMap<String, i64> = last_batches
+            .into_iter()
+            .filter_map(|(s, b)| Some((s, b?)))
             .collect();
-        agents.sort_by_key(|a| (a.priority, a.agent_id));
-        let eligible = |t: LeadType| {
-            input
-                .leads
-                .iter()
-                .filter(|l| l.store_code == code && l.lead_type() == t)
-                .count() as u32
-        };
-        let (eligible_existing, eligible_new) =
-            (eligible(LeadType::Existing), eligible(LeadType::New));
-        let next_run_assigns: u32 = agents.iter().map(|a| a.next_run).sum();
-        let recipients = setup.as_ref().map_or(0, |s| {
-            la_notify::plan::group(s.recipients.iter().filter(|r| r.matches_store(&code)))
+        let batch_ids: BTreeSet<i64> = last_batch.values().copied().collect();
+        let batch_ids: Vec<i64> = batch_ids.into_iter().collect();
+        let docs_by_batch =
+            la_pdf::documents_for_batches(conn, &batch_ids).map_err(at("reading sheets"))?;
+        Ok(StoreRecords {
+            stores: stores.into_iter().map(|(c, n, a)| (c, (n, a))).collect(),
+            enabled_mappings: enabled_mappings.into_iter().collect(),
+            waiting: waiting.into_iter().collect(),
+            last_batch,
+            setup,
+            docs_by_batch,
+        })
+    }
+
+    /// Every store in store_master, mapped, or with waiting leads.
+    fn store_codes(&self) -> BTreeSet<String> {
+        let mut codes: BTreeSet<String> = self.stores.keys().cloned().collect();
+        codes.extend(self.enabled_mappings.keys().cloned());
+        codes.extend(self.waiting.keys().cloned());
+        codes
+    }
+
+    /// The recipients of `code`'s email for the env (store-less ones included).
+    fn recipients(&self, code: &str) -> usize {
+        self.setup.as_ref().map_or(0, |s| {
+            la_notify::plan::group(s.recipients.iter().filter(|r| r.matches_store(code)))
                 .all()
                 .count()
-        });
-        let last_batch = last.get(code.as_str()).copied();
-        let last_batch_sheets_missing = match last_batch {
-            Some(b) => {
-                let docs: Vec<_> = docs_by_batch
-                    .get(&b)
-                    .map(|d| {
-                        d.iter()
-                            .filter(|d| d.reference_id_2.as_deref() == Some(code.as_str()))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                if docs.is_empty() {
-                    vec![format!("no sheet registered for batch {b}")]
-                } else {
-                    docs.iter()
-                        .filter_map(|d| d.file_path.clone())
-                        .filter(|p| !Path::new(p).is_file())
-                        .collect()
-                }
-            }
-            None => Vec::new(),
-        };
-        let mut d = StoreDiagnosis {
-            store_name: row.and_then(|r| r.1.clone()),
-            in_store_master: row.is_some(),
-            assign_leads: row.is_some_and(|r| r.2),
-            enabled_mappings: mappings.get(code.as_str()).copied().unwrap_or(0) as usize,
-            waiting_leads: waiting.get(code.as_str()).copied().unwrap_or(0),
-            store_code: code,
-            agents,
-            eligible_existing,
-            eligible_new,
-            next_run_assigns,
-            recipients,
-            last_batch,
-            last_batch_sheets_missing,
-            reasons: Vec::new(),
-            verdict: String::new(),
-        };
-        d.reasons = reasons(&d, &options.run_env, setup.is_some());
-        d.verdict = d.reasons.first().cloned().unwrap_or_else(|| {
-            if d.next_run_assigns > 0 {
-                format!("ok: the next run assigns {} lead(s)", d.next_run_assigns)
-            } else {
-                "ok: nothing waiting".to_string()
-            }
-        });
-        out.push(d);
+        })
     }
-    Ok(out)
+
+    /// The store's sheets of its last batch that are not on disk.
+    fn sheets_missing(&self, code: &str, batch: i64) -> Vec<String> {
+        let docs: Vec<_> = self
+            .docs_by_batch
+            .get(&batch)
+            .map(|d| {
+                d.iter()
+                    .filter(|d| d.reference_id_2.as_deref() == Some(code))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if docs.is_empty() {
+            return vec![format!("no sheet registered for batch {batch}")];
+        }
+        docs.iter()
+            .filter_map(|d| d.file_path.clone())
+            .filter(|p| !Path::new(p).is_file())
+            .collect()
+    }
+}
+
+fn store_diagnosis(
+    code: String,
+    facts: &StoreRecords,
+    input: &engine::EngineInput,
+    plan: &engine::Plan,
+    run_env: &str,
+) -> StoreDiagnosis {
+    let row = facts.stores.get(&code);
+    let agents = agent_diagnoses(&code, input, plan);
+    let eligible = |t: LeadType| {
+        input
+            .leads
+            .iter()
+            .filter(|l| l.store_code == code && l.lead_type() == t)
+            .count() as u32
+    };
+    let last_batch = facts.last_batch.get(&code).copied();
+    let mut d = StoreDiagnosis {
+        store_name: row.and_then(|r| r.0.clone()),
+        in_store_master: row.is_some(),
+        assign_leads: row.is_some_and(|r| r.1),
+        enabled_mappings: facts.enabled_mappings.get(&code).copied().unwrap_or(0) as usize,
+        waiting_leads: facts.waiting.get(&code).copied().unwrap_or(0),
+        eligible_existing: eligible(LeadType::Existing),
+        eligible_new: eligible(LeadType::New),
+        next_run_assigns: agents.iter().map(|a| a.next_run).sum(),
+        recipients: facts.recipients(&code),
+        last_batch,
+        last_batch_sheets_missing: last_batch
+            .map(|b| facts.sheets_missing(&code, b))
+            .unwrap_or_default(),
+        store_code: code,
+        agents,
+        reasons: Vec::new(),
+        verdict: String::new(),
+    };
+    d.reasons = reasons(&d, run_env, facts.setup.is_some());
+    d.verdict = d.reasons.first().cloned().unwrap_or_else(|| {
+        if d.next_run_assigns > 0 {
+            format!("ok: the next run assigns {} lead(s)", d.next_run_assigns)
+        } else {
+            "ok: nothing waiting".to_string()
+        }
+    });
+    d
+}
+
+/// The store's mapped agents as the next run sees them, by priority then id.
+fn agent_diagnoses(
+    code: &str,
+    input: &engine::EngineInput,
+    plan: &engine::Plan,
+) -> Vec<AgentDiagnosis> {
+    let mut agents: Vec<AgentDiagnosis> = input
+        .mappings
+        .iter()
+        .filter(|m| m.store_code == code)
+        .map(|m| {
+            let pair = plan
+                .pairs
+                .iter()
+                .find(|p| p.store_code == code && p.agent_id == m.agent_id);
+            let skipped = plan
+                .skipped_agents
+                .iter()
+                .find(|s| s.store_code == code && s.agent_id == m.agent_id);
+            AgentDiagnosis {
+                agent_id: m.agent_id,
+                agent_code: m.agent_code.as_deref().map(|c| c.trim_end().to_string()),
+                agent_name: m.agent_name.clone(),
+                priority: m.priority,
+                unusable: skipped.map(|s| s.reason.to_string()),
+                assigned_today: m.assigned_today,
+                assigned_window: m.assigned_window,
+                max_daily_leads: m.max_daily_leads,
+                max_existing_per_lot: m.max_existing_per_lot,
+                max_new_per_lot: m.max_new_per_lot,
+                next_run: pair.map_or(0, |p| p.existing_assigned + p.new_assigned),
+                caps_reached: pair.map(|p| p.caps_reached.clone()).unwrap_or_default(),
+            }
+        })
+        .collect();
+    agents.sort_by_key(|a| (a.priority, a.agent_id));
+    agents
 }
 
 fn reasons(d: &StoreDiagnosis, env: &str, profile: bool) -> Vec<String> {

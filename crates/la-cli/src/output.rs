@@ -111,6 +111,16 @@ pub fn run_summary(r: &PipelineReport, reports_root: &Path) -> String {
     if !r.finished_batches.is_empty() {
         let _ = writeln!(s, "Finished {}", finished_batches_line(&r.finished_batches));
     }
+    run_table(&mut s, r);
+    run_failures(&mut s, r, reports_root);
+    run_left(&mut s, r);
+    run_totals(&mut s, r);
+    s
+}
+
+/// One 100-column line per store × agent.
+fn run_table(s: &mut String, r: &PipelineReport) {
+    let a = &r.assignment;
     if !a.pairs.is_empty() {
         let titles: Vec<&str> = COLUMNS.iter().map(|c| c.0).collect();
         let _ = writeln!(s, "{}", row(titles.try_into().unwrap_or([""; 10])));
@@ -159,6 +169,10 @@ pub fn run_summary(r: &PipelineReport, reports_root: &Path) -> String {
             ])
         );
     }
+}
+
+/// The sheet folder, then each sheet and email that failed, with why.
+fn run_failures(s: &mut String, r: &PipelineReport, reports_root: &Path) {
     if !r.sheets.is_empty() || !r.sheet_failures.is_empty() {
         if let Some(date) = r.batch_date {
             let dir = leads_assignment::pdf::ReportsLayout::new(reports_root).sheet_dir(date);
@@ -183,6 +197,11 @@ pub fn run_summary(r: &PipelineReport, reports_root: &Path) -> String {
             }
         }
     }
+}
+
+/// Skipped agents, leads left and why, repaired flags.
+fn run_left(s: &mut String, r: &PipelineReport) {
+    let a = &r.assignment;
     for sk in &a.skipped_agents {
         let _ = writeln!(
             s,
@@ -207,6 +226,11 @@ pub fn run_summary(r: &PipelineReport, reports_root: &Path) -> String {
             a.repaired_flags
         );
     }
+}
+
+/// Totals, emails, status.
+fn run_totals(s: &mut String, r: &PipelineReport) {
+    let a = &r.assignment;
     let unassigned: u32 = a.stores.iter().map(|x| x.unassigned).sum();
     let (verb, left) = if a.dry_run {
         ("would be assigned", "would be left")
@@ -253,7 +277,6 @@ pub fn run_summary(r: &PipelineReport, reports_root: &Path) -> String {
     } else {
         let _ = writeln!(s, "Status: {}", r.overall_status.as_str());
     }
-    s
 }
 
 /// The "Partly done" block: the committed batches and the commands that
