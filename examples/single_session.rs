@@ -1,6 +1,6 @@
-//! The single-session pipeline as a host: it does its own work, then — unless
-//! `system_config.skip_lead_assignment` is `'true'` — runs lead assignment as
-//! its tail step with its own run id. A lead-assignment failure is reported by
+//! The single-session pipeline as a host: it does its own work, then runs
+//! lead assignment as its tail step (which honours
+//! `system_config.skip_lead_assignment` itself) with its own run id. A lead-assignment failure is reported by
 //! the host and never undoes the host's own (already committed) work.
 //!
 //! `DATABASE_URL=postgres://… cargo run --example single_session`
@@ -8,8 +8,8 @@
 #![allow(clippy::print_stdout, clippy::print_stderr, dead_code)]
 
 use diesel::prelude::*;
-use leads_assignment::schema::schema::{pipeline_run_summaries, system_config};
-use leads_assignment::{run_pipeline, PipelineOptions, PipelineReport};
+use leads_assignment::schema::schema::pipeline_run_summaries;
+use leads_assignment::{run_pipeline, OverallStatus, PipelineOptions, PipelineReport};
 
 /// What the host did.
 #[derive(Debug)]
@@ -18,19 +18,6 @@ pub struct HostOutcome {
     pub host_work_done: bool,
     /// None: skipped by `skip_lead_assignment`; Some(Err): failed and reported.
     pub lead_assignment: Option<Result<PipelineReport, String>>,
-}
-
-/// `system_config.skip_lead_assignment` (active, value 'true') switches the tail step off.
-pub fn skip_lead_assignment(conn: &mut PgConnection) -> QueryResult<bool> {
-    let value: Option<Option<String>> = system_config::table
-        .filter(system_config::key.eq("skip_lead_assignment"))
-        .filter(system_config::is_active.eq(true))
-        .select(system_config::value)
-        .first(conn)
-        .optional()?;
-    Ok(value
-        .flatten()
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true")))
 }
 
 /// The host's run: its own work first, then lead assignment as the tail step.
@@ -52,14 +39,8 @@ pub fn run_host(
     })
     .map_err(|e| format!("host work failed: {e}"))?;
 
-    // 2. The tail step.
-    if skip_lead_assignment(conn).map_err(|e| e.to_string())? {
-        log::info!("skip_lead_assignment is true: lead assignment skipped");
-        return Ok(HostOutcome {
-            host_work_done: true,
-            lead_assignment: None,
-        });
-    }
+    // 2. The tail step. The runner honours system_config.skip_lead_assignment
+    // itself; the host only reports it.
     let la_options = PipelineOptions {
         triggered_by: "pipeline:single_session".into(),
         run_id: Some(run_id.to_string()),
@@ -69,6 +50,15 @@ pub fn run_host(
         log::error!("lead assignment failed (host run {run_id} continues): {e}");
         e.to_string()
     });
+    if let Ok(r) = &result {
+        if r.overall_status == OverallStatus::Skipped {
+            log::info!("skip_lead_assignment is true: lead assignment skipped");
+            return Ok(HostOutcome {
+                host_work_done: true,
+                lead_assignment: None,
+            });
+        }
+    }
     Ok(HostOutcome {
         host_work_done: true,
         lead_assignment: Some(result),

@@ -91,36 +91,7 @@ pub enum Command {
         db: Db,
     },
     /// Finish earlier unfinished batches, then assign eligible leads, write the sheets and email them.
-    Run {
-        #[command(flatten)]
-        db: Db,
-        /// Run environment: selects notification profiles and recipients.
-        #[arg(long, value_enum, env = "RUN_ENV", default_value_t = Env::Dev)]
-        env: Env,
-        /// Run id recorded with the batch and the summary row (generated when absent).
-        #[arg(long)]
-        run_id: Option<String>,
-        /// Who started the run, e.g. cron or pipeline:single_session.
-        #[arg(long, default_value = "cli")]
-        triggered_by: String,
-        /// Say what would be assigned; keep nothing (no batch, sheets, emails or summary row).
-        #[arg(long)]
-        dry_run: bool,
-        /// Send no emails (they are recorded as skipped; `notify --batch N` sends them later).
-        #[arg(long)]
-        no_email: bool,
-        /// Run even when system_config skip_lead_assignment is 'true'.
-        #[arg(long)]
-        ignore_skip_flag: bool,
-        #[command(flatten)]
-        reports: Reports,
-        /// Time zone of the business date: an IANA name such as Asia/Kolkata.
-        #[arg(long, env = "LEADS_TIMEZONE", value_parser = parse_timezone)]
-        timezone: Option<String>,
-        /// Print the run report as JSON on stdout instead of the table.
-        #[arg(long)]
-        json: bool,
-    },
+    Run(RunArgs),
     /// (Re)write the sheets of a batch and their documents rows.
     Pdf {
         #[command(flatten)]
@@ -203,12 +174,45 @@ pub enum Command {
     Man,
 }
 
+/// `run`'s options.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub db: Db,
+    /// Run environment: selects notification profiles and recipients.
+    #[arg(long, value_enum, env = "RUN_ENV", default_value_t = Env::Dev)]
+    pub env: Env,
+    /// Run id recorded with the batch and the summary row (generated when absent).
+    #[arg(long)]
+    pub run_id: Option<String>,
+    /// Who started the run, e.g. cron or pipeline:single_session.
+    #[arg(long, default_value = "cli")]
+    pub triggered_by: String,
+    /// Say what would be assigned; keep nothing (no batch, sheets, emails or summary row).
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Send no emails (they are recorded as skipped; `notify --batch N` sends them later).
+    #[arg(long)]
+    pub no_email: bool,
+    /// Run even when system_config skip_lead_assignment is 'true'.
+    #[arg(long)]
+    pub ignore_skip_flag: bool,
+    #[command(flatten)]
+    pub reports: Reports,
+    /// Time zone of the business date: an IANA name such as Asia/Kolkata.
+    #[arg(long, env = "LEADS_TIMEZONE", value_parser = parse_timezone)]
+    pub timezone: Option<String>,
+    /// Print the run report as JSON on stdout instead of the table.
+    #[arg(long)]
+    pub json: bool,
+}
+
 impl Command {
     /// The connection string given to the command, if it takes one.
     pub fn database_url(&self) -> Option<&str> {
         match self {
             Command::Migrate { db }
-            | Command::Run { db, .. }
+            | Command::Run(RunArgs { db, .. })
             | Command::Pdf { db, .. }
             | Command::Notify { db, .. }
             | Command::IngestOutcomes { db, .. }

@@ -12,6 +12,7 @@ use leads_assignment::{
     PhaseProgress, PipelineError, PipelineOptions,
 };
 
+use crate::args::RunArgs;
 use crate::{exit, output, Cli, Command, Env, LogFormat};
 
 /// A command failure: one line on stderr and the exit code.
@@ -118,32 +119,7 @@ pub fn dispatch(cli: Cli) -> Result<u8, CmdError> {
     let url = url.as_deref();
     match cli.command {
         Command::Migrate { .. } => migrate(url),
-        Command::Run {
-            env,
-            run_id,
-            triggered_by,
-            dry_run,
-            no_email,
-            ignore_skip_flag,
-            reports,
-            timezone,
-            json,
-            ..
-        } => run(
-            url,
-            RunArgs {
-                env,
-                run_id,
-                triggered_by,
-                dry_run,
-                no_email,
-                ignore_skip_flag,
-                reports_root: reports.reports_root,
-                timezone,
-                json,
-                quiet,
-            },
-        ),
+        Command::Run(args) => run(url, &args, quiet),
         Command::Pdf { batch, reports, .. } => pdf(url, batch, reports.reports_root, quiet),
         Command::Notify {
             batch,
@@ -329,22 +305,8 @@ fn progress() -> Option<PhaseProgress> {
     )))
 }
 
-/// The `run` command's arguments.
-pub struct RunArgs {
-    pub env: Env,
-    pub run_id: Option<String>,
-    pub triggered_by: String,
-    pub dry_run: bool,
-    pub no_email: bool,
-    pub ignore_skip_flag: bool,
-    pub reports_root: PathBuf,
-    pub timezone: Option<String>,
-    pub json: bool,
-    pub quiet: bool,
-}
-
-fn run(url: Option<&str>, args: RunArgs) -> Result<u8, CmdError> {
-    let (email, from) = email_delivery(args.no_email, &args.reports_root)?;
+fn run(url: Option<&str>, args: &RunArgs, quiet: bool) -> Result<u8, CmdError> {
+    let (email, from) = email_delivery(args.no_email, &args.reports.reports_root)?;
     // Checked before connecting, so nothing at all happens (the runner checks again).
     email
         .check_env(args.env.as_str())
@@ -353,19 +315,15 @@ fn run(url: Option<&str>, args: RunArgs) -> Result<u8, CmdError> {
     let mut conn = connect(url)?;
     let options = PipelineOptions {
         run_env: args.env.as_str().into(),
-        run_id: args.run_id,
-        triggered_by: args.triggered_by,
+        run_id: args.run_id.clone(),
+        triggered_by: args.triggered_by.clone(),
         dry_run: args.dry_run,
         ignore_skip_flag: args.ignore_skip_flag,
-        reports_root: args.reports_root,
-        timezone: args.timezone,
+        reports_root: args.reports.reports_root.clone(),
+        timezone: args.timezone.clone(),
         email,
         from,
-        progress: if args.quiet || args.json {
-            None
-        } else {
-            progress()
-        },
+        progress: if quiet || args.json { None } else { progress() },
     };
     let report = run_pipeline(&mut conn, &options).map_err(|e| match e {
         PipelineError::Config(_) => CmdError::usage(e.to_string()),
@@ -375,7 +333,7 @@ fn run(url: Option<&str>, args: RunArgs) -> Result<u8, CmdError> {
         let json = serde_json::to_string_pretty(&report)
             .map_err(|e| format!("writing the report as JSON: {e}"))?;
         out!("{json}");
-    } else if !args.quiet {
+    } else if !quiet {
         out_raw!("{}", output::run_summary(&report, &options.reports_root));
     }
     if report.partly_done() {

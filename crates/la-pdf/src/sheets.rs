@@ -506,13 +506,19 @@ pub struct ExpectedSheet {
 /// One (batch, store, agent) group of assignments: a sheet's worth.
 #[derive(Queryable)]
 struct SheetGroup {
+    key: SheetKey,
+    leads: i64,
+}
+
+/// What identifies a sheet.
+#[derive(Queryable)]
+struct SheetKey {
     batch_id: i64,
     batch_date: NaiveDate,
     store_code: String,
     agent_id: i64,
     agent_code: Option<String>,
     agent_name: String,
-    leads: i64,
 }
 
 /// Every sheet the given batches need, with its state, in batch / store /
@@ -522,27 +528,20 @@ pub fn batch_sheets(conn: &mut PgConnection, batch_ids: &[i64]) -> QueryResult<V
     if batch_ids.is_empty() {
         return Ok(Vec::new());
     }
+    let key = (
+        la::assignment_batch_id,
+        lab::batch_date,
+        la::store_code,
+        la::agent_id,
+        am::agent_code,
+        am::agent_name,
+    );
     let groups: Vec<SheetGroup> = la::table
         .inner_join(am::table)
         .inner_join(lab::table)
         .filter(la::assignment_batch_id.eq_any(batch_ids))
-        .group_by((
-            la::assignment_batch_id,
-            lab::batch_date,
-            la::store_code,
-            la::agent_id,
-            am::agent_code,
-            am::agent_name,
-        ))
-        .select((
-            la::assignment_batch_id,
-            lab::batch_date,
-            la::store_code,
-            la::agent_id,
-            am::agent_code,
-            am::agent_name,
-            diesel::dsl::count_star(),
-        ))
+        .group_by(key)
+        .select((key, diesel::dsl::count_star()))
         .order((la::assignment_batch_id, la::store_code, la::agent_id))
         .load(conn)?;
     let docs = documents_for_batches(conn, batch_ids)?;
@@ -552,7 +551,8 @@ pub fn batch_sheets(conn: &mut PgConnection, batch_ids: &[i64]) -> QueryResult<V
         .collect())
 }
 
-fn expected_sheet(g: SheetGroup, docs: &BTreeMap<i64, Vec<Document>>) -> ExpectedSheet {
+fn expected_sheet(group: SheetGroup, docs: &BTreeMap<i64, Vec<Document>>) -> ExpectedSheet {
+    let (g, leads) = (group.key, group.leads);
     let agent_code = g.agent_code.as_deref().unwrap_or("").trim_end().to_string();
     let file_name = sheet_file_name(g.batch_date, &g.store_code, &agent_code, g.batch_id);
     let doc = docs
@@ -566,7 +566,7 @@ fn expected_sheet(g: SheetGroup, docs: &BTreeMap<i64, Vec<Document>>) -> Expecte
         agent_id: g.agent_id,
         agent_code,
         agent_name: g.agent_name,
-        leads: g.leads,
+        leads,
         file_name,
         document_id: doc.map(|d| d.id),
         state: sheet_state(doc, path.as_deref()),
