@@ -38,7 +38,7 @@ fn main() {
         reports_root: root.path().to_path_buf(),
         email: EmailDelivery::Outbox(root.path().join("outbox")),
         triggered_by: "bench".into(),
-        ..PipelineOptions::new("dev")
+        ..PipelineOptions::new(leads_assignment::RunEnv::Dev)
     };
     let t = Instant::now();
     let report = run_pipeline(&mut conn, &options).unwrap();
@@ -59,7 +59,9 @@ fn main() {
     // assignments, 400 sheets, 401 ledger rows) for anything unfinished.
     let t = Instant::now();
     let since = chrono::Utc::now() - chrono::Duration::days(leads_assignment::FINISH_WINDOW_DAYS);
-    let open = leads_assignment::unfinished_batches(&mut conn, "dev", Some(since)).unwrap();
+    let open =
+        leads_assignment::unfinished_batches(&mut conn, leads_assignment::RunEnv::Dev, Some(since))
+            .unwrap();
     assert!(open.is_empty(), "{open:?}");
     println!(
         "unfinished-batch check of that batch: {:.3} s",

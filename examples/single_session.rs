@@ -79,7 +79,12 @@ fn main() {
         }
     };
     let run_id = leads_assignment::generate_run_id().replace("la-", "ss-");
-    let options = PipelineOptions::new(&std::env::var("RUN_ENV").unwrap_or_else(|_| "dev".into()));
+    let env = std::env::var("RUN_ENV").unwrap_or_else(|_| "dev".into());
+    let Ok(env) = env.parse() else {
+        eprintln!("RUN_ENV={env:?} is not dev, prod or local");
+        std::process::exit(2);
+    };
+    let options = PipelineOptions::new(env);
     match run_host(&mut conn, &run_id, &options) {
         Ok(HostOutcome {
             lead_assignment: None,

@@ -21,7 +21,7 @@ pub struct DiagnoseOptions {
     /// Only this store (case-insensitive).
     pub store: Option<String>,
     /// Env whose recipients count.
-    pub run_env: String,
+    pub run_env: la_notify::RunEnv,
     /// Session time zone for the business date (docs/decisions.md D5).
     pub timezone: Option<String>,
 }
@@ -116,14 +116,14 @@ fn diagnose_in_tx(
     let batch_date = la_assign::business_date(conn, options.timezone.as_deref())?;
     let input = la_assign::read_engine_input(conn, batch_date)?;
     let plan = engine::plan(&input);
-    let facts = StoreRecords::read(conn, &options.run_env)?;
+    let facts = StoreRecords::read(conn, options.run_env)?;
     let mut codes = facts.store_codes();
     if let Some(only) = &options.store {
         codes.retain(|c| c.eq_ignore_ascii_case(only.trim()));
     }
     Ok(codes
         .into_iter()
-        .map(|code| store_diagnosis(code, &facts, &input, &plan, &options.run_env))
+        .map(|code| store_diagnosis(code, &facts, &input, &plan, options.run_env))
         .collect())
 }
 
@@ -139,7 +139,10 @@ struct StoreRecords {
 }
 
 impl StoreRecords {
-    fn read(conn: &mut PgConnection, run_env: &str) -> Result<StoreRecords, DiagnoseError> {
+    fn read(
+        conn: &mut PgConnection,
+        run_env: la_notify::RunEnv,
+    ) -> Result<StoreRecords, DiagnoseError> {
         let stores: Vec<(String, Option<String>, bool)> = sm::table
             .select((sm::store_code, sm::store_name, sm::assign_leads))
             .load(conn)
@@ -225,7 +228,7 @@ fn store_diagnosis(
     facts: &StoreRecords,
     input: &engine::EngineInput,
     plan: &engine::Plan,
-    run_env: &str,
+    run_env: la_notify::RunEnv,
 ) -> StoreDiagnosis {
     let row = facts.stores.get(&code);
     let agents = agent_diagnoses(&code, input, plan);
@@ -256,7 +259,7 @@ fn store_diagnosis(
         reasons: Vec::new(),
         verdict: String::new(),
     };
-    d.reasons = reasons(&d, run_env, facts.setup.is_some());
+    d.reasons = reasons(&d, run_env.as_str(), facts.setup.is_some());
     d.verdict = d.reasons.first().cloned().unwrap_or_else(|| {
         if d.next_run_assigns > 0 {
             format!("ok: the next run assigns {} lead(s)", d.next_run_assigns)

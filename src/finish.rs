@@ -8,7 +8,9 @@ use std::path::Path;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
-use la_notify::{send_for_batch, EmailKey, NotifyOptions, NotifyReport, Selection, Transport};
+use la_notify::{
+    send_for_batch, EmailKey, NotifyOptions, NotifyReport, RunEnv, Selection, Transport,
+};
 use la_pdf::{
     generate_sheets, ExpectedSheet, PdfError, PdfOptions, SheetFailure, SheetOutcome, SheetState,
 };
@@ -34,7 +36,7 @@ pub struct UnfinishedBatch {
 
 impl UnfinishedBatch {
     /// The commands that finish it (sheets first, then emails).
-    pub fn commands(&self, run_env: &str, reports_root: &Path) -> Vec<FinishCommand> {
+    pub fn commands(&self, run_env: RunEnv, reports_root: &Path) -> Vec<FinishCommand> {
         let mut out = Vec::new();
         if !self.missing_sheets.is_empty() {
             out.push(FinishCommand::pdf(self.batch_id, reports_root));
@@ -65,7 +67,7 @@ pub struct FinishedBatch {
 /// ledger existed are checked for their sheets only.
 pub fn unfinished_batches(
     conn: &mut PgConnection,
-    run_env: &str,
+    run_env: RunEnv,
     since: Option<DateTime<Utc>>,
 ) -> Result<Vec<UnfinishedBatch>, PipelineError> {
     let q = |step: &'static str| move |source| PipelineError::Query { step, source };
@@ -127,7 +129,7 @@ pub(crate) fn finish_with(
     run_id: Option<&str>,
 ) -> Result<Vec<FinishedBatch>, PipelineError> {
     let since = Utc::now() - chrono::Duration::days(FINISH_WINDOW_DAYS);
-    let unfinished = unfinished_batches(conn, &options.run_env, Some(since))?;
+    let unfinished = unfinished_batches(conn, options.run_env, Some(since))?;
     Ok(unfinished
         .iter()
         .map(|b| finish_one(conn, options, transport, run_id, b))
@@ -177,7 +179,7 @@ fn finish_one(
     let emails_disabled = matches!(options.email, crate::runner::EmailDelivery::Disabled);
     if !batch.owed_emails.is_empty() && !emails_disabled && done.error.is_none() {
         let notify = NotifyOptions {
-            run_env: options.run_env.clone(),
+            run_env: options.run_env,
             run_id: run_id.map(str::to_string),
             from: options.from.clone(),
             select: Selection::Only(batch.owed_emails.clone()),

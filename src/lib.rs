@@ -22,6 +22,7 @@ pub use diagnose::{diagnose, DiagnoseError, DiagnoseOptions, StoreDiagnosis};
 pub use finish::{
     finish_unfinished, unfinished_batches, FinishedBatch, UnfinishedBatch, FINISH_WINDOW_DAYS,
 };
+pub use la_notify::RunEnv;
 pub use report::{
     shell_quote, FinishCommand, OverallStatus, PhaseReport, PhaseStatus, PipelineReport, BINARY,
 };

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use la_assign::AssignmentReport;
-use la_notify::NotifyReport;
+use la_notify::{NotifyReport, RunEnv};
 use la_pdf::{SheetFailure, SheetOutcome};
 use serde::Serialize;
 
@@ -107,14 +107,14 @@ impl FinishCommand {
     }
 
     /// Sends what the ledger does not show as delivered.
-    pub fn notify(batch_id: i64, run_env: &str, reports_root: &Path) -> FinishCommand {
+    pub fn notify(batch_id: i64, run_env: RunEnv, reports_root: &Path) -> FinishCommand {
         FinishCommand {
             args: vec![
                 "notify".into(),
                 "--batch".into(),
                 batch_id.to_string(),
                 "--env".into(),
-                run_env.into(),
+                run_env.to_string(),
                 "--reports-root".into(),
                 absolute(reports_root),
             ],
@@ -168,7 +168,7 @@ impl Serialize for FinishCommand {
 #[derive(Debug, Clone, Serialize)]
 pub struct PipelineReport {
     pub run_id: String,
-    pub run_env: String,
+    pub run_env: RunEnv,
     pub started_at: DateTime<Utc>,
     pub finished_at: DateTime<Utc>,
     pub batch_id: Option<i64>,
@@ -255,7 +255,7 @@ mod tests {
 
     #[test]
     fn commands_name_their_batch_and_root() {
-        let c = FinishCommand::notify(42, "prod", Path::new("/srv/my reports"));
+        let c = FinishCommand::notify(42, RunEnv::Prod, Path::new("/srv/my reports"));
         assert_eq!(
             c.to_string(),
             "leads-assignment notify --batch 42 --env prod --reports-root '/srv/my reports'"

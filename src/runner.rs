@@ -10,8 +10,8 @@ use chrono::Utc;
 use diesel::prelude::*;
 use la_assign::{run_leads_assignment, AssignError, AssignOptions, AssignmentReport};
 use la_notify::{
-    send_for_batch, DisabledTransport, FileOutbox, NotifyOptions, SmtpConfig, SmtpTransport,
-    StoreDiagnostic, Transport,
+    send_for_batch, DisabledTransport, FileOutbox, NotifyOptions, RunEnv, SmtpConfig,
+    SmtpTransport, StoreDiagnostic, Transport,
 };
 use la_pdf::{generate_sheets, PdfError, PdfOptions, Progress};
 use la_schema::schema::system_config;
@@ -38,8 +38,8 @@ pub enum EmailDelivery {
 impl EmailDelivery {
     /// D11: env `prod` without SMTP refuses to start unless email is
     /// explicitly disabled. The one place this rule lives.
-    pub fn check_env(&self, run_env: &str) -> Result<(), String> {
-        if run_env == "prod" && matches!(self, EmailDelivery::Outbox(_)) {
+    pub fn check_env(&self, run_env: RunEnv) -> Result<(), String> {
+        if run_env == RunEnv::Prod && matches!(self, EmailDelivery::Outbox(_)) {
             return Err("env prod needs an SMTP host (REPORT_EMAIL_SMTP_HOST) or email explicitly disabled (--no-email); nothing was written".into());
         }
         Ok(())
@@ -72,8 +72,8 @@ pub fn transport_for(email: &EmailDelivery) -> Result<Box<dyn Transport>, Pipeli
 /// library reads no environment.
 #[derive(Debug, Clone)]
 pub struct PipelineOptions {
-    /// `dev`, `prod` or `local`.
-    pub run_env: String,
+    /// Selects notification profiles and recipients.
+    pub run_env: RunEnv,
     /// Generated when None (`la-{timestamp}-{pid}`).
     pub run_id: Option<String>,
     /// E.g. `manual`, `cli`, `pipeline:single_session`.
@@ -116,10 +116,10 @@ impl PhaseProgress {
 
 impl PipelineOptions {
     /// Defaults for env `env`: outbox under `./reports`, triggered by `manual`.
-    pub fn new(env: &str) -> PipelineOptions {
+    pub fn new(env: RunEnv) -> PipelineOptions {
         let reports_root = PathBuf::from("reports");
         PipelineOptions {
-            run_env: env.to_string(),
+            run_env: env,
             run_id: None,
             triggered_by: "manual".into(),
             dry_run: false,
@@ -350,7 +350,7 @@ impl<'a> Run<'a> {
 
     fn add_commands_for_unfinished(&mut self) {
         let root = self.options.reports_root.clone();
-        let env = self.options.run_env.clone();
+        let env = self.options.run_env;
         let open: Vec<&FinishedBatch> = self
             .report
             .finished_batches
@@ -362,7 +362,7 @@ impl<'a> Run<'a> {
             if !b.sheet_failures.is_empty() || b.error.is_some() {
                 commands.push(FinishCommand::pdf(b.batch_id, &root));
             }
-            commands.push(FinishCommand::notify(b.batch_id, &env, &root));
+            commands.push(FinishCommand::notify(b.batch_id, env, &root));
         }
         for c in commands {
             self.report.add_finish_command(c);
@@ -477,7 +477,7 @@ impl<'a> Run<'a> {
     fn emails(&mut self, conn: &mut PgConnection, batch_id: i64) {
         let t = Instant::now();
         let root = self.options.reports_root.clone();
-        let resend = FinishCommand::notify(batch_id, &self.options.run_env, &root);
+        let resend = FinishCommand::notify(batch_id, self.options.run_env, &root);
         if let EmailDelivery::Outbox(dir) = &self.options.email {
             log::warn!(target: "leads_assignment", "no SMTP host configured: emails are written to {} and nothing is sent", dir.display());
         }
@@ -492,7 +492,7 @@ impl<'a> Run<'a> {
             finish.push(resend.to_string());
         }
         let notify_options = NotifyOptions {
-            run_env: self.options.run_env.clone(),
+            run_env: self.options.run_env,
             run_id: Some(self.report.run_id.clone()),
             from: self.options.from.clone(),
             store_diagnostics: Some(store_diagnostics(&self.report.assignment)),
@@ -562,9 +562,9 @@ impl<'a> Run<'a> {
             self.phase("summary", PhaseStatus::Failed, 0, &msg);
             if let Some(batch_id) = self.report.batch_id {
                 let root = self.options.reports_root.clone();
-                let env = self.options.run_env.clone();
+                let env = self.options.run_env;
                 self.report
-                    .add_finish_command(FinishCommand::notify(batch_id, &env, &root));
+                    .add_finish_command(FinishCommand::notify(batch_id, env, &root));
                 self.report.overall_status = OverallStatus::Failed;
             }
         }
@@ -575,7 +575,7 @@ impl<'a> Run<'a> {
 fn check_config(options: &PipelineOptions) -> Result<(), PipelineError> {
     options
         .email
-        .check_env(&options.run_env)
+        .check_env(options.run_env)
         .map_err(PipelineError::Config)?;
     check_sender(&options.from).map_err(PipelineError::Config)
 }

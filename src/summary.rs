@@ -21,7 +21,7 @@ pub(crate) fn empty_report(
 ) -> PipelineReport {
     PipelineReport {
         run_id: run_id.to_string(),
-        run_env: options.run_env.clone(),
+        run_env: options.run_env,
         started_at,
         finished_at: started_at,
         batch_id: None,
@@ -227,7 +227,7 @@ pub(crate) fn row_values(
 ) -> RowValues<'_> {
     RowValues {
         run_id: &r.run_id,
-        env: &r.run_env,
+        env: r.run_env.as_str(),
         started_at: r.started_at,
         report_date: r.batch_date,
         status,

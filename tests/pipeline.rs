@@ -34,7 +34,7 @@ fn options(root: &Path, email: EmailDelivery) -> PipelineOptions {
         reports_root: root.to_path_buf(),
         email,
         from: "Leads <leads@example.com>".into(),
-        ..PipelineOptions::new("dev")
+        ..PipelineOptions::new(leads_assignment::RunEnv::Dev)
     }
 }
 
@@ -532,7 +532,7 @@ fn failed_sheets_make_the_run_partly_done_with_commands_that_finish_it() {
         &mut c,
         b,
         &leads_assignment::notify::NotifyOptions {
-            run_env: "dev".into(),
+            run_env: leads_assignment::RunEnv::Dev,
             from: "leads@example.com".into(),
             ..Default::default()
         },

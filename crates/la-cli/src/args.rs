@@ -72,12 +72,12 @@ pub enum Env {
 }
 
 impl Env {
-    /// The text stored in the notification tables.
-    pub fn as_str(self) -> &'static str {
+    /// The library's run environment.
+    pub fn run_env(self) -> leads_assignment::RunEnv {
         match self {
-            Env::Dev => "dev",
-            Env::Prod => "prod",
-            Env::Local => "local",
+            Env::Dev => leads_assignment::RunEnv::Dev,
+            Env::Prod => leads_assignment::RunEnv::Prod,
+            Env::Local => leads_assignment::RunEnv::Local,
         }
     }
 }

@@ -309,12 +309,12 @@ fn run(url: Option<&str>, args: &RunArgs, quiet: bool) -> Result<u8, CmdError> {
     let (email, from) = email_delivery(args.no_email, &args.reports.reports_root)?;
     // Checked before connecting, so nothing at all happens (the runner checks again).
     email
-        .check_env(args.env.as_str())
+        .check_env(args.env.run_env())
         .map_err(|e| format!("refusing to start: {e}"))?;
     transport_for(&email).map_err(|e| e.to_string())?;
     let mut conn = connect(url)?;
     let options = PipelineOptions {
-        run_env: args.env.as_str().into(),
+        run_env: args.env.run_env(),
         run_id: args.run_id.clone(),
         triggered_by: args.triggered_by.clone(),
         dry_run: args.dry_run,
@@ -397,7 +397,7 @@ fn notify(
     quiet: bool,
 ) -> Result<u8, CmdError> {
     let (delivery, from) = email_delivery(false, &reports_root)?;
-    if delivery.check_env(env.as_str()).is_err() {
+    if delivery.check_env(env.run_env()).is_err() {
         return Err(CmdError::from(
             "refusing to start: env prod needs an SMTP host (REPORT_EMAIL_SMTP_HOST); nothing was sent",
         ));
@@ -405,7 +405,7 @@ fn notify(
     let mut transport = transport_for(&delivery).map_err(|e| e.to_string())?;
     let mut conn = connect(url)?;
     let options = NotifyOptions {
-        run_env: env.as_str().into(),
+        run_env: env.run_env(),
         from,
         select,
         progress: progress().map(|p| p.for_phase("emails")),
@@ -492,7 +492,7 @@ fn diagnose_cmd(
         &mut conn,
         &DiagnoseOptions {
             store: store.clone(),
-            run_env: env.as_str().into(),
+            run_env: env.run_env(),
             timezone,
         },
     )
@@ -510,17 +510,17 @@ fn diagnose_cmd(
         }
     }
     let unfinished =
-        unfinished_batches(&mut conn, env.as_str(), None).map_err(|e| e.to_string())?;
+        unfinished_batches(&mut conn, env.run_env(), None).map_err(|e| e.to_string())?;
     if json {
         out!(
             "{}",
             serde_json::to_string_pretty(&d).map_err(|e| CmdError::from(e.to_string()))?
         );
     } else {
-        out_raw!("{}", output::diagnose_table(&d, env.as_str()));
+        out_raw!("{}", output::diagnose_table(&d, env.run_env().as_str()));
         out_raw!(
             "{}",
-            output::unfinished_table(&unfinished, env.as_str(), &reports_root)
+            output::unfinished_table(&unfinished, env.run_env(), &reports_root)
         );
     }
     Ok(exit::OK)

@@ -147,7 +147,7 @@ fn demo_on(server: &la_pgtemp::TempServer, leads: usize, out: &Path) -> Result<u
 
     std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
     let options = PipelineOptions {
-        run_env: "dev".into(),
+        run_env: leads_assignment::RunEnv::Dev,
         run_id: None,
         triggered_by: "demo".into(),
         dry_run: false,
@@ -185,7 +185,7 @@ fn demo_on(server: &la_pgtemp::TempServer, leads: usize, out: &Path) -> Result<u
         &mut conn,
         &leads_assignment::DiagnoseOptions {
             store: None,
-            run_env: "dev".into(),
+            run_env: leads_assignment::RunEnv::Dev,
             timezone: None,
         },
     )

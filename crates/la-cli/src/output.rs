@@ -298,7 +298,11 @@ pub fn partly_done(r: &PipelineReport) -> String {
 }
 
 /// `diagnose`: the unfinished batches of any age and what finishes each.
-pub fn unfinished_table(batches: &[UnfinishedBatch], env: &str, reports_root: &Path) -> String {
+pub fn unfinished_table(
+    batches: &[UnfinishedBatch],
+    env: leads_assignment::RunEnv,
+    reports_root: &Path,
+) -> String {
     let mut s = String::new();
     if batches.is_empty() {
         let _ = writeln!(s, "Unfinished batches: none");

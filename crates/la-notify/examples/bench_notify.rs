@@ -66,7 +66,7 @@ fn main() {
     })
     .unwrap();
     let options = NotifyOptions {
-        run_env: "dev".into(),
+        run_env: la_notify::RunEnv::Dev,
         from: "leads@example.com".into(),
         ..Default::default()
     };

@@ -13,6 +13,7 @@ mod send;
 pub mod transport;
 
 pub use plan::{EmailKey, EmailKind, PlannedEmail, StoreDiagnostic};
+pub use resolve::RunEnv;
 pub use send::{
     facts_from_sheets, owed_emails, send_for_batch, EmailReport, EmailResult, NotifyError,
     NotifyOptions, NotifyReport, Selection, Tally,

@@ -30,6 +30,51 @@ pub const FALLBACK_SUMMARY_SUBJECT: &str =
 /// Built-in summary body.
 pub const FALLBACK_SUMMARY_BODY: &str = "Run {{ run_id }} (env {{ run_env }}), batch {{ batch_id }} dated {{ batch_date }}\n\nAssignments: {{ assignment_count }}\nSheets: {{ document_count }}\nStore emails: {{ emails_line }}\n\n{% for s in store_diagnostics %}- {{ s.store_code }}: {{ s.assigned }} assigned{% if s.reasons %}; {{ s.reasons | join('; ') }}{% endif %}\n{% endfor %}{% if finish_commands %}\nTo finish this run:\n{% for c in finish_commands %}  {{ c }}\n{% endfor %}{% endif %}";
 
+/// The run environment: which profile and recipients apply (rows for `any`
+/// always match).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum RunEnv {
+    #[default]
+    Dev,
+    Prod,
+    Local,
+}
+
+impl RunEnv {
+    /// The text stored in the notification tables.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunEnv::Dev => "dev",
+            RunEnv::Prod => "prod",
+            RunEnv::Local => "local",
+        }
+    }
+}
+
+impl std::fmt::Display for RunEnv {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for RunEnv {
+    type Err = String;
+    fn from_str(s: &str) -> Result<RunEnv, String> {
+        match s.trim() {
+            "dev" => Ok(RunEnv::Dev),
+            "prod" => Ok(RunEnv::Prod),
+            "local" => Ok(RunEnv::Local),
+            other => Err(format!("env {other:?} is not dev, prod or local")),
+        }
+    }
+}
+
+impl Serialize for RunEnv {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 /// A subject + body pair of Jinja text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Template {
@@ -89,7 +134,8 @@ pub struct Setup {
 
 /// Resolves the profile (exact env preferred over `any`), templates (with
 /// fallbacks) and recipients. `Ok(None)` when no active profile exists.
-pub fn resolve(conn: &mut PgConnection, run_env: &str) -> QueryResult<Option<Setup>> {
+pub fn resolve(conn: &mut PgConnection, run_env: RunEnv) -> QueryResult<Option<Setup>> {
+    let run_env = run_env.as_str();
     let profiles: Vec<NotificationProfile> = notification_profiles::table
         .inner_join(pipelines::table)
         .filter(pipelines::code.eq(PIPELINE_CODE))

@@ -19,7 +19,7 @@ use crate::plan::{
     StoreDiagnostic, StoreFacts,
 };
 use crate::render::render;
-use crate::resolve::{self, Template};
+use crate::resolve::{self, RunEnv, Template};
 use crate::transport::{Transport, TransportError, TransportKind};
 
 /// Which of a batch's planned emails to send.
@@ -38,8 +38,8 @@ pub enum Selection {
 /// How to notify.
 #[derive(Debug, Clone, Default)]
 pub struct NotifyOptions {
-    /// `dev`, `prod`, `local`…: selects profile and recipients (`any` always matches).
-    pub run_env: String,
+    /// Selects profile and recipients (`any` always matches).
+    pub run_env: RunEnv,
     /// Run id shown in the emails and the ledger (default: the batch's, else `batch-{id}`).
     pub run_id: Option<String>,
     /// Sender mailbox, e.g. `Reports <reports@example.com>`.
@@ -334,7 +334,7 @@ pub fn send_for_batch(
         already_delivered: Vec::new(),
         warnings: Vec::new(),
     };
-    let Some(setup) = resolve::resolve(conn, &options.run_env)
+    let Some(setup) = resolve::resolve(conn, options.run_env)
         .map_err(at(batch_id, "resolving the notification profile"))?
     else {
         let w = format!(
@@ -353,7 +353,7 @@ pub fn send_for_batch(
     ));
     report.warnings.extend(setup.warnings.iter().cloned());
 
-    let facts = batch_facts(conn, batch_id, batch_date, &run_id, &options.run_env)?;
+    let facts = batch_facts(conn, batch_id, batch_date, &run_id, options.run_env)?;
     let planned = plan::plan(setup.scope, setup.attach_mode, &setup.recipients, &facts);
     let emails = select(conn, batch_id, planned, &options.select, &mut report)?;
     let mut outbox = Outbox {
@@ -378,7 +378,7 @@ pub fn send_for_batch(
         let context = summary_context(&facts, outbox.report, options);
         outbox.deliver(summary, &setup.summary_template, &context, None)?;
     }
-    log_results(&report, &options.run_env);
+    log_results(&report, options.run_env);
     Ok(report)
 }
 
@@ -564,7 +564,7 @@ fn new_message_id(batch_id: i64, key: &EmailKey, from: &Mailbox) -> String {
     )
 }
 
-fn log_results(report: &NotifyReport, run_env: &str) {
+fn log_results(report: &NotifyReport, run_env: RunEnv) {
     for e in &report.emails {
         let to = e.to.len() + e.cc.len() + e.bcc.len();
         match &e.result {
@@ -738,7 +738,7 @@ fn batch_facts(
     batch_id: i64,
     batch_date: NaiveDate,
     run_id: &str,
-    run_env: &str,
+    run_env: RunEnv,
 ) -> Result<BatchFacts, NotifyError> {
     let sheets = la_pdf::batch_sheets(conn, &[batch_id])
         .map_err(at(batch_id, "reading the batch's sheets"))?;
@@ -760,7 +760,7 @@ pub fn facts_from_sheets(
     batch_id: i64,
     batch_date: NaiveDate,
     run_id: &str,
-    run_env: &str,
+    run_env: RunEnv,
     sheets: &[ExpectedSheet],
     store_names: &BTreeMap<String, Option<String>>,
 ) -> BatchFacts {
@@ -805,7 +805,7 @@ pub fn facts_from_sheets(
 /// `sheets` are the batches' expected sheets ([`la_pdf::batch_sheets`]).
 pub fn owed_emails(
     conn: &mut PgConnection,
-    run_env: &str,
+    run_env: RunEnv,
     sheets: &[ExpectedSheet],
 ) -> Result<BTreeMap<i64, Vec<EmailKey>>, NotifyError> {
     let mut batches: BTreeMap<i64, NaiveDate> = BTreeMap::new();

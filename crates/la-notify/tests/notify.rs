@@ -94,7 +94,7 @@ fn smtp(port: u16) -> SmtpTransport {
 
 fn opts() -> NotifyOptions {
     NotifyOptions {
-        run_env: "dev".into(),
+        run_env: la_notify::RunEnv::Dev,
         run_id: Some("run-1".into()),
         from: "Leads <leads@example.com>".into(),
         ..Default::default()
