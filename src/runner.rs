@@ -22,7 +22,7 @@ use crate::run_record::{mark_interrupted, RunRecord};
 use crate::summary;
 
 /// `pipeline_run_summaries.pipeline_name` and the `pipeline` field of status logs.
-pub const PIPELINE_NAME: &str = "leads_assignment";
+pub const PIPELINE_NAME: &str = la_schema::PIPELINE;
 
 /// Where emails go.
 #[derive(Debug, Clone)]
@@ -173,7 +173,7 @@ pub(crate) fn status_log(
     status: &str,
     message: &str,
 ) {
-    log::log!(target: "leads_assignment", level,
+    log::log!(target: PIPELINE_NAME, level,
         pipeline = PIPELINE_NAME, run_id = run_id, phase = phase, status = status; "{message}");
 }
 
@@ -405,7 +405,7 @@ impl<'a> Run<'a> {
     fn log_assignment(&self, assignment: &AssignmentReport) {
         let run_id = &self.report.run_id;
         if let Ok(json) = serde_json::to_string(assignment) {
-            log::debug!(target: "leads_assignment", pipeline = PIPELINE_NAME, run_id = run_id.as_str(), phase = "assign", status = "report"; "{json}");
+            log::debug!(target: PIPELINE_NAME, pipeline = PIPELINE_NAME, run_id = run_id.as_str(), phase = "assign", status = "report"; "{json}");
         }
         for s in &assignment.skipped_agents {
             let msg = format!(
@@ -479,7 +479,7 @@ impl<'a> Run<'a> {
         let root = self.options.reports_root.clone();
         let resend = FinishCommand::notify(batch_id, self.options.run_env, &root);
         if let EmailDelivery::Outbox(dir) = &self.options.email {
-            log::warn!(target: "leads_assignment", "no SMTP host configured: emails are written to {} and nothing is sent", dir.display());
+            log::warn!(target: PIPELINE_NAME, "no SMTP host configured: emails are written to {} and nothing is sent", dir.display());
         }
         let sheets_failed = self.report.partly_done();
         let mut finish: Vec<String> = self

@@ -84,7 +84,7 @@ pub fn init_logging(format: LogFormat, quiet: bool) {
                 "level".into(),
                 record.level().to_string().to_lowercase().into(),
             );
-            obj.insert("pipeline".into(), "leads_assignment".into());
+            obj.insert("pipeline".into(), leads_assignment::PIPELINE_NAME.into());
             let _ = record.key_values().visit(&mut Kv(&mut obj));
             obj.insert("message".into(), record.args().to_string().into());
             obj.entry("target")
@@ -104,7 +104,7 @@ pub fn print_error(format: LogFormat, message: &str) {
             serde_json::json!({
                 "ts": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
                 "level": "error",
-                "pipeline": "leads_assignment",
+                "pipeline": leads_assignment::PIPELINE_NAME,
                 "phase": "exit",
                 "status": "failed",
                 "message": message,

@@ -4,6 +4,7 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
+use leads_assignment::pdf::ReportsLayout;
 use leads_assignment::schema::seed::{self, MappingSeed, SeedLead};
 use leads_assignment::{run_pipeline, EmailDelivery, PipelineOptions};
 
@@ -113,11 +114,12 @@ pub fn demo(leads: usize, out: &Path) -> Result<u8, CmdError> {
     result
 }
 
-/// What an earlier demo wrote into `out` (its sheets and outbox folders, and
+/// What an earlier demo wrote into `out` (the reports tree's own folder, and
 /// nothing else) is removed, so old and new files never mix.
 fn clear_previous(out: &Path) -> Result<(), CmdError> {
-    for sub in ["leads_assignment", "outbox"] {
-        let dir = out.join(sub);
+    // The reports tree's folder: sheets of every date and the outbox.
+    if let Some(dir) = ReportsLayout::new(out).outbox_dir().parent() {
+        let dir = dir.to_path_buf();
         if std::fs::symlink_metadata(&dir).is_ok_and(|m| m.is_dir()) {
             std::fs::remove_dir_all(&dir)
                 .map_err(|e| format!("clearing {}: {e}", dir.display()))?;
@@ -146,6 +148,7 @@ fn demo_on(server: &la_pgtemp::TempServer, leads: usize, out: &Path) -> Result<u
     seed_demo(&mut conn, &mut rng, leads, today, 1).map_err(|e| format!("seeding: {e}"))?;
 
     std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    let layout = ReportsLayout::new(out);
     let options = PipelineOptions {
         run_env: leads_assignment::RunEnv::Dev,
         run_id: None,
@@ -154,7 +157,7 @@ fn demo_on(server: &la_pgtemp::TempServer, leads: usize, out: &Path) -> Result<u
         ignore_skip_flag: false,
         reports_root: out.to_path_buf(),
         timezone: None,
-        email: EmailDelivery::Outbox(out.join("outbox")),
+        email: EmailDelivery::Outbox(layout.outbox_dir()),
         from: "Leads Desk <leads@laundry.example>".into(),
         progress: None,
     };
@@ -194,15 +197,10 @@ fn demo_on(server: &la_pgtemp::TempServer, leads: usize, out: &Path) -> Result<u
     for d in &diag {
         out!("  {:<8} {}", d.store_code, d.verdict);
     }
-    out!(
-        "\nSheets: {}",
-        out.join("leads_assignment")
-            .join(today.to_string())
-            .display()
-    );
+    out!("\nSheets: {}", layout.sheet_dir(today).display());
     out!(
         "Emails (.eml files written to the outbox, nothing sent): {}",
-        out.join("outbox").display()
+        layout.outbox_dir().display()
     );
     Ok(code)
 }

@@ -255,7 +255,11 @@ fn the_first_setup_example_leads_to_a_successful_run() {
 #[test]
 fn demo_clears_what_it_wrote_before() {
     let out_dir = tempfile::tempdir().unwrap();
-    let stale = out_dir.path().join("outbox").join("stale.eml");
+    let stale = out_dir
+        .path()
+        .join("leads_assignment")
+        .join("outbox")
+        .join("stale.eml");
     std::fs::create_dir_all(stale.parent().unwrap()).unwrap();
     std::fs::write(&stale, b"old").unwrap();
     let keep = out_dir.path().join("notes.txt");

@@ -11,9 +11,9 @@ use serde::Serialize;
 use crate::plan::{AttachMode, Scope};
 
 /// Pipeline and profile code of this pipeline (docs/decisions.md S3.1–3.2).
-pub const PIPELINE_CODE: &str = "leads_assignment";
+pub const PIPELINE_CODE: &str = la_schema::PIPELINE;
 /// Profile code.
-pub const PROFILE_CODE: &str = "leads_assignment";
+pub const PROFILE_CODE: &str = la_schema::PIPELINE;
 /// Template of the per-store email.
 pub const STORE_TEMPLATE: &str = "default";
 /// Template of the run summary.

@@ -28,7 +28,7 @@ pub use layout::{InputField, InputKind, FIELD_NAMES, INPUT_FIELDS};
 /// `documents` conventions for sheets (docs/decisions.md S2.8).
 pub mod conventions {
     /// `doc_type`.
-    pub const DOC_TYPE: &str = "leads_assignment";
+    pub const DOC_TYPE: &str = la_schema::PIPELINE;
     /// `doc_subtype`.
     pub const DOC_SUBTYPE: &str = "per_store_agent_pdf";
     /// `created_by`.

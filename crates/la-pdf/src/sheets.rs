@@ -351,7 +351,7 @@ fn write_one(
         doc_subtype: Some(DOC_SUBTYPE.into()),
         doc_date: Some(h.batch_date),
         reference_name_1: Some("pipeline".into()),
-        reference_id_1: Some("leads_assignment".into()),
+        reference_id_1: Some(la_schema::PIPELINE.into()),
         reference_name_2: Some("store_code".into()),
         reference_id_2: Some(h.store_code.clone()),
         reference_name_3: Some("agent_code".into()),

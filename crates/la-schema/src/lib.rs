@@ -10,6 +10,11 @@ pub mod secrets;
 pub mod seed;
 
 pub use secrets::{redact_url, scrub};
+
+/// This pipeline's name wherever the database records it: `pipelines.code`,
+/// the notification profile's code, `pipeline_run_summaries.pipeline_name`,
+/// `documents.doc_type`.
+pub const PIPELINE: &str = "leads_assignment";
 #[cfg(feature = "testing")]
 pub mod testing;
 

@@ -149,8 +149,8 @@ pub fn mapping(
 pub fn lead_assignment_profile_id(conn: &mut PgConnection) -> QueryResult<i64> {
     notification_profiles::table
         .inner_join(pipelines::table)
-        .filter(pipelines::code.eq("leads_assignment"))
-        .filter(notification_profiles::code.eq("leads_assignment"))
+        .filter(pipelines::code.eq(crate::PIPELINE))
+        .filter(notification_profiles::code.eq(crate::PIPELINE))
         .filter(notification_profiles::env.eq("any"))
         .select(notification_profiles::id)
         .first(conn)
