@@ -310,24 +310,34 @@ fn agent_diagnoses(
 }
 
 fn reasons(d: &StoreDiagnosis, env: &str, profile: bool) -> Vec<String> {
-    let mut r = Vec::new();
+    let mut r: Vec<String> = assignment_reason(d).into_iter().collect();
+    r.extend(skipped_reason(d));
+    r.extend(delivery_reasons(d, env, profile));
+    r
+}
+
+/// The first reason its leads would not all be assigned, if any.
+fn assignment_reason(d: &StoreDiagnosis) -> Option<String> {
     let eligible = d.eligible_existing + d.eligible_new;
     if !d.in_store_master {
-        r.push(format!(
+        return Some(format!(
             "not in store_master: its {} waiting lead(s) are never assigned",
             d.waiting_leads
         ));
-    } else if !d.assign_leads {
-        r.push(format!(
+    }
+    if !d.assign_leads {
+        return Some(format!(
             "assign_leads is false: its {} waiting lead(s) are never assigned",
             d.waiting_leads
         ));
-    } else if d.enabled_mappings == 0 {
-        r.push(format!(
+    }
+    if d.enabled_mappings == 0 {
+        return Some(format!(
             "no enabled agent mapping: its {} waiting lead(s) are never assigned",
             d.waiting_leads
         ));
-    } else if d.agents.iter().all(|a| a.unusable.is_some()) {
+    }
+    if d.agents.iter().all(|a| a.unusable.is_some()) {
         let why: Vec<String> = d
             .agents
             .iter()
@@ -341,11 +351,12 @@ fn reasons(d: &StoreDiagnosis, env: &str, profile: bool) -> Vec<String> {
                 )
             })
             .collect();
-        r.push(format!(
+        return Some(format!(
             "no usable agent ({}): {eligible} eligible lead(s) wait",
             why.join("; ")
         ));
-    } else if d.next_run_assigns < eligible {
+    }
+    if d.next_run_assigns < eligible {
         let capped: Vec<String> = d
             .agents
             .iter()
@@ -363,12 +374,17 @@ fn reasons(d: &StoreDiagnosis, env: &str, profile: bool) -> Vec<String> {
                 )
             })
             .collect();
-        r.push(format!(
+        return Some(format!(
             "{} of {eligible} eligible lead(s) wait: every agent is capped for their type ({})",
             eligible - d.next_run_assigns,
             capped.join("; ")
         ));
     }
+    None
+}
+
+/// The agents that are skipped while others still work.
+fn skipped_reason(d: &StoreDiagnosis) -> Option<String> {
     let skipped: Vec<String> = d
         .agents
         .iter()
@@ -382,9 +398,13 @@ fn reasons(d: &StoreDiagnosis, env: &str, profile: bool) -> Vec<String> {
             ))
         })
         .collect();
-    if !skipped.is_empty() && d.agents.iter().any(|a| a.unusable.is_none()) {
-        r.push(format!("agents skipped: {}", skipped.join("; ")));
-    }
+    (!skipped.is_empty() && d.agents.iter().any(|a| a.unusable.is_none()))
+        .then(|| format!("agents skipped: {}", skipped.join("; ")))
+}
+
+/// Why its sheets would not be emailed or are missing.
+fn delivery_reasons(d: &StoreDiagnosis, env: &str, profile: bool) -> Vec<String> {
+    let mut r = Vec::new();
     if d.assign_leads && d.enabled_mappings > 0 {
         if !profile {
             r.push(format!(

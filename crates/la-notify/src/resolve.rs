@@ -165,12 +165,32 @@ pub fn resolve(conn: &mut PgConnection, run_env: RunEnv) -> QueryResult<Option<S
         profile.id,
         &mut warnings,
     );
-    let templates: Vec<EmailTemplate> = email_templates::table
+    let (store_template, summary_template) = templates(conn, &profile, &mut warnings)?;
+    let recipients = recipients(conn, profile.id, run_env, &mut warnings)?;
+    Ok(Some(Setup {
+        profile,
+        scope,
+        attach_mode,
+        store_template,
+        summary_template,
+        recipients,
+        warnings,
+    }))
+}
+
+/// The store and summary templates of the profile; a missing one falls back
+/// to the built-in text with a warning.
+fn templates(
+    conn: &mut PgConnection,
+    profile: &NotificationProfile,
+    warnings: &mut Vec<String>,
+) -> QueryResult<(Template, Template)> {
+    let rows: Vec<EmailTemplate> = email_templates::table
         .filter(email_templates::profile_id.eq(profile.id))
         .filter(email_templates::is_active.eq(true))
         .select(EmailTemplate::as_select())
         .load(conn)?;
-    let mut template = |name: &str, subject: &str, body: &str| match templates
+    let mut template = |name: &str, subject: &str, body: &str| match rows
         .iter()
         .find(|t| t.name == name)
     {
@@ -195,39 +215,40 @@ pub fn resolve(conn: &mut PgConnection, run_env: RunEnv) -> QueryResult<Option<S
             }
         }
     };
-    let store_template = template(STORE_TEMPLATE, FALLBACK_STORE_SUBJECT, FALLBACK_STORE_BODY);
-    let summary_template = template(
+    let store = template(STORE_TEMPLATE, FALLBACK_STORE_SUBJECT, FALLBACK_STORE_BODY);
+    let summary = template(
         SUMMARY_TEMPLATE,
         FALLBACK_SUMMARY_SUBJECT,
         FALLBACK_SUMMARY_BODY,
     );
+    Ok((store, summary))
+}
 
+/// The profile's active recipients for the env; unusable rows are warnings.
+fn recipients(
+    conn: &mut PgConnection,
+    profile_id: i64,
+    run_env: &str,
+    warnings: &mut Vec<String>,
+) -> QueryResult<Vec<Recipient>> {
     let rows: Vec<NotificationRecipient> = notification_recipients::table
-        .filter(notification_recipients::profile_id.eq(profile.id))
+        .filter(notification_recipients::profile_id.eq(profile_id))
         .filter(notification_recipients::is_active.eq(true))
         .filter(notification_recipients::env.eq_any([run_env, "any"]))
         .order(notification_recipients::id)
         .select(NotificationRecipient::as_select())
         .load(conn)?;
-    let mut recipients = Vec::new();
+    let mut out = Vec::new();
     for r in rows {
         match to_recipient(&r) {
-            Ok(rec) => recipients.push(rec),
+            Ok(rec) => out.push(rec),
             Err(w) => {
                 log::warn!("{w}");
                 warnings.push(w);
             }
         }
     }
-    Ok(Some(Setup {
-        profile,
-        scope,
-        attach_mode,
-        store_template,
-        summary_template,
-        recipients,
-        warnings,
-    }))
+    Ok(out)
 }
 
 /// A parsed profile value, or the default with a warning.

@@ -427,23 +427,18 @@ pub fn ingest_bytes(
         source,
     };
     let codes: Vec<&str> = raw.iter().map(|r| r.code.as_str()).collect();
-    let ids: HashMap<String, i64> = la::table
-        .filter(la::lead_assignment_code.eq_any(&codes))
-        .select((la::lead_assignment_code, la::id))
-        .load::<(String, i64)>(conn)
-        .map_err(db)?
-        .into_iter()
-        .collect();
-    for code in &codes {
-        if !ids.contains_key(*code) {
-            problems.push(Problem {
+    let ids = assignment_ids(conn, &codes).map_err(db)?;
+    problems.extend(
+        codes
+            .iter()
+            .filter(|c| !ids.contains_key(**c))
+            .map(|code| Problem {
                 code: (*code).to_string(),
                 field: "-".into(),
                 value: String::new(),
                 reason: "no such lead_assignment_code in lead_assignments".into(),
-            });
-        }
-    }
+            }),
+    );
     if !problems.is_empty() {
         return Err(IngestError::Invalid {
             path: path.to_path_buf(),
@@ -453,40 +448,12 @@ pub fn ingest_bytes(
     let rows: Vec<NewOutcome> = outcomes
         .into_iter()
         .filter_map(|o| {
-            Some(NewOutcome {
-                lead_assignment_id: *ids.get(&o.code)?,
-                converted_flag: o.converted_flag,
-                order_number: o.order_number,
-                order_date: o.order_date,
-                order_value: o.order_value,
-                payment_mode: o.payment_mode,
-                payment_amount: o.payment_amount,
-                remarks: o.remarks,
-            })
+            let id = *ids.get(&o.code)?;
+            Some(o.into_row(id))
         })
         .collect();
     let written = conn
-        .transaction(|conn| {
-            let mut n = 0;
-            for chunk in rows.chunks(2_000) {
-                n += diesel::insert_into(lao::table)
-                    .values(chunk)
-                    .on_conflict(lao::lead_assignment_id)
-                    .do_update()
-                    .set((
-                        lao::converted_flag.eq(excluded(lao::converted_flag)),
-                        lao::order_number.eq(excluded(lao::order_number)),
-                        lao::order_date.eq(excluded(lao::order_date)),
-                        lao::order_value.eq(excluded(lao::order_value)),
-                        lao::payment_mode.eq(excluded(lao::payment_mode)),
-                        lao::payment_amount.eq(excluded(lao::payment_amount)),
-                        lao::remarks.eq(excluded(lao::remarks)),
-                        lao::updated_at.eq(diesel::dsl::now),
-                    ))
-                    .execute(conn)?;
-            }
-            Ok(n)
-        })
+        .transaction(|conn| upsert_outcomes(conn, &rows))
         .map_err(db)?;
     log::info!(
         "{}: {written} outcome(s) ingested, {skipped_blank} blank lead(s) skipped",
@@ -497,6 +464,54 @@ pub fn ingest_bytes(
         ingested: written,
         skipped_blank,
     })
+}
+
+/// The assignment id of each known code.
+fn assignment_ids(conn: &mut PgConnection, codes: &[&str]) -> QueryResult<HashMap<String, i64>> {
+    Ok(la::table
+        .filter(la::lead_assignment_code.eq_any(codes))
+        .select((la::lead_assignment_code, la::id))
+        .load::<(String, i64)>(conn)?
+        .into_iter()
+        .collect())
+}
+
+impl Outcome {
+    fn into_row(self, lead_assignment_id: i64) -> NewOutcome {
+        NewOutcome {
+            lead_assignment_id,
+            converted_flag: self.converted_flag,
+            order_number: self.order_number,
+            order_date: self.order_date,
+            order_value: self.order_value,
+            payment_mode: self.payment_mode,
+            payment_amount: self.payment_amount,
+            remarks: self.remarks,
+        }
+    }
+}
+
+/// Inserts or updates the outcome of each assignment; returns the rows written.
+fn upsert_outcomes(conn: &mut PgConnection, rows: &[NewOutcome]) -> QueryResult<usize> {
+    let mut n = 0;
+    for chunk in rows.chunks(2_000) {
+        n += diesel::insert_into(lao::table)
+            .values(chunk)
+            .on_conflict(lao::lead_assignment_id)
+            .do_update()
+            .set((
+                lao::converted_flag.eq(excluded(lao::converted_flag)),
+                lao::order_number.eq(excluded(lao::order_number)),
+                lao::order_date.eq(excluded(lao::order_date)),
+                lao::order_value.eq(excluded(lao::order_value)),
+                lao::payment_mode.eq(excluded(lao::payment_mode)),
+                lao::payment_amount.eq(excluded(lao::payment_amount)),
+                lao::remarks.eq(excluded(lao::remarks)),
+                lao::updated_at.eq(diesel::dsl::now),
+            ))
+            .execute(conn)?;
+    }
+    Ok(n)
 }
 
 #[cfg(test)]
