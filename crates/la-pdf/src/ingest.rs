@@ -177,9 +177,49 @@ fn collect_fields(
 
 /// Reads the seven values of every lead of a sheet. Never panics.
 pub fn read_sheet(path: &Path, bytes: &[u8]) -> Result<Vec<RawOutcome>, IngestError> {
+    let doc = load_pdf(path, bytes)?;
+    let not_sheet = |reason: &str| IngestError::NotASheet {
+        path: path.to_path_buf(),
+        reason: reason.into(),
+    };
+    let catalog = doc.catalog().map_err(|e| IngestError::NotPdf {
+        path: path.to_path_buf(),
+        reason: format!("no catalog: {e}"),
+    })?;
+    let form = catalog
+        .get(b"AcroForm")
+        .ok()
+        .and_then(|f| dict(&doc, f))
+        .ok_or_else(|| not_sheet("it has no form"))?;
+    let fields: Vec<&Dictionary> = form
+        .get(b"Fields")
+        .ok()
+        .and_then(|f| doc.dereference(f).ok())
+        .and_then(|(_, f)| f.as_array().ok())
+        .map(|a| a.iter().filter_map(|f| dict(&doc, f)).collect())
+        .unwrap_or_default();
+    let mut terminal = Vec::new();
+    let mut seen = HashSet::new();
+    for f in fields {
+        collect_fields(&doc, f, "", 0, &mut seen, &mut terminal);
+    }
+    let leads = leads_of(terminal);
+    if leads.is_empty() {
+        return Err(not_sheet(
+            "no lead fields (L{yymmdd}{agent}-{rowid}.conv …) in its form",
+        ));
+    }
+    Ok(leads)
+}
+
+/// Parses the bytes as a complete, unencrypted PDF.
+fn load_pdf(path: &Path, bytes: &[u8]) -> Result<Document, IngestError> {
     let not_pdf = |reason: String| IngestError::NotPdf {
         path: path.to_path_buf(),
         reason,
+    };
+    let encrypted = || IngestError::Encrypted {
+        path: path.to_path_buf(),
     };
     if bytes.is_empty() {
         return Err(not_pdf("the file is empty".into()));
@@ -198,43 +238,20 @@ pub fn read_sheet(path: &Path, bytes: &[u8]) -> Result<Vec<RawOutcome>, IngestEr
             if matches!(e, lopdf::Error::Decryption(_))
                 || e.to_string().to_lowercase().contains("encrypt")
             {
-                IngestError::Encrypted {
-                    path: path.to_path_buf(),
-                }
+                encrypted()
             } else {
                 not_pdf(e.to_string())
             }
         })?;
     if doc.is_encrypted() || doc.was_encrypted() {
-        return Err(IngestError::Encrypted {
-            path: path.to_path_buf(),
-        });
+        return Err(encrypted());
     }
-    let not_sheet = |reason: &str| IngestError::NotASheet {
-        path: path.to_path_buf(),
-        reason: reason.into(),
-    };
-    let catalog = doc
-        .catalog()
-        .map_err(|e| not_pdf(format!("no catalog: {e}")))?;
-    let form = catalog
-        .get(b"AcroForm")
-        .ok()
-        .and_then(|f| dict(&doc, f))
-        .ok_or_else(|| not_sheet("it has no form"))?;
-    let fields: Vec<&Dictionary> = form
-        .get(b"Fields")
-        .ok()
-        .and_then(|f| doc.dereference(f).ok())
-        .and_then(|(_, f)| f.as_array().ok())
-        .map(|a| a.iter().filter_map(|f| dict(&doc, f)).collect())
-        .unwrap_or_default();
-    let mut terminal = Vec::new();
-    let mut seen = HashSet::new();
-    for f in fields {
-        collect_fields(&doc, f, "", 0, &mut seen, &mut terminal);
-    }
-    // docs/decisions.md D10: the parent field is the lead_assignment_code; no header parsing.
+    Ok(doc)
+}
+
+/// docs/decisions.md D10: each lead's values under its parent field, named
+/// by its lead_assignment_code; no header parsing. In code order.
+fn leads_of(terminal: Vec<(String, Option<String>)>) -> Vec<RawOutcome> {
     let mut leads: BTreeMap<String, RawOutcome> = BTreeMap::new();
     for (fq, value) in terminal {
         let Some((code, field)) = fq.split_once('.') else {
@@ -254,13 +271,7 @@ pub fn read_sheet(path: &Path, bytes: &[u8]) -> Result<Vec<RawOutcome>, IngestEr
             .map(|v| v.trim().to_string())
             .filter(|v| !v.is_empty());
     }
-    if leads.is_empty() {
-        return Err(not_sheet(
-            "no lead fields (L{yymmdd}{agent}-{rowid}.conv …) in its form",
-        ));
-    }
-    // Keep sheet order (rowid within code); BTreeMap already sorts codes.
-    Ok(leads.into_values().collect())
+    leads.into_values().collect()
 }
 
 /// `Y`/`N`/`Yes`/`No` in any case.
