@@ -174,73 +174,13 @@ impl TempServer {
         } else {
             None
         };
-        let root = tempfile::Builder::new()
-            .prefix("la-pgtemp-")
-            .tempdir()
-            .map_err(io_err("creating the temporary directory"))?
-            .keep();
-        std::fs::create_dir(root.join("sock")).map_err(io_err("creating the socket directory"))?;
-        if let Some((uid, gid)) = as_user {
-            for p in [root.clone(), root.join("sock")] {
-                std::os::unix::fs::chown(&p, Some(uid), Some(gid))
-                    .map_err(io_err(format!("chown {} to postgres", p.display())))?;
-            }
-        }
-        let with_user = |cmd: &mut Command| {
-            if let Some((uid, gid)) = as_user {
-                cmd.uid(uid).gid(gid);
-            }
-        };
-
-        let mut initdb = Command::new(bin.join("initdb"));
-        initdb
-            .arg("-D")
-            .arg(root.join("data"))
-            .args(["-U", "postgres", "-E", "UTF8", "--locale=C", "--no-sync"])
-            .current_dir(&root)
-            .stdin(Stdio::null());
-        match &password {
-            None => {
-                initdb.args(["-A", "trust"]);
-            }
-            Some(pw) => {
-                let pwfile = root.join("pwfile");
-                std::fs::write(&pwfile, pw).map_err(io_err("writing the password file"))?;
-                if let Some((uid, gid)) = as_user {
-                    std::os::unix::fs::chown(&pwfile, Some(uid), Some(gid))
-                        .map_err(io_err("chown of the password file"))?;
-                }
-                initdb
-                    .args(["--auth-local=trust", "--auth-host=scram-sha-256"])
-                    .arg(format!("--pwfile={}", pwfile.display()));
-            }
-        }
-        with_user(&mut initdb);
-        let out = initdb.output().map_err(io_err("running initdb"))?;
-        if !out.status.success() {
+        let root = prepare_root(as_user)?;
+        if let Err(e) = run_initdb(&bin, &root, password.as_deref(), as_user) {
             let _ = std::fs::remove_dir_all(&root);
-            return Err(PgTempError::Initdb(
-                String::from_utf8_lossy(&out.stderr).into_owned(),
-            ));
+            return Err(e);
         }
-
         let port = free_port()?;
-        let mut sh = Command::new("/bin/sh");
-        sh.arg("-c")
-            .arg(WATCHDOG)
-            .env("LA_PG_BIN", &bin)
-            .env("LA_PG_ROOT", &root)
-            .env("LA_PG_PORT", port.to_string())
-            .current_dir(&root)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        with_user(&mut sh);
-        let mut child = sh.spawn().map_err(io_err("starting postgres"))?;
-        let stdin = child
-            .stdin
-            .take()
-            .ok_or_else(|| PgTempError::Start("no pipe to the watchdog".into()))?;
+        let (child, stdin) = spawn_watchdog(&bin, &root, port, as_user)?;
         let server = TempServer {
             port,
             root,
@@ -349,4 +289,96 @@ impl Drop for TempServer {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// (uid, gid) the server runs as when this process is root.
+type RunAs = Option<(u32, u32)>;
+
+fn run_as(cmd: &mut Command, as_user: RunAs) {
+    if let Some((uid, gid)) = as_user {
+        cmd.uid(uid).gid(gid);
+    }
+}
+
+/// A fresh temporary directory with a socket folder, owned by the server's user.
+fn prepare_root(as_user: RunAs) -> Result<PathBuf, PgTempError> {
+    let root = tempfile::Builder::new()
+        .prefix("la-pgtemp-")
+        .tempdir()
+        .map_err(io_err("creating the temporary directory"))?
+        .keep();
+    std::fs::create_dir(root.join("sock")).map_err(io_err("creating the socket directory"))?;
+    if let Some((uid, gid)) = as_user {
+        for p in [root.clone(), root.join("sock")] {
+            std::os::unix::fs::chown(&p, Some(uid), Some(gid))
+                .map_err(io_err(format!("chown {} to postgres", p.display())))?;
+        }
+    }
+    Ok(root)
+}
+
+/// `initdb` into `root/data`: trust locally, and a password over TCP when given.
+fn run_initdb(
+    bin: &Path,
+    root: &Path,
+    password: Option<&str>,
+    as_user: RunAs,
+) -> Result<(), PgTempError> {
+    let mut initdb = Command::new(bin.join("initdb"));
+    initdb
+        .arg("-D")
+        .arg(root.join("data"))
+        .args(["-U", "postgres", "-E", "UTF8", "--locale=C", "--no-sync"])
+        .current_dir(root)
+        .stdin(Stdio::null());
+    match password {
+        None => {
+            initdb.args(["-A", "trust"]);
+        }
+        Some(pw) => {
+            let pwfile = root.join("pwfile");
+            std::fs::write(&pwfile, pw).map_err(io_err("writing the password file"))?;
+            if let Some((uid, gid)) = as_user {
+                std::os::unix::fs::chown(&pwfile, Some(uid), Some(gid))
+                    .map_err(io_err("chown of the password file"))?;
+            }
+            initdb
+                .args(["--auth-local=trust", "--auth-host=scram-sha-256"])
+                .arg(format!("--pwfile={}", pwfile.display()));
+        }
+    }
+    run_as(&mut initdb, as_user);
+    let out = initdb.output().map_err(io_err("running initdb"))?;
+    if !out.status.success() {
+        return Err(PgTempError::Initdb(
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        ));
+    }
+    Ok(())
+}
+
+/// The server under a shell watchdog that stops it when this process's pipe closes.
+fn spawn_watchdog(
+    bin: &Path,
+    root: &Path,
+    port: u16,
+    as_user: RunAs,
+) -> Result<(Child, ChildStdin), PgTempError> {
+    let mut sh = Command::new("/bin/sh");
+    sh.arg("-c")
+        .arg(WATCHDOG)
+        .env("LA_PG_BIN", bin)
+        .env("LA_PG_ROOT", root)
+        .env("LA_PG_PORT", port.to_string())
+        .current_dir(root)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    run_as(&mut sh, as_user);
+    let mut child = sh.spawn().map_err(io_err("starting postgres"))?;
+    let stdin = child
+        .stdin
+        .take()
+        .ok_or_else(|| PgTempError::Start("no pipe to the watchdog".into()))?;
+    Ok((child, stdin))
 }
