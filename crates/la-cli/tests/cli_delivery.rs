@@ -17,7 +17,9 @@ use la_schema::schema::documents;
 use la_schema::testing::migrated_db;
 
 mod common;
-use common::{cli, count, finish_lines, run, seed_store, seed_stores, smtp_env, text};
+use common::{
+    cli, count, finish_lines, run, seed_store, seed_stores, smtp_env, spawn_run, text, wait_until,
+};
 
 #[test]
 fn codes_that_sanitize_alike_get_their_own_sheets_rows_and_emails() {
@@ -147,23 +149,13 @@ fn a_run_killed_after_its_commit_is_marked_interrupted_and_finished() {
         .batch_execute("BEGIN; LOCK TABLE documents IN EXCLUSIVE MODE;")
         .unwrap();
     let root = tempfile::tempdir().unwrap();
-    let mut child = cli(&db)
-        .args([
-            "run",
-            "--run-id",
-            "doomed",
-            "--reports-root",
-            root.path().to_str().unwrap(),
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while count(&mut c, "SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO \"documents\"%'") == 0 {
-        assert!(Instant::now() < deadline, "the run never reached its sheets");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let mut child = spawn_run(&db, root.path(), &["--run-id", "doomed"]);
+    wait_until(
+        &mut c,
+        "SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO \"documents\"%'",
+        |n| n > 0,
+        "the run never reached its sheets",
+    );
     assert_eq!(
         count(&mut c, "SELECT count(*) AS n FROM lead_assignments"),
         6
@@ -172,15 +164,12 @@ fn a_run_killed_after_its_commit_is_marked_interrupted_and_finished() {
     child.wait().unwrap();
     blocker.batch_execute("ROLLBACK").unwrap();
     // The server notices the dead client and ends its session (and lock).
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while count(
+    wait_until(
         &mut c,
         "SELECT count(*) AS n FROM pg_stat_activity WHERE query LIKE 'INSERT INTO \"documents\"%'",
-    ) > 0
-    {
-        assert!(Instant::now() < deadline);
-        std::thread::sleep(Duration::from_millis(20));
-    }
+        |n| n == 0,
+        "the server never ended the dead run's session",
+    );
     let status = |c: &mut PgConnection| {
         diesel::sql_query(
             "SELECT overall_status AS t FROM pipeline_run_summaries WHERE run_id = 'doomed'",

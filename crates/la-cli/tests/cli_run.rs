@@ -4,7 +4,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
 use la_notify::testing::SmtpSink;
@@ -12,7 +11,7 @@ use la_schema::seed;
 use la_schema::testing::migrated_db;
 
 mod common;
-use common::{cli, count, run, seed_stores, text};
+use common::{cli, count, run, seed_stores, spawn_run, text, wait_until};
 
 #[test]
 fn standalone_run_then_nothing_to_assign() {
@@ -222,31 +221,23 @@ fn sigkill_inside_the_assignment_transaction_leaves_nothing() {
     )
     .unwrap();
     let root = tempfile::tempdir().unwrap();
-    let mut child = cli(&db)
-        .args([
-            "run",
-            "--no-email",
-            "--reports-root",
-            root.path().to_str().unwrap(),
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while count(&mut c, "SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'UPDATE \"missed_leads\"%'") == 0 {
-        assert!(Instant::now() < deadline, "the run never reached its UPDATE");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let mut child = spawn_run(&db, root.path(), &["--no-email"]);
+    wait_until(
+        &mut c,
+        "SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'UPDATE \"missed_leads\"%'",
+        |n| n > 0,
+        "the run never reached its UPDATE",
+    );
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
     diesel::connection::SimpleConnection::batch_execute(&mut blocker, "ROLLBACK").unwrap();
     // The server notices the dead client and rolls its transaction back.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while count(&mut c, "SELECT count(*) AS n FROM pg_stat_activity WHERE query LIKE 'UPDATE \"missed_leads\"%' AND state <> 'idle'") > 0 {
-        assert!(Instant::now() < deadline);
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_until(
+        &mut c,
+        "SELECT count(*) AS n FROM pg_stat_activity WHERE query LIKE 'UPDATE \"missed_leads\"%' AND state <> 'idle'",
+        |n| n == 0,
+        "the server never ended the dead run's session",
+    );
     assert_eq!(
         count(&mut c, "SELECT count(*) AS n FROM lead_assignment_batches"),
         0

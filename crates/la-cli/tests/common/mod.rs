@@ -115,3 +115,23 @@ pub fn finish_lines(stdout: &str) -> Vec<String> {
         .map(str::to_string)
         .collect()
 }
+
+/// Waits (at most 30 s) until `sql` (a `count(*) AS n`) says `wanted(n)`.
+pub fn wait_until(conn: &mut PgConnection, sql: &str, wanted: impl Fn(i64) -> bool, what: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !wanted(count(conn, sql)) {
+        assert!(std::time::Instant::now() < deadline, "{what}");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// Spawns `run` with the given arguments, output discarded.
+pub fn spawn_run(db: &TestDb, root: &Path, extra: &[&str]) -> std::process::Child {
+    cli(db)
+        .args(["run", "--reports-root", root.to_str().unwrap()])
+        .args(extra)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
+}
