@@ -381,8 +381,9 @@ impl SmtpTransport {
 impl Drop for SmtpTransport {
     fn drop(&mut self) {
         if let Some(mut c) = self.conn.take() {
-            // A polite QUIT, bounded like every other step.
-            let _ = bounded(&self.config, "QUIT", move || c.quit().is_ok());
+            // A polite QUIT, bounded (and short: the work is done).
+            let limit = self.config.timeout.min(Duration::from_secs(5));
+            let _ = bounded_for(&self.config, limit, "QUIT", move || c.quit().is_ok());
         }
     }
 }
