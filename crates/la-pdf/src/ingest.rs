@@ -16,7 +16,7 @@ use la_schema::schema::{lead_assignment_outcomes as lao, lead_assignments as la}
 use lopdf::{Dictionary, Document, Object};
 use serde::Serialize;
 
-use crate::layout::{InputKind, FIELD_NAMES, INPUT_FIELDS};
+use crate::layout::{FieldId, FIELD_NAMES, INPUT_FIELDS};
 
 /// One invalid value (or unknown code) found in a file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -355,56 +355,55 @@ pub fn parse_amount(s: &str) -> Result<BigDecimal, String> {
     Ok(value)
 }
 
-/// Checks one value against what its field holds.
-fn check_value(kind: InputKind, value: &str) -> Result<(), String> {
-    match kind {
-        InputKind::YesNo => parse_conv(value).map(|_| ()),
-        InputKind::Date => parse_date(value).map(|_| ()),
-        InputKind::Amount => parse_amount(value).map(|_| ()),
-        InputKind::Text => Ok(()),
+/// Puts one field's value into the outcome, parsed by what the field holds.
+fn set_value(o: &mut Outcome, id: FieldId, value: &str) -> Result<(), String> {
+    match id {
+        FieldId::Conv => o.converted_flag = Some(parse_conv(value)?),
+        FieldId::OrderNo => o.order_number = Some(value.to_string()),
+        FieldId::OrderDate => o.order_date = Some(parse_date(value)?),
+        FieldId::OrderValue => o.order_value = Some(parse_amount(value)?),
+        FieldId::PaymentMode => o.payment_mode = Some(value.to_string()),
+        FieldId::PaymentAmount => o.payment_amount = Some(parse_amount(value)?),
+        FieldId::Remarks => o.remarks = Some(value.to_string()),
     }
+    Ok(())
 }
 
-/// Validates one lead's values (each by its field's kind, every problem
-/// listed). `Ok(None)` when all seven are blank.
+/// Validates one lead's values (each by its field, every problem listed).
+/// `Ok(None)` when all seven are blank.
 pub fn validate(raw: &RawOutcome) -> Result<Option<Outcome>, Vec<Problem>> {
     if raw.values.iter().all(Option::is_none) {
         return Ok(None);
     }
-    let problems: Vec<Problem> = INPUT_FIELDS
-        .iter()
-        .zip(&raw.values)
-        .filter_map(|(field, value)| {
-            let v = value.as_deref()?;
-            let reason = check_value(field.kind, v).err()?;
-            Some(Problem {
+    let mut outcome = Outcome {
+        code: raw.code.clone(),
+        converted_flag: None,
+        order_number: None,
+        order_date: None,
+        order_value: None,
+        payment_mode: None,
+        payment_amount: None,
+        remarks: None,
+    };
+    let mut problems = Vec::new();
+    for (field, value) in INPUT_FIELDS.iter().zip(&raw.values) {
+        let Some(v) = value.as_deref() else {
+            continue;
+        };
+        if let Err(reason) = set_value(&mut outcome, field.id, v) {
+            problems.push(Problem {
                 code: raw.code.clone(),
                 field: field.name.to_string(),
                 value: v.to_string(),
                 reason,
-            })
-        })
-        .collect();
-    if !problems.is_empty() {
-        return Err(problems);
+            });
+        }
     }
-    // Every value is valid now: read each by its field's name.
-    let v = |name: &str| {
-        FIELD_NAMES
-            .iter()
-            .position(|n| *n == name)
-            .and_then(|i| raw.values[i].as_deref())
-    };
-    Ok(Some(Outcome {
-        code: raw.code.clone(),
-        converted_flag: v("conv").and_then(|x| parse_conv(x).ok()),
-        order_number: v("order_no").map(str::to_string),
-        order_date: v("order_date").and_then(|x| parse_date(x).ok()),
-        order_value: v("order_value").and_then(|x| parse_amount(x).ok()),
-        payment_mode: v("payment_mode").map(str::to_string),
-        payment_amount: v("payment_amount").and_then(|x| parse_amount(x).ok()),
-        remarks: v("remarks").map(str::to_string),
-    }))
+    if problems.is_empty() {
+        Ok(Some(outcome))
+    } else {
+        Err(problems)
+    }
 }
 
 /// Reads, validates and upserts one filled sheet, all or nothing.

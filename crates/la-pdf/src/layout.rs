@@ -54,10 +54,23 @@ pub enum InputKind {
     Amount,
 }
 
+/// Which input field: what its value means in `lead_assignment_outcomes`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldId {
+    Conv,
+    OrderNo,
+    OrderDate,
+    OrderValue,
+    PaymentMode,
+    PaymentAmount,
+    Remarks,
+}
+
 /// One of the seven input fields under each lead (docs/decisions.md D10):
 /// the one definition the layout, the renderer and ingestion all use.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct InputField {
+    pub id: FieldId,
     /// The heading and the small label in the cell.
     pub label: &'static str,
     /// Column width.
@@ -70,42 +83,49 @@ pub struct InputField {
 /// The input fields, in sheet order.
 pub const INPUT_FIELDS: [InputField; 7] = [
     InputField {
+        id: FieldId::Conv,
         label: "Conv (Y/N)",
         width: 52.0,
         name: "conv",
         kind: InputKind::YesNo,
     },
     InputField {
+        id: FieldId::OrderNo,
         label: "Order No",
         width: 104.0,
         name: "order_no",
         kind: InputKind::Text,
     },
     InputField {
+        id: FieldId::OrderDate,
         label: "Order Date",
         width: 74.0,
         name: "order_date",
         kind: InputKind::Date,
     },
     InputField {
+        id: FieldId::OrderValue,
         label: "Value",
         width: 74.0,
         name: "order_value",
         kind: InputKind::Amount,
     },
     InputField {
+        id: FieldId::PaymentMode,
         label: "Payment Mode",
         width: 100.0,
         name: "payment_mode",
         kind: InputKind::Text,
     },
     InputField {
+        id: FieldId::PaymentAmount,
         label: "Payment Amt",
         width: 80.0,
         name: "payment_amount",
         kind: InputKind::Amount,
     },
     InputField {
+        id: FieldId::Remarks,
         label: "Remarks",
         width: 310.0,
         name: "remarks",

@@ -23,7 +23,7 @@ pub use sheets::{
     SheetState,
 };
 
-pub use layout::{InputField, InputKind, FIELD_NAMES, INPUT_FIELDS};
+pub use layout::{FieldId, InputField, InputKind, FIELD_NAMES, INPUT_FIELDS};
 
 /// `documents` conventions for sheets (docs/decisions.md S2.8).
 pub mod conventions {
