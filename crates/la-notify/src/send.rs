@@ -482,10 +482,11 @@ impl Outbox<'_> {
             EmailResult::NoRecipients
         } else if let Some(cause) = self.transport.broken() {
             EmailResult::NotAttempted(format!("after an earlier failure: {cause}"))
+        } else if self.transport.kind() == TransportKind::Disabled {
+            // Email disabled is a decision for every email, waiting or not.
+            EmailResult::Skipped
         } else if let Some(why) = waiting_for_sheets {
             EmailResult::NotAttempted(why)
-        } else if self.transport.kind() == TransportKind::Disabled {
-            EmailResult::Skipped
         } else {
             let id = new_message_id(self.batch_id, &email.key, self.from);
             let sent = build_message(email, self.from, template, context, &id)
