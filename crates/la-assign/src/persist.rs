@@ -139,6 +139,9 @@ fn assign_in_transaction(
     let input = read_engine_input(conn, batch_date)?;
     let eligible_per_store = eligible_per_store(&input.leads);
     let plan = engine::plan(&input);
+    // The plan holds everything written from here on: free the input first,
+    // so the leads and the rows to insert are never in memory together.
+    drop(input);
     // A dry run creates no batch row, so it consumes no batch id.
     let batch_id = if options.dry_run {
         None
