@@ -6,15 +6,12 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Integer};
+use la_schema::locks;
 use la_schema::models::NewRunSummary;
 use la_schema::schema::pipeline_run_summaries as prs;
 
 use crate::report::{OverallStatus, PhaseReport};
 use crate::runner::PIPELINE_NAME;
-
-/// Key space of the per-run session locks.
-const RUN_LOCK_SPACE: i32 = 0x4C41_5255; // "LARU"
 
 /// A run's row, while the run holds its lock.
 #[derive(Debug)]
@@ -59,20 +56,13 @@ impl RowValues<'_> {
     }
 }
 
-fn lock_key(id: i64) -> i32 {
-    (id ^ (id >> 32)) as i32
-}
-
 impl RunRecord {
     /// Writes the row (status `running`, or a final status for a run that
     /// ends at once) and, while running, takes the run's lock.
     pub fn start(conn: &mut PgConnection, values: &RowValues<'_>) -> QueryResult<RunRecord> {
         let (id, run_id) = insert_or_update(conn, values.row())?;
         if values.status == OverallStatus::Running {
-            diesel::sql_query("SELECT pg_advisory_lock($1, $2)")
-                .bind::<Integer, _>(RUN_LOCK_SPACE)
-                .bind::<Integer, _>(lock_key(id))
-                .execute(conn)?;
+            locks::lock(conn, locks::RUN, id)?;
         }
         Ok(RunRecord { id, run_id })
     }
@@ -82,22 +72,13 @@ impl RunRecord {
         let mut row = values.row();
         row.run_id.clone_from(&self.run_id);
         update(conn, self.id, &row)?;
-        diesel::sql_query("SELECT pg_advisory_unlock($1, $2)")
-            .bind::<Integer, _>(RUN_LOCK_SPACE)
-            .bind::<Integer, _>(lock_key(self.id))
-            .execute(conn)?;
-        Ok(())
+        locks::unlock(conn, locks::RUN, self.id)
     }
 }
 
 /// Marks `running` rows of this pipeline whose process is gone (nobody holds
 /// their lock) `interrupted`; returns their run ids.
 pub(crate) fn mark_interrupted(conn: &mut PgConnection) -> QueryResult<Vec<String>> {
-    #[derive(QueryableByName)]
-    struct Got {
-        #[diesel(sql_type = Bool)]
-        got: bool,
-    }
     let running: Vec<(i64, String)> = prs::table
         .filter(prs::pipeline_name.eq(PIPELINE_NAME))
         .filter(prs::overall_status.eq(OverallStatus::Running.as_str()))
@@ -106,12 +87,7 @@ pub(crate) fn mark_interrupted(conn: &mut PgConnection) -> QueryResult<Vec<Strin
         .load(conn)?;
     let mut marked = Vec::new();
     for (id, run_id) in running {
-        let free = diesel::sql_query("SELECT pg_try_advisory_lock($1, $2) AS got")
-            .bind::<Integer, _>(RUN_LOCK_SPACE)
-            .bind::<Integer, _>(lock_key(id))
-            .get_result::<Got>(conn)?
-            .got;
-        if !free {
+        if !locks::try_lock(conn, locks::RUN, id)? {
             continue;
         }
         let note = " [interrupted: the process ended before the run finished; a later run finishes its batch]";
@@ -123,10 +99,7 @@ pub(crate) fn mark_interrupted(conn: &mut PgConnection) -> QueryResult<Vec<Strin
                 prs::summary_text.eq(prs::summary_text.concat(note)),
             ))
             .execute(conn)?;
-        diesel::sql_query("SELECT pg_advisory_unlock($1, $2)")
-            .bind::<Integer, _>(RUN_LOCK_SPACE)
-            .bind::<Integer, _>(lock_key(id))
-            .execute(conn)?;
+        locks::unlock(conn, locks::RUN, id)?;
         log::warn!("run {run_id} was still `running` but its process is gone: marked interrupted");
         marked.push(run_id);
     }

@@ -326,10 +326,6 @@ impl From<diesel::result::Error> for WriteError {
     }
 }
 
-/// Key space of the per-batch lock that serializes concurrent writers of one
-/// batch's sheets (two `pdf --batch N` at once).
-const SHEETS_LOCK_SPACE: i32 = 0x4C41_5348; // "LASH"
-
 fn write_one(
     conn: &mut PgConnection,
     sheet: &AgentSheet,
@@ -369,10 +365,7 @@ fn write_one(
     // File first, then its row, under the batch's lock: a documents row never
     // points at a missing or partial file, and concurrent writers take turns.
     let result = conn.transaction(|conn| {
-        diesel::sql_query("SELECT pg_advisory_xact_lock($1, $2)")
-            .bind::<diesel::sql_types::Integer, _>(SHEETS_LOCK_SPACE)
-            .bind::<diesel::sql_types::Integer, _>(batch_lock_key(h.batch_id))
-            .execute(conn)?;
+        la_schema::locks::lock_xact(conn, la_schema::locks::SHEETS, h.batch_id)?;
         write_file_atomically(dir, file_name, &rendered.bytes)
             .map_err(|e| WriteError::File(format!("writing {}: {e}", path.display())))?;
         Ok(upsert_document(conn, &row)?)
@@ -390,11 +383,6 @@ fn write_one(
         pages: rendered.pages,
         bytes: size,
     })
-}
-
-/// The batch id folded into the lock's 32-bit key.
-fn batch_lock_key(batch_id: i64) -> i32 {
-    (batch_id ^ (batch_id >> 32)) as i32
 }
 
 /// The sheet's row is found by type, subtype and file name (which carries the

@@ -4,6 +4,7 @@
 //! connect ([`connect`], [`pool`]) and upgrade ([`run_pending_migrations`]).
 //! Other crates build their queries from these definitions.
 
+pub mod locks;
 pub mod models;
 pub mod schema;
 pub mod secrets;
