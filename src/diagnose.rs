@@ -127,10 +127,16 @@ fn diagnose_in_tx(
         .collect())
 }
 
+/// A store_master row as diagnostics use it.
+struct StoreRow {
+    name: Option<String>,
+    assign_leads: bool,
+}
+
 /// What diagnostics read besides the engine's input: per store code.
 struct StoreRecords {
-    /// (name, assign_leads) of each store in store_master.
-    stores: BTreeMap<String, (Option<String>, bool)>,
+    /// Each store in store_master.
+    stores: BTreeMap<String, StoreRow>,
     enabled_mappings: BTreeMap<String, i64>,
     waiting: BTreeMap<String, i64>,
     last_batch: BTreeMap<String, i64>,
@@ -176,7 +182,10 @@ impl StoreRecords {
         let docs_by_batch =
             la_pdf::documents_for_batches(conn, &batch_ids).map_err(at("reading sheets"))?;
         Ok(StoreRecords {
-            stores: stores.into_iter().map(|(c, n, a)| (c, (n, a))).collect(),
+            stores: stores
+                .into_iter()
+                .map(|(code, name, assign_leads)| (code, StoreRow { name, assign_leads }))
+                .collect(),
             enabled_mappings: enabled_mappings.into_iter().collect(),
             waiting: waiting.into_iter().collect(),
             last_batch,
@@ -241,9 +250,9 @@ fn store_diagnosis(
     };
     let last_batch = facts.last_batch.get(&code).copied();
     let mut d = StoreDiagnosis {
-        store_name: row.and_then(|r| r.0.clone()),
+        store_name: row.and_then(|r| r.name.clone()),
         in_store_master: row.is_some(),
-        assign_leads: row.is_some_and(|r| r.1),
+        assign_leads: row.is_some_and(|r| r.assign_leads),
         enabled_mappings: facts.enabled_mappings.get(&code).copied().unwrap_or(0) as usize,
         waiting_leads: facts.waiting.get(&code).copied().unwrap_or(0),
         eligible_existing: eligible(LeadType::Existing),

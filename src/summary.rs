@@ -9,7 +9,7 @@ use la_assign::StoreReport;
 use la_notify::EmailKind;
 
 use crate::finish::FinishedBatch;
-use crate::report::{OverallStatus, PipelineReport};
+use crate::report::{OverallStatus, PhaseStatus, PipelineReport};
 use crate::run_record::RowValues;
 use crate::runner::PipelineOptions;
 
@@ -149,6 +149,7 @@ pub(crate) fn conclude(r: &mut PipelineReport) {
         || unassigned > 0
         || !r.assignment.repaired_flags.is_empty()
         || !r.interrupted_runs.is_empty()
+        || r.phases.iter().any(|p| p.status == PhaseStatus::Warning)
         || n.is_some_and(|n| n.without_recipients() > 0 || !n.warnings.is_empty());
     r.overall_status = if r.partly_done() {
         OverallStatus::Failed

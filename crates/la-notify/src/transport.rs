@@ -192,7 +192,7 @@ impl SmtpTransport {
         let mut conn = bounded(&c, "connecting and waiting for the greeting", move || {
             SmtpConnection::connect(target, Some(timeout), &hello, None, None)
         })?
-        .map_err(|e| connect_error(&c, &e))?;
+        .map_err(|e| connect_error(&c, &e, |t| self.scrub(t)))?;
         if let Some(tls) = tls {
             let hello = ClientId::default();
             conn = bounded(&c, "STARTTLS", move || {
@@ -273,7 +273,11 @@ fn io_kind(e: &lettre::transport::smtp::Error) -> Option<std::io::ErrorKind> {
     None
 }
 
-fn connect_error(c: &SmtpConfig, e: &lettre::transport::smtp::Error) -> TransportError {
+fn connect_error(
+    c: &SmtpConfig,
+    e: &lettre::transport::smtp::Error,
+    scrub: impl Fn(&str) -> String,
+) -> TransportError {
     let kind = io_kind(e);
     if e.is_timeout() || kind == Some(std::io::ErrorKind::WouldBlock) {
         TransportError::Timeout {
@@ -286,7 +290,7 @@ fn connect_error(c: &SmtpConfig, e: &lettre::transport::smtp::Error) -> Transpor
     } else {
         TransportError::Unreachable {
             server: server(c),
-            reason: describe_lettre(e),
+            reason: scrub(&describe_lettre(e)),
         }
     }
 }
