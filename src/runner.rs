@@ -208,7 +208,7 @@ pub fn run_pipeline(
     options: &PipelineOptions,
 ) -> Result<PipelineReport, PipelineError> {
     let mut run = Run::start(conn, options)?;
-    if run.skipped {
+    if run.report.overall_status == OverallStatus::Skipped {
         return Ok(run.report);
     }
     run.finish_earlier_batches(conn);
@@ -226,7 +226,6 @@ struct Run<'a> {
     report: PipelineReport,
     record: Option<RunRecord>,
     transport: Box<dyn Transport>,
-    skipped: bool,
 }
 
 impl<'a> Run<'a> {
@@ -260,7 +259,6 @@ impl<'a> Run<'a> {
             report: summary::empty_report(&run_id, options, started_at),
             record: None,
             transport,
-            skipped: false,
         };
         let at = |step| move |source| PipelineError::Query { step, source };
         if !options.ignore_skip_flag && skip_flag_set(conn).map_err(at("reading system_config"))? {
@@ -283,7 +281,6 @@ impl<'a> Run<'a> {
 
     /// D18: records a `skipped` row and ends the run.
     fn skip(&mut self, conn: &mut PgConnection) -> Result<(), PipelineError> {
-        self.skipped = true;
         let msg = "system_config skip_lead_assignment is 'true': lead assignment skipped (run --ignore-skip-flag overrides)";
         self.phase("start", PhaseStatus::Skipped, 0, msg);
         self.report.overall_status = OverallStatus::Skipped;

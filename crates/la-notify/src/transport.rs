@@ -33,15 +33,6 @@ impl TransportKind {
             TransportKind::Disabled => "none",
         }
     }
-
-    /// What a delivered email of this transport is called in the ledger.
-    pub fn delivered(self) -> DeliveryOutcome {
-        match self {
-            TransportKind::Outbox => DeliveryOutcome::WrittenToOutbox,
-            TransportKind::Disabled => DeliveryOutcome::Skipped,
-            TransportKind::Smtp | TransportKind::Memory => DeliveryOutcome::Sent,
-        }
-    }
 }
 
 /// Why an email did not go out, in words.

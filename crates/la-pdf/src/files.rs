@@ -21,11 +21,6 @@ impl ReportsLayout {
         ReportsLayout { root: root.into() }
     }
 
-    /// The root as given.
-    pub fn root(&self) -> &Path {
-        &self.root
-    }
-
     /// The folder of one business date's sheets.
     pub fn sheet_dir(&self, batch_date: NaiveDate) -> PathBuf {
         self.base().join(batch_date.format("%Y-%m-%d").to_string())
