@@ -128,6 +128,12 @@ pub enum Command {
         /// Filled sheets, or folders to search for them.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
+        /// Validate and report exactly as an ingest would, writing nothing; exit 1 when a file would fail.
+        #[arg(long)]
+        check: bool,
+        /// Who ingests, for the ingest ledger (default: the OS user).
+        #[arg(long, value_name = "WHO")]
+        ingested_by: Option<String>,
     },
     /// Per store: why its leads would or would not be assigned and emailed; unfinished batches.
     Diagnose {

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use leads_assignment::notify::{send_for_batch, NotifyError, NotifyOptions, Selection, SmtpConfig};
-use leads_assignment::pdf::{generate_sheets, ingest_outcomes, PdfError, PdfOptions};
+use leads_assignment::pdf::{generate_sheets, IngestOptions, PdfError, PdfOptions};
 use leads_assignment::{
     diagnose, run_pipeline, transport_for, unfinished_batches, DiagnoseOptions, EmailDelivery,
     PhaseProgress, PipelineError, PipelineOptions,
@@ -136,7 +136,18 @@ pub fn dispatch(cli: Cli) -> Result<u8, CmdError> {
             };
             notify(url, batch, select, env, reports.reports_root, quiet)
         }
-        Command::IngestOutcomes { paths, .. } => ingest(url, &paths),
+        Command::IngestOutcomes {
+            paths,
+            check,
+            ingested_by,
+            ..
+        } => {
+            let options = IngestOptions {
+                ingested_by: ingested_by.unwrap_or_else(crate::ingest::os_user),
+                check_only: check,
+            };
+            crate::ingest::ingest(url, &paths, &options)
+        }
         Command::Diagnose {
             store,
             env,
@@ -424,59 +435,6 @@ fn notify(
         return Err(format!("batch {batch}: {owed} email(s) not delivered").into());
     }
     Ok(exit::OK)
-}
-
-fn collect_pdfs(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), CmdError> {
-    if path.is_dir() {
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
-            .map_err(|e| format!("{}: {e}", path.display()))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .collect();
-        entries.sort();
-        for p in entries {
-            if p.is_dir() {
-                collect_pdfs(&p, out)?;
-            } else if p.extension().is_some_and(|e| e.eq_ignore_ascii_case("pdf")) {
-                out.push(p);
-            }
-        }
-    } else {
-        out.push(path.to_path_buf());
-    }
-    Ok(())
-}
-
-fn ingest(url: Option<&str>, paths: &[PathBuf]) -> Result<u8, CmdError> {
-    let mut files = Vec::new();
-    for p in paths {
-        collect_pdfs(p, &mut files)?;
-    }
-    if files.is_empty() {
-        return Err(CmdError::from("no PDF files found in the given paths"));
-    }
-    let mut conn = connect(url)?;
-    let (mut ok, mut failed, mut outcomes, mut blank) = (0, 0, 0, 0);
-    for f in &files {
-        match ingest_outcomes(&mut conn, f) {
-            Ok(r) => {
-                ok += 1;
-                outcomes += r.ingested;
-                blank += r.skipped_blank;
-                out!(
-                    "ok     {}: ingested {} outcome(s), skipped blank {}",
-                    f.display(),
-                    r.ingested,
-                    r.skipped_blank
-                );
-            }
-            Err(e) => {
-                failed += 1;
-                out!("FAILED {e}");
-            }
-        }
-    }
-    out!("{} file(s): {ok} ingested, {failed} failed; {outcomes} outcome(s) written, {blank} blank lead(s) skipped", files.len());
-    Ok(if failed == 0 { exit::OK } else { exit::FAILED })
 }
 
 fn diagnose_cmd(

@@ -51,6 +51,7 @@ mod agents;
 mod args;
 mod commands;
 mod demo;
+mod ingest;
 mod output;
 
 pub use args::{AgentsCommand, Cli, Command, Env, LeaveCommand, LogFormat};

@@ -299,7 +299,8 @@ fn ingest_outcomes_reports_each_file_and_exits_1_when_one_fails() {
     assert!(
         stdout.lines().any(|l| l.starts_with("ok")
             && l.contains("good.pdf")
-            && l.contains("ingested 3 outcome(s)")),
+            && l.contains("new 3, changed 0, unchanged 0, blank 0")
+            && l.contains("batch 1, store")),
         "{stdout}"
     );
     assert!(
@@ -319,12 +320,46 @@ fn ingest_outcomes_reports_each_file_and_exits_1_when_one_fails() {
         ),
         3
     );
-    // Only good files: exit 0.
+    let ledger = "SELECT count(*) AS n FROM lead_assignment_ingests";
+    assert_eq!(count(&mut c, ledger), 1);
+    // A check reports as an ingest would, writes nothing, exits 1 for the bad file.
+    let check = cli(&db)
+        .args(["ingest-outcomes", "--check", inbox.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stdout = text(&check.stdout);
+    assert_eq!(check.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("check") && l.contains("unchanged")),
+        "{stdout}"
+    );
+    assert!(stdout.contains("nothing was written"), "{stdout}");
+    assert_eq!(count(&mut c, ledger), 1);
+    // Only good files: exit 0; the same file again is "unchanged".
     let ok = cli(&db)
-        .args(["ingest-outcomes", inbox.join("sub").to_str().unwrap()])
+        .args([
+            "ingest-outcomes",
+            "--ingested-by",
+            "Meera",
+            inbox.join("sub").to_str().unwrap(),
+        ])
         .output()
         .unwrap();
     assert_eq!(ok.status.code(), Some(0));
+    assert!(
+        text(&ok.stdout).contains(": unchanged"),
+        "{}",
+        text(&ok.stdout)
+    );
+    assert_eq!(
+        count(
+            &mut c,
+            "SELECT count(*) AS n FROM lead_assignment_ingests WHERE ingested_by = 'Meera'"
+        ),
+        1
+    );
 }
 
 #[test]

@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use diesel::connection::SimpleConnection;
 use la_assign::{run_leads_assignment, AssignOptions};
-use la_pdf::{generate_pdfs_for_batch, ingest_outcomes, PdfOptions};
+use la_pdf::{generate_pdfs_for_batch, ingest_outcomes, IngestOptions, PdfOptions};
 use la_schema::testing::migrated_db;
 use lopdf::Document;
 
@@ -97,16 +97,21 @@ fn main() {
     files.sort();
     assert_eq!(files.len(), 100);
 
+    let options = IngestOptions {
+        ingested_by: "bench".into(),
+        check_only: false,
+    };
     let t = Instant::now();
-    let r = ingest_outcomes(&mut c, &files[0]).unwrap();
+    let r = ingest_outcomes(&mut c, &files[0], &options).unwrap();
     let one = t.elapsed().as_secs_f64();
-    assert_eq!(r.ingested, 250);
+    assert_eq!(r.new, 250);
     println!("one filled 250-lead sheet: {:.1} ms", one * 1000.0);
 
     let t = Instant::now();
     let mut n = 0;
     for f in &files {
-        n += ingest_outcomes(&mut c, f).unwrap().ingested;
+        let r = ingest_outcomes(&mut c, f, &options).unwrap();
+        n += r.new + r.unchanged;
     }
     let all = t.elapsed().as_secs_f64();
     assert_eq!(n, 25_000);

@@ -7,7 +7,7 @@
 use std::time::Instant;
 
 use chrono::NaiveDate;
-use la_pdf::{render_sheet, Sheet, SheetHeader, SheetRow};
+use la_pdf::{render_sheet, Sheet, SheetHeader, SheetIdentity, SheetKey, SheetRow};
 
 fn sheet(store: usize, n: usize) -> Sheet {
     let date = NaiveDate::from_ymd_opt(2025, 1, 29).unwrap();
@@ -21,10 +21,10 @@ fn sheet(store: usize, n: usize) -> Sheet {
     ];
     let agent = format!("{:04}", store + 1);
     let pgc = format!("L250129{agent}");
-    Sheet {
+    let mut sheet = Sheet {
         header: SheetHeader {
             page_group_code: pgc.clone(),
-            agent_code: agent,
+            agent_code: agent.clone(),
             agent_name: format!("Agent {store}"),
             store_code: format!("S{store:04}"),
             store_name: Some(format!("Store {store}")),
@@ -43,7 +43,22 @@ fn sheet(store: usize, n: usize) -> Sheet {
                 lead_source: Some("google".into()),
             })
             .collect(),
-    }
+        identity: None,
+    };
+    let codes: Vec<String> = sheet
+        .rows
+        .iter()
+        .map(|r| r.lead_assignment_code.clone())
+        .collect();
+    let identity = SheetIdentity::new(
+        1,
+        &format!("S{store:04}"),
+        1,
+        &agent,
+        codes.iter().map(String::as_str),
+    );
+    sheet.identity = identity.sign(&SheetKey::from_bytes(&[1; 32])).ok();
+    sheet
 }
 
 fn peak_rss_mb() -> f64 {

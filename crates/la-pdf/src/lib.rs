@@ -7,6 +7,7 @@
 
 pub mod files;
 pub mod font;
+pub mod identity;
 pub mod ingest;
 pub mod layout;
 pub mod render;
@@ -15,7 +16,11 @@ mod sheets;
 pub use files::{
     batch_of_file_name, file_part, sanitize, sheet_file_name, write_file_atomically, ReportsLayout,
 };
-pub use ingest::{ingest_bytes, ingest_outcomes, IngestError, IngestReport, Problem};
+pub use identity::{IdentityError, SheetIdentity, SheetKey, IDENTITY_FIELD};
+pub use ingest::{
+    ingest_bytes, ingest_outcomes, Change, IdentityCheck, IngestError, IngestOptions, IngestReport,
+    Problem, SheetOf,
+};
 pub use render::{render_sheet, RenderError, RenderedSheet, Sheet, SheetHeader, SheetRow};
 pub use sheets::{
     batch_sheets, documents_for_batch, documents_for_batches, generate_pdfs_for_batch,

@@ -40,6 +40,9 @@ pub struct SheetRow {
 pub struct Sheet {
     pub header: SheetHeader,
     pub rows: Vec<SheetRow>,
+    /// The signed identity (docs/decisions.md D22), carried in a hidden,
+    /// read-only form field; `None` renders a sheet without one.
+    pub identity: Option<String>,
 }
 
 /// The rendered bytes and what the renderer noticed.
@@ -148,6 +151,8 @@ struct SheetWriter {
     header: [String; 4],
     /// Each lead's parent field.
     parents: Vec<Ref>,
+    /// The hidden identity field (its own widget), when the sheet has one.
+    identity: Option<Ref>,
     missing_glyphs: Vec<(String, Vec<char>)>,
 }
 
@@ -177,6 +182,7 @@ impl SheetWriter {
         let page_refs = (0..page_count(sheet.rows.len()))
             .map(|_| (refs.next(), refs.next()))
             .collect();
+        let identity = sheet.identity.as_ref().map(|_| refs.next());
         let labels = INPUT_FIELDS
             .iter()
             .map(|f| shaper.fit(f.label, LABEL_SIZE, f.width - 2.0 * PAD).0)
@@ -196,6 +202,7 @@ impl SheetWriter {
             labels,
             header: header_texts(&sheet.header),
             parents: Vec::with_capacity(sheet.rows.len()),
+            identity,
             missing_glyphs: Vec::new(),
             shaper,
         })
@@ -213,7 +220,10 @@ impl SheetWriter {
         text.content.begin_text();
         self.header(&mut text, page_no);
         self.headings(&mut text, &mut grid);
-        let mut annots = Vec::with_capacity(rows.len() * INPUT_FIELDS.len());
+        let mut annots = Vec::with_capacity(rows.len() * INPUT_FIELDS.len() + 1);
+        if page_no == 0 {
+            annots.extend(self.identity);
+        }
         for (slot, row) in rows.into_iter().enumerate() {
             annots.extend(self.lead(&mut text, &mut grid, page_ref, slot, row));
         }
@@ -404,10 +414,14 @@ impl SheetWriter {
             .base_font(Name(b"Helvetica"))
             .encoding_predefined(Name(b"WinAnsiEncoding"));
         write_font(&mut self.pdf, &self.shaper, &self.font)?;
+        if let (Some(field), Some(value)) = (self.identity, &sheet.identity) {
+            let first_page = self.page_refs.first().map(|p| p.0);
+            identity_field(&mut self.pdf, field, value, first_page);
+        }
         let mut cat = self.pdf.catalog(self.catalog);
         cat.pages(self.page_tree);
         let mut form = cat.form();
-        form.fields(self.parents.iter().copied());
+        form.fields(self.parents.iter().copied().chain(self.identity));
         form.pair(Name(b"NeedAppearances"), true);
         form.default_appearance(Str(HELV_DA));
         form.default_resources()
@@ -430,6 +444,22 @@ impl SheetWriter {
             missing_glyphs: self.missing_glyphs,
         })
     }
+}
+
+/// The identity's hidden, read-only text field with its zero-size widget.
+fn identity_field(pdf: &mut Pdf, field: Ref, value: &str, page: Option<Ref>) {
+    let mut f = pdf.form_field(field);
+    f.partial_name(TextStr(crate::identity::IDENTITY_FIELD))
+        .field_type(FieldType::Text)
+        .field_flags(FieldFlags::READ_ONLY)
+        .text_value(TextStr(value));
+    let mut a = f.into_annotation();
+    a.rect(Rect::new(0.0, 0.0, 0.0, 0.0))
+        .flags(AnnotationFlags::HIDDEN | AnnotationFlags::READ_ONLY);
+    if let Some(page) = page {
+        a.page(page);
+    }
+    a.finish();
 }
 
 /// The header's four texts: page group, agent, store, batch date.

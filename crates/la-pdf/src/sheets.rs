@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 
 use crate::conventions::*;
 use crate::files::{batch_of_file_name, sheet_file_name, write_file_atomically, ReportsLayout};
+use crate::identity::{SheetIdentity, SheetKey};
 use crate::render::{render_sheet, RenderedSheet, Sheet, SheetHeader, SheetRow};
 
 /// Where sheets go.
@@ -78,6 +79,12 @@ pub enum PdfError {
     /// No such batch.
     #[error("batch {0} does not exist")]
     NoBatch(i64),
+    /// The key that signs sheet identities is not available.
+    #[error("sheets for batch {batch_id}: {source}")]
+    Key {
+        batch_id: i64,
+        source: crate::identity::IdentityError,
+    },
     /// Reading the batch failed.
     #[error("sheets for batch {batch_id}: {step}: {source}")]
     Query {
@@ -156,8 +163,13 @@ pub fn generate_sheets(
         .optional()
         .map_err(q("reading the batch"))?
         .ok_or(PdfError::NoBatch(batch_id))?;
+    let key = SheetKey::load(conn).map_err(|source| PdfError::Key { batch_id, source })?;
     let mut sheets =
         load_sheets(conn, batch_id, batch_date).map_err(q("reading the assignments"))?;
+    for s in &mut sheets {
+        s.sign(&key)
+            .map_err(|source| PdfError::Key { batch_id, source })?;
+    }
     if options.only_missing {
         let missing: Vec<(String, i64)> = batch_sheets(conn, &[batch_id])
             .map_err(q("checking the batch's sheets"))?
@@ -179,6 +191,25 @@ pub fn generate_sheets(
 struct AgentSheet {
     agent_id: i64,
     sheet: Sheet,
+}
+
+impl AgentSheet {
+    /// docs/decisions.md D22: the sheet carries its signed identity.
+    fn sign(&mut self, key: &SheetKey) -> Result<(), crate::identity::IdentityError> {
+        let h = &self.sheet.header;
+        let identity = SheetIdentity::new(
+            h.batch_id,
+            &h.store_code,
+            self.agent_id,
+            &h.agent_code,
+            self.sheet
+                .rows
+                .iter()
+                .map(|r| r.lead_assignment_code.as_str()),
+        );
+        self.sheet.identity = Some(identity.sign(key)?);
+        Ok(())
+    }
 }
 
 impl std::ops::Deref for AgentSheet {
@@ -222,6 +253,7 @@ fn load_sheets(
                     batch_date,
                 },
                 rows: Vec::new(),
+                identity: None,
             },
         });
         sheet.sheet.rows.push(SheetRow {
@@ -494,13 +526,13 @@ pub struct ExpectedSheet {
 /// One (batch, store, agent) group of assignments: a sheet's worth.
 #[derive(Queryable)]
 struct SheetGroup {
-    key: SheetKey,
+    key: SheetOf,
     leads: i64,
 }
 
 /// What identifies a sheet.
 #[derive(Queryable)]
-struct SheetKey {
+struct SheetOf {
     batch_id: i64,
     batch_date: NaiveDate,
     store_code: String,

@@ -7,14 +7,13 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::str::FromStr;
 
 use bigdecimal::BigDecimal;
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use la_assign::{run_leads_assignment, AssignOptions};
-use la_pdf::{generate_pdfs_for_batch, ingest_outcomes, IngestError, PdfOptions};
+use la_pdf::{generate_pdfs_for_batch, ingest_outcomes, IngestError, IngestOptions, PdfOptions};
 use la_schema::models::Outcome;
 use la_schema::schema::{lead_assignment_outcomes as lao, lead_assignments as la};
 use la_schema::seed::{self, MappingSeed, SeedLead};
@@ -60,84 +59,11 @@ fn sheet_in_db(conn: &mut PgConnection, n: i32, root: &Path) -> (PathBuf, Vec<St
     (PathBuf::from(path), codes)
 }
 
-fn python() -> String {
-    std::env::var("LA_TEST_PYTHON").unwrap_or_else(|_| {
-        let venv = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../target/ci-venv/bin/python"
-        );
-        if Path::new(venv).exists() {
-            venv.to_string()
-        } else {
-            "python3".to_string()
-        }
-    })
-}
-
-fn pypdf_fill(src: &Path, dst: &Path, values: &BTreeMap<String, String>, incremental: bool) {
-    let json = dst.with_extension("json");
-    let body = values
-        .iter()
-        .map(|(k, v)| format!("{:?}: {:?}", k, v))
-        .collect::<Vec<_>>()
-        .join(", ");
-    std::fs::write(&json, format!("{{{body}}}")).unwrap();
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fill/pypdf_fill.py");
-    let mut cmd = Command::new(python());
-    cmd.arg(script).arg(src).arg(dst).arg(&json);
-    if incremental {
-        cmd.arg("incremental");
+fn opts() -> IngestOptions {
+    IngestOptions {
+        ingested_by: "test".into(),
+        check_only: false,
     }
-    let out = cmd
-        .output()
-        .expect("python with pypdf is required: run scripts/install-test-deps (it makes target/ci-venv), or set LA_TEST_PYTHON");
-    assert!(
-        out.status.success(),
-        "pypdf fill: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-fn pdftk_fill(src: &Path, dst: &Path, values: &BTreeMap<String, String>) {
-    let mut by_code: BTreeMap<&str, Vec<(&str, &str)>> = BTreeMap::new();
-    for (k, v) in values {
-        let (code, field) = k.split_once('.').unwrap();
-        by_code.entry(code).or_default().push((field, v));
-    }
-    let esc = |s: &str| {
-        s.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-    };
-    let mut xfdf = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<xfdf xmlns=\"http://ns.adobe.com/xfdf/\"><fields>");
-    for (code, fields) in by_code {
-        xfdf.push_str(&format!("<field name=\"{code}\">"));
-        for (f, v) in fields {
-            xfdf.push_str(&format!(
-                "<field name=\"{f}\"><value>{}</value></field>",
-                esc(v)
-            ));
-        }
-        xfdf.push_str("</field>");
-    }
-    xfdf.push_str("</fields></xfdf>");
-    let data = dst.with_extension("xfdf");
-    std::fs::write(&data, xfdf).unwrap();
-    let out = common::run(
-        "pdftk",
-        &[
-            src.to_str().unwrap(),
-            "fill_form",
-            data.to_str().unwrap(),
-            "output",
-            dst.to_str().unwrap(),
-        ],
-    );
-    assert!(
-        out.status.success(),
-        "pdftk: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 fn outcomes(conn: &mut PgConnection) -> BTreeMap<String, Outcome> {
@@ -148,6 +74,13 @@ fn outcomes(conn: &mut PgConnection) -> BTreeMap<String, Outcome> {
         .unwrap()
         .into_iter()
         .collect()
+}
+
+fn ledger_rows(conn: &mut PgConnection) -> i64 {
+    la_schema::schema::lead_assignment_ingests::table
+        .count()
+        .get_result(conn)
+        .unwrap()
 }
 
 fn sample_values(codes: &[String]) -> BTreeMap<String, String> {
@@ -211,31 +144,46 @@ fn pypdf_filled_sheet_ingests_exactly_and_idempotently() {
     let root = tempfile::tempdir().unwrap();
     let (sheet, codes) = sheet_in_db(&mut c, 6, root.path());
     let filled = root.path().join("filled.pdf");
-    pypdf_fill(&sheet, &filled, &sample_values(&codes), false);
-    let r = ingest_outcomes(&mut c, &filled).unwrap();
-    assert_eq!((r.ingested, r.skipped_blank), (3, 3));
+    common::pypdf_fill(&sheet, &filled, &sample_values(&codes), false);
+    let r = ingest_outcomes(&mut c, &filled, &opts()).unwrap();
+    assert_eq!((r.new, r.changed.len(), r.unchanged, r.blank), (3, 0, 0, 3));
     check_sample(&mut c, &codes);
 
-    // Same file again: only updated_at changes.
+    // Same file again: "unchanged", nothing rewritten, a second ledger row.
     let before = outcomes(&mut c);
-    ingest_outcomes(&mut c, &filled).unwrap();
-    let after = outcomes(&mut c);
-    for (k, b) in &before {
-        let a = &after[k];
-        assert_eq!(
-            (a.id, a.created_at, &a.order_value, &a.remarks),
-            (b.id, b.created_at, &b.order_value, &b.remarks)
-        );
-        assert!(a.updated_at > b.updated_at);
-    }
+    let again = ingest_outcomes(&mut c, &filled, &opts()).unwrap();
+    assert!(
+        again.counts().starts_with("unchanged"),
+        "{}",
+        again.counts()
+    );
+    assert_eq!((again.new, again.unchanged, again.blank), (0, 3, 3));
+    assert_eq!(outcomes(&mut c), before);
+    assert_eq!(ledger_rows(&mut c), 2);
+    assert_eq!(again.checksum, r.checksum);
 
-    // A re-filled copy updates the row.
+    // A re-filled copy reports exactly its two changes, old -> new.
     let mut v = sample_values(&codes);
     v.insert(format!("{}.order_value", codes[0]), "99.99".into());
     v.insert(format!("{}.conv", codes[1]), "yes".into());
     let refilled = root.path().join("refilled.pdf");
-    pypdf_fill(&sheet, &refilled, &v, false);
-    ingest_outcomes(&mut c, &refilled).unwrap();
+    common::pypdf_fill(&sheet, &refilled, &v, false);
+    let third = ingest_outcomes(&mut c, &refilled, &opts()).unwrap();
+    let change = |code: &String, field, old: &str, new: &str| la_pdf::Change {
+        code: code.clone(),
+        field,
+        old: old.into(),
+        new: new.into(),
+    };
+    assert_eq!(
+        third.changed,
+        vec![
+            change(&codes[0], "order_value", "125000.50", "99.99"),
+            change(&codes[1], "conv", "N", "Y"),
+        ]
+    );
+    assert_eq!(third.counts(), "new 0, changed 2, unchanged 1, blank 3");
+    assert_eq!(ledger_rows(&mut c), 3);
     let got = outcomes(&mut c);
     assert_eq!(
         got[&codes[0]].order_value,
@@ -252,8 +200,8 @@ fn pdftk_filled_sheet_ingests_exactly() {
     let root = tempfile::tempdir().unwrap();
     let (sheet, codes) = sheet_in_db(&mut c, 6, root.path());
     let filled = root.path().join("pdftk.pdf");
-    pdftk_fill(&sheet, &filled, &sample_values(&codes));
-    ingest_outcomes(&mut c, &filled).unwrap();
+    common::pdftk_fill(&sheet, &filled, &sample_values(&codes));
+    ingest_outcomes(&mut c, &filled, &opts()).unwrap();
     check_sample(&mut c, &codes);
 }
 
@@ -264,14 +212,14 @@ fn incremental_updates_and_object_streams_are_read() {
     let root = tempfile::tempdir().unwrap();
     let (sheet, codes) = sheet_in_db(&mut c, 6, root.path());
     let inc = root.path().join("incremental.pdf");
-    pypdf_fill(&sheet, &inc, &sample_values(&codes), true);
+    common::pypdf_fill(&sheet, &inc, &sample_values(&codes), true);
     assert!(
         std::fs::read(&inc)
             .unwrap()
             .starts_with(&std::fs::read(&sheet).unwrap()),
         "pypdf appended an update"
     );
-    ingest_outcomes(&mut c, &inc).unwrap();
+    ingest_outcomes(&mut c, &inc, &opts()).unwrap();
     check_sample(&mut c, &codes);
     c.batch_execute_helper("DELETE FROM lead_assignment_outcomes");
     // Object streams and a compressed cross-reference stream.
@@ -292,7 +240,7 @@ fn incremental_updates_and_object_streams_are_read() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&std::fs::read(&objstm).unwrap()).contains("/ObjStm"));
-    ingest_outcomes(&mut c, &objstm).unwrap();
+    ingest_outcomes(&mut c, &objstm, &opts()).unwrap();
     check_sample(&mut c, &codes);
 }
 
@@ -326,8 +274,8 @@ fn one_bad_amount_among_fifty_rows_writes_nothing_and_names_it() {
     }
     v.insert(format!("{}.order_date", codes[7]), "31-02-2025".into());
     let filled = root.path().join("bad.pdf");
-    pypdf_fill(&sheet, &filled, &v, false);
-    let err = ingest_outcomes(&mut c, &filled).unwrap_err();
+    common::pypdf_fill(&sheet, &filled, &v, false);
+    let err = ingest_outcomes(&mut c, &filled, &opts()).unwrap_err();
     let IngestError::Invalid { problems, .. } = &err else {
         panic!("{err}")
     };
@@ -355,7 +303,7 @@ fn unusable_files_are_clear_errors_and_write_nothing() {
     let root = tempfile::tempdir().unwrap();
     let (sheet, codes) = sheet_in_db(&mut c, 6, root.path());
     let filled = root.path().join("filled.pdf");
-    pypdf_fill(&sheet, &filled, &sample_values(&codes), false);
+    common::pypdf_fill(&sheet, &filled, &sample_values(&codes), false);
     let bytes = std::fs::read(&filled).unwrap();
     let write = |name: &str, data: &[u8]| {
         let p = root.path().join(name);
@@ -369,23 +317,24 @@ fn unusable_files_are_clear_errors_and_write_nothing() {
             .collect::<Vec<_>>(),
     );
     assert!(matches!(
-        ingest_outcomes(&mut c, &garbage),
+        ingest_outcomes(&mut c, &garbage, &opts()),
         Err(IngestError::NotPdf { .. })
     ));
     let empty = write("empty.pdf", b"");
     assert!(
-        matches!(ingest_outcomes(&mut c, &empty), Err(IngestError::NotPdf { ref reason, .. }) if reason.contains("empty"))
+        matches!(ingest_outcomes(&mut c, &empty, &opts()), Err(IngestError::NotPdf { ref reason, .. }) if reason.contains("empty"))
     );
     let truncated = write("truncated.pdf", &bytes[..bytes.len() / 2]);
-    let e = ingest_outcomes(&mut c, &truncated).unwrap_err();
+    let e = ingest_outcomes(&mut c, &truncated, &opts()).unwrap_err();
     assert!(matches!(e, IngestError::NotPdf { .. }), "{e}");
     assert!(e.to_string().contains("truncated"), "{e}");
     let no_form = root.path().join("noform.pdf");
     assert!(common::run("qpdf", &["--empty", no_form.to_str().unwrap()])
         .status
         .success());
-    let e = ingest_outcomes(&mut c, &no_form).unwrap_err();
-    assert!(matches!(e, IngestError::NotASheet { .. }), "{e}");
+    let e = ingest_outcomes(&mut c, &no_form, &opts()).unwrap_err();
+    assert!(matches!(e, IngestError::Flattened { .. }), "{e}");
+    assert!(e.to_string().contains("Save, not Print"), "{e}");
     let encrypted = root.path().join("encrypted.pdf");
     assert!(common::run(
         "qpdf",
@@ -402,12 +351,12 @@ fn unusable_files_are_clear_errors_and_write_nothing() {
     .status
     .success());
     assert!(matches!(
-        ingest_outcomes(&mut c, &encrypted),
+        ingest_outcomes(&mut c, &encrypted, &opts()),
         Err(IngestError::Encrypted { .. })
     ));
     let missing = root.path().join("nope.pdf");
     assert!(matches!(
-        ingest_outcomes(&mut c, &missing),
+        ingest_outcomes(&mut c, &missing, &opts()),
         Err(IngestError::Io { .. })
     ));
     assert!(outcomes(&mut c).is_empty());
@@ -416,7 +365,7 @@ fn unusable_files_are_clear_errors_and_write_nothing() {
     c.batch_execute_helper(
         "DELETE FROM lead_assignments; UPDATE missed_leads SET lead_assigned = false",
     );
-    let e = ingest_outcomes(&mut c, &filled).unwrap_err();
+    let e = ingest_outcomes(&mut c, &filled, &opts()).unwrap_err();
     let IngestError::Invalid { problems, .. } = &e else {
         panic!("{e}")
     };
@@ -451,7 +400,9 @@ fn values_on_the_parent_field_or_the_widget_and_names_as_values() {
     doc.trailer.set("Root", catalog);
     let mut bytes = Vec::new();
     doc.save_to(&mut bytes).unwrap();
-    let raw = la_pdf::ingest::read_sheet(Path::new("built.pdf"), &bytes).unwrap();
+    let raw = la_pdf::ingest::read_sheet(Path::new("built.pdf"), &bytes)
+        .unwrap()
+        .leads;
     assert_eq!(raw.len(), 1);
     assert_eq!(raw[0].values[0].as_deref(), Some("Y"));
     assert_eq!(raw[0].values[6].as_deref(), Some("Müller"));

@@ -110,7 +110,7 @@ pub struct NewOutcome {
 }
 
 /// A `lead_assignment_outcomes` row.
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
 #[diesel(table_name = lead_assignment_outcomes, check_for_backend(diesel::pg::Pg))]
 pub struct Outcome {
     pub id: i64,

@@ -96,6 +96,33 @@ diesel::table! {
 }
 
 diesel::table! {
+    lead_assignment_secrets (name) {
+        name -> Text,
+        value -> Bytea,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    lead_assignment_ingests (id) {
+        id -> Int8,
+        file_name -> Text,
+        checksum -> Text,
+        batch_id -> Nullable<Int8>,
+        store_code -> Nullable<Varchar>,
+        agent_id -> Nullable<Int8>,
+        agent_code -> Nullable<Text>,
+        identity -> Varchar,
+        new_count -> Int4,
+        changed_count -> Int4,
+        unchanged_count -> Int4,
+        blank_count -> Int4,
+        ingested_by -> Varchar,
+        ingested_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     lead_assignments (id) {
         id -> Int8,
         assignment_batch_id -> Int8,
@@ -241,6 +268,8 @@ diesel::joinable!(email_templates -> notification_profiles (profile_id));
 diesel::joinable!(notification_recipients -> notification_profiles (profile_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    lead_assignment_secrets,
+    lead_assignment_ingests,
     store_master,
     missed_leads,
     agents_master,

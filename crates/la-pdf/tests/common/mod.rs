@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::Command;
 
 use chrono::NaiveDate;
-use la_pdf::{Sheet, SheetHeader, SheetRow};
+use la_pdf::{Sheet, SheetHeader, SheetIdentity, SheetKey, SheetRow};
 
 pub const NAMES: [&str; 6] = [
     "José Müller",
@@ -20,7 +20,7 @@ pub const NAMES: [&str; 6] = [
 
 pub fn sheet(n: usize) -> Sheet {
     let date = NaiveDate::from_ymd_opt(2025, 1, 29).unwrap();
-    Sheet {
+    let mut sheet = Sheet {
         header: SheetHeader {
             page_group_code: "L2501290001".into(),
             agent_code: "0001".into(),
@@ -42,7 +42,16 @@ pub fn sheet(n: usize) -> Sheet {
                 lead_source: Some("google".into()),
             })
             .collect(),
-    }
+        identity: None,
+    };
+    let codes: Vec<String> = sheet
+        .rows
+        .iter()
+        .map(|r| r.lead_assignment_code.clone())
+        .collect();
+    let identity = SheetIdentity::new(17, "S001", 1, "0001", codes.iter().map(String::as_str));
+    sheet.identity = identity.sign(&SheetKey::from_bytes(&[1; 32])).ok();
+    sheet
 }
 
 pub fn run(cmd: &str, args: &[&str]) -> std::process::Output {
@@ -130,4 +139,84 @@ pub fn fields(bytes: &[u8]) -> BTreeMap<String, usize> {
         walk(&doc, f.as_reference().unwrap(), "", &pages, &mut out);
     }
     out
+}
+
+pub fn python() -> String {
+    std::env::var("LA_TEST_PYTHON").unwrap_or_else(|_| {
+        let venv = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../target/ci-venv/bin/python"
+        );
+        if Path::new(venv).exists() {
+            venv.to_string()
+        } else {
+            "python3".to_string()
+        }
+    })
+}
+
+pub fn pypdf_fill(src: &Path, dst: &Path, values: &BTreeMap<String, String>, incremental: bool) {
+    let json = dst.with_extension("json");
+    let body = values
+        .iter()
+        .map(|(k, v)| format!("{:?}: {:?}", k, v))
+        .collect::<Vec<_>>()
+        .join(", ");
+    std::fs::write(&json, format!("{{{body}}}")).unwrap();
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fill/pypdf_fill.py");
+    let mut cmd = Command::new(python());
+    cmd.arg(script).arg(src).arg(dst).arg(&json);
+    if incremental {
+        cmd.arg("incremental");
+    }
+    let out = cmd
+        .output()
+        .expect("python with pypdf is required: run scripts/install-test-deps (it makes target/ci-venv), or set LA_TEST_PYTHON");
+    assert!(
+        out.status.success(),
+        "pypdf fill: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+pub fn pdftk_fill(src: &Path, dst: &Path, values: &BTreeMap<String, String>) {
+    let mut by_code: BTreeMap<&str, Vec<(&str, &str)>> = BTreeMap::new();
+    for (k, v) in values {
+        let (code, field) = k.split_once('.').unwrap();
+        by_code.entry(code).or_default().push((field, v));
+    }
+    let esc = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    let mut xfdf = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<xfdf xmlns=\"http://ns.adobe.com/xfdf/\"><fields>");
+    for (code, fields) in by_code {
+        xfdf.push_str(&format!("<field name=\"{code}\">"));
+        for (f, v) in fields {
+            xfdf.push_str(&format!(
+                "<field name=\"{f}\"><value>{}</value></field>",
+                esc(v)
+            ));
+        }
+        xfdf.push_str("</field>");
+    }
+    xfdf.push_str("</fields></xfdf>");
+    let data = dst.with_extension("xfdf");
+    std::fs::write(&data, xfdf).unwrap();
+    let out = run(
+        "pdftk",
+        &[
+            src.to_str().unwrap(),
+            "fill_form",
+            data.to_str().unwrap(),
+            "output",
+            dst.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "pdftk: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

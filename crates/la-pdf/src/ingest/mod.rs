@@ -1,0 +1,240 @@
+//! Reading filled sheets back into `lead_assignment_outcomes` (docs/decisions.md
+//! S2.7, D10, D21, D22). [`read`] parses a file and [`values`] validates it,
+//! both pure; [`ingest_outcomes`] checks the sheet's identity against the
+//! database, compares every value with what is stored, and writes the new
+//! and changed outcomes plus one ledger row in one transaction per file. All
+//! or nothing per file, every problem of a file reported, not just the first.
+
+mod identify;
+pub mod read;
+mod store;
+pub mod values;
+
+use std::path::{Path, PathBuf};
+
+use diesel::prelude::*;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+pub use identify::{IdentityCheck, SheetOf};
+pub use read::{read_sheet, RawOutcome, SheetFields};
+pub use values::{parse_amount, parse_conv, parse_date, validate, Outcome};
+
+use crate::identity::{IdentityError, SheetKey};
+
+/// One invalid value, unknown code or foreign lead found in a file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// The page (from 1) the lead's fields are on, when known.
+    pub page: Option<u32>,
+    /// The lead's RowID as the sheet prints it (from its code).
+    pub row_id: Option<u32>,
+    pub code: String,
+    pub field: String,
+    pub value: String,
+    pub reason: String,
+}
+
+impl Problem {
+    /// A problem with one field of `raw`.
+    pub fn of(raw: &RawOutcome, field: &str, value: &str, reason: impl Into<String>) -> Problem {
+        Problem {
+            page: raw.page,
+            row_id: raw.code.rsplit_once('-').and_then(|(_, r)| r.parse().ok()),
+            code: raw.code.clone(),
+            field: field.to_string(),
+            value: value.to_string(),
+            reason: reason.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let known = |n: Option<u32>| n.map_or_else(|| "?".to_string(), |n| n.to_string());
+        write!(
+            f,
+            "page {}, RowID {}, {}, {} {:?}: {}",
+            known(self.page),
+            known(self.row_id),
+            self.code,
+            self.field,
+            self.value,
+            self.reason
+        )
+    }
+}
+
+/// Why a file was not ingested. Nothing of that file was written.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    /// The file could not be read.
+    #[error("{path}: cannot read: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// Not a readable PDF (garbage, empty, truncated, corrupt).
+    #[error("{path}: not a readable PDF: {reason}")]
+    NotPdf { path: PathBuf, reason: String },
+    /// Encrypted PDFs are refused.
+    #[error("{path}: the PDF is encrypted; save it without a password and try again")]
+    Encrypted { path: PathBuf },
+    /// A PDF without form fields: most likely a sheet printed to PDF.
+    #[error("{path}: the PDF has no form fields. If it is a leads-assignment sheet, it was flattened (printed to PDF, scanned or exported), which turns typed values into drawing that cannot be read back. Fill in the sheet file that was emailed, save it (Save, not Print), and send that file")]
+    Flattened { path: PathBuf },
+    /// A PDF with a form, but not a sheet of this pipeline.
+    #[error("{path}: not a leads-assignment sheet: {reason}")]
+    NotASheet { path: PathBuf, reason: String },
+    /// The sheet's identity is missing and its leads span sheets, or it does
+    /// not verify.
+    #[error("{path}: refused: {reason}")]
+    Identity { path: PathBuf, reason: String },
+    /// The database's sheet key is not available.
+    #[error("{path}: {source}")]
+    Key {
+        path: PathBuf,
+        source: IdentityError,
+    },
+    /// Invalid values, unknown codes or leads of another sheet; every one is
+    /// listed.
+    #[error("{path}: {} problem(s):\n{}", problems.len(), problems.iter().map(|p| format!("  {}: {p}", path.display())).collect::<Vec<_>>().join("\n"))]
+    Invalid {
+        path: PathBuf,
+        problems: Vec<Problem>,
+    },
+    /// The database refused a read or the write.
+    #[error("{path}: reading or writing outcomes: {source}")]
+    Db {
+        path: PathBuf,
+        source: diesel::result::Error,
+    },
+}
+
+/// How to ingest.
+#[derive(Debug, Clone, Default)]
+pub struct IngestOptions {
+    /// Who or what ingests, for the ledger (the CLI passes the OS user).
+    pub ingested_by: String,
+    /// Validate and report exactly as an ingest would, writing nothing.
+    pub check_only: bool,
+}
+
+/// One value that a file changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Change {
+    pub code: String,
+    pub field: &'static str,
+    /// Empty when the stored value was blank.
+    pub old: String,
+    /// Empty when the file's value is blank.
+    pub new: String,
+}
+
+impl std::fmt::Display for Change {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {}: {:?} → {:?}",
+            self.code, self.field, self.old, self.new
+        )
+    }
+}
+
+/// What one file gave (or, with `check_only`, would give).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IngestReport {
+    pub path: PathBuf,
+    /// SHA-256 of the file, hex.
+    pub checksum: String,
+    /// The sheet the file is.
+    pub sheet: SheetOf,
+    pub identity: IdentityCheck,
+    /// Leads that had no outcome before.
+    pub new: usize,
+    /// Every value that differs from the stored outcome.
+    pub changed: Vec<Change>,
+    /// Leads whose stored outcome already equals the file's values.
+    pub unchanged: usize,
+    /// Leads whose seven fields are all blank (nothing written for them).
+    pub blank: usize,
+    /// Said once per file: a blank sheet, a sheet without identity.
+    pub warnings: Vec<String>,
+    /// The ledger row; None when nothing was written (`check_only`).
+    pub ledger_id: Option<i64>,
+}
+
+impl IngestReport {
+    /// Leads whose outcome the file changes.
+    pub fn changed_leads(&self) -> usize {
+        let mut codes: Vec<&str> = self.changed.iter().map(|c| c.code.as_str()).collect();
+        codes.dedup();
+        codes.len()
+    }
+
+    /// `new N, changed N, unchanged N, blank N`, or `unchanged` when the
+    /// file brings nothing new.
+    pub fn counts(&self) -> String {
+        if self.new == 0 && self.changed.is_empty() && self.unchanged > 0 {
+            return format!(
+                "unchanged ({} outcome(s), blank {})",
+                self.unchanged, self.blank
+            );
+        }
+        format!(
+            "new {}, changed {}, unchanged {}, blank {}",
+            self.new,
+            self.changed_leads(),
+            self.unchanged,
+            self.blank
+        )
+    }
+}
+
+/// Reads, checks and (unless `check_only`) writes one filled sheet, all or
+/// nothing.
+pub fn ingest_outcomes(
+    conn: &mut PgConnection,
+    path: &Path,
+    options: &IngestOptions,
+) -> Result<IngestReport, IngestError> {
+    let bytes = std::fs::read(path).map_err(|source| IngestError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    ingest_bytes(conn, path, &bytes, options)
+}
+
+/// [`ingest_outcomes`] on bytes already read; `path` names them.
+pub fn ingest_bytes(
+    conn: &mut PgConnection,
+    path: &Path,
+    bytes: &[u8],
+    options: &IngestOptions,
+) -> Result<IngestReport, IngestError> {
+    let fields = read_sheet(path, bytes)?;
+    let key = SheetKey::load(conn).map_err(|source| IngestError::Key {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let file = store::File {
+        path,
+        checksum: hex_sha256(bytes),
+        fields: &fields,
+        key: &key,
+        options,
+    };
+    let result = if options.check_only {
+        file.ingest(conn)
+    } else {
+        conn.transaction(|c| file.ingest(c))
+    };
+    result.map_err(|f| f.into_error(path))
+}
+
+fn hex_sha256(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}

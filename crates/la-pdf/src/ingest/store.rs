@@ -1,0 +1,282 @@
+//! One file against the database: the stored assignments and outcomes it
+//! names, what it changes, and the writes (outcomes and the ledger row).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use diesel::prelude::*;
+use diesel::upsert::excluded;
+use la_schema::models::{NewOutcome, Outcome as OutcomeRow};
+use la_schema::schema::{
+    agents_master as am, lead_assignment_ingests as lai, lead_assignment_outcomes as lao,
+    lead_assignments as la,
+};
+
+use super::identify::{identify, Assigned, Identified, SheetOf};
+use super::values::{validate, Outcome};
+use super::{Change, IngestError, IngestOptions, IngestReport, Problem, SheetFields};
+use crate::identity::SheetKey;
+use crate::layout::FIELD_NAMES;
+
+/// A file being ingested.
+pub(super) struct File<'a> {
+    pub path: &'a Path,
+    pub checksum: String,
+    pub fields: &'a SheetFields,
+    pub key: &'a SheetKey,
+    pub options: &'a IngestOptions,
+}
+
+/// Why a file's transaction ended without a report.
+pub(super) enum Failure {
+    Db(diesel::result::Error),
+    Refused(IngestError),
+}
+
+impl From<diesel::result::Error> for Failure {
+    fn from(e: diesel::result::Error) -> Failure {
+        Failure::Db(e)
+    }
+}
+
+impl Failure {
+    pub fn into_error(self, path: &Path) -> IngestError {
+        match self {
+            Failure::Db(source) => IngestError::Db {
+                path: path.to_path_buf(),
+                source,
+            },
+            Failure::Refused(e) => e,
+        }
+    }
+}
+
+/// What the file's values do to the stored outcomes.
+struct Diff {
+    rows: Vec<NewOutcome>,
+    new: usize,
+    changed: Vec<Change>,
+    unchanged: usize,
+}
+
+impl File<'_> {
+    fn path(&self) -> PathBuf {
+        self.path.to_path_buf()
+    }
+
+    /// Validates, identifies, compares and (unless checking) writes.
+    pub fn ingest(&self, conn: &mut PgConnection) -> Result<IngestReport, Failure> {
+        let mut problems = Vec::new();
+        let mut outcomes = Vec::new();
+        let mut blank = 0;
+        for r in &self.fields.leads {
+            match validate(r) {
+                Ok(Some(o)) => outcomes.push(o),
+                Ok(None) => blank += 1,
+                Err(p) => problems.extend(p),
+            }
+        }
+        let known = assignments_of(conn, &self.fields.leads)?;
+        let identified =
+            identify(self.fields, &known, self.key, &mut problems).map_err(|reason| {
+                Failure::Refused(IngestError::Identity {
+                    path: self.path(),
+                    reason,
+                })
+            })?;
+        let Some(identified) = identified.filter(|_| problems.is_empty()) else {
+            return Err(self.invalid(problems));
+        };
+        let diff = diff(conn, outcomes, &known)?;
+        let mut report = self.report(identified, diff.new, diff.changed, diff.unchanged, blank);
+        if !self.options.check_only {
+            upsert_outcomes(conn, &diff.rows)?;
+            report.ledger_id = Some(self.record(conn, &report)?);
+        }
+        Ok(report)
+    }
+
+    fn invalid(&self, problems: Vec<Problem>) -> Failure {
+        Failure::Refused(IngestError::Invalid {
+            path: self.path(),
+            problems,
+        })
+    }
+
+    fn report(
+        &self,
+        identified: Identified,
+        new: usize,
+        changed: Vec<Change>,
+        unchanged: usize,
+        blank: usize,
+    ) -> IngestReport {
+        let mut warnings: Vec<String> = identified.warning.into_iter().collect();
+        if new + unchanged == 0 && changed.is_empty() {
+            warnings.push(format!(
+                "blank sheet: none of its {blank} lead(s) has a value; nothing was written"
+            ));
+        }
+        IngestReport {
+            path: self.path(),
+            checksum: self.checksum.clone(),
+            sheet: identified.sheet,
+            identity: identified.check,
+            new,
+            changed,
+            unchanged,
+            blank,
+            warnings,
+            ledger_id: None,
+        }
+    }
+
+    /// docs/decisions.md D21: the ledger row of this file.
+    fn record(&self, conn: &mut PgConnection, r: &IngestReport) -> QueryResult<i64> {
+        let count = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
+        let file_name = self.path.file_name().map_or_else(
+            || self.path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        diesel::insert_into(lai::table)
+            .values((
+                lai::file_name.eq(file_name),
+                lai::checksum.eq(&r.checksum),
+                lai::batch_id.eq(r.sheet.batch_id),
+                lai::store_code.eq(&r.sheet.store_code),
+                lai::agent_id.eq(r.sheet.agent_id),
+                lai::agent_code.eq(&r.sheet.agent_code),
+                lai::identity.eq(r.identity.as_str()),
+                lai::new_count.eq(count(r.new)),
+                lai::changed_count.eq(count(r.changed_leads())),
+                lai::unchanged_count.eq(count(r.unchanged)),
+                lai::blank_count.eq(count(r.blank)),
+                lai::ingested_by.eq(ingested_by(&self.options.ingested_by)),
+            ))
+            .returning(lai::id)
+            .get_result(conn)
+    }
+}
+
+/// At most 64 characters; "unknown" when empty.
+fn ingested_by(who: &str) -> String {
+    let who = who.trim();
+    if who.is_empty() {
+        "unknown".into()
+    } else {
+        who.chars().take(64).collect()
+    }
+}
+
+/// The stored assignment of each known code, with its sheet.
+fn assignments_of(
+    conn: &mut PgConnection,
+    leads: &[super::RawOutcome],
+) -> QueryResult<HashMap<String, Assigned>> {
+    let codes: Vec<&str> = leads.iter().map(|l| l.code.as_str()).collect();
+    let rows: Vec<(String, i64, i64, String, i64, Option<String>)> = la::table
+        .inner_join(am::table)
+        .filter(la::lead_assignment_code.eq_any(&codes))
+        .select((
+            la::lead_assignment_code,
+            la::id,
+            la::assignment_batch_id,
+            la::store_code,
+            la::agent_id,
+            am::agent_code,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(code, id, batch_id, store_code, agent_id, agent_code)| {
+            let sheet = SheetOf {
+                batch_id,
+                store_code,
+                agent_id,
+                agent_code: agent_code.unwrap_or_default().trim_end().to_string(),
+            };
+            (code, Assigned { id, sheet })
+        })
+        .collect())
+}
+
+/// Compares each filled lead with its stored outcome, value by value.
+fn diff(
+    conn: &mut PgConnection,
+    outcomes: Vec<Outcome>,
+    known: &HashMap<String, Assigned>,
+) -> QueryResult<Diff> {
+    let ids: Vec<i64> = outcomes
+        .iter()
+        .filter_map(|o| known.get(&o.code).map(|a| a.id))
+        .collect();
+    let stored: HashMap<i64, OutcomeRow> = lao::table
+        .filter(lao::lead_assignment_id.eq_any(&ids))
+        .select(OutcomeRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(|o| (o.lead_assignment_id, o))
+        .collect();
+    let mut d = Diff {
+        rows: Vec::new(),
+        new: 0,
+        changed: Vec::new(),
+        unchanged: 0,
+    };
+    for o in outcomes {
+        let Some(a) = known.get(&o.code) else {
+            continue;
+        };
+        let Some(old) = stored.get(&a.id) else {
+            d.new += 1;
+            d.rows.push(o.into_row(a.id));
+            continue;
+        };
+        let changes = changes(&o, &Outcome::from(old));
+        if changes.is_empty() {
+            d.unchanged += 1;
+        } else {
+            d.changed.extend(changes);
+            d.rows.push(o.into_row(a.id));
+        }
+    }
+    Ok(d)
+}
+
+/// The values of `new` that differ from `old`, in field order.
+fn changes(new: &Outcome, old: &Outcome) -> Vec<Change> {
+    FIELD_NAMES
+        .iter()
+        .zip(new.shown().into_iter().zip(old.shown()))
+        .filter(|(_, (n, o))| n != o)
+        .map(|(field, (n, o))| Change {
+            code: new.code.clone(),
+            field,
+            old: o.unwrap_or_default(),
+            new: n.unwrap_or_default(),
+        })
+        .collect()
+}
+
+/// Inserts or updates the outcome of each assignment.
+fn upsert_outcomes(conn: &mut PgConnection, rows: &[NewOutcome]) -> QueryResult<usize> {
+    let mut n = 0;
+    for chunk in rows.chunks(2_000) {
+        n += diesel::insert_into(lao::table)
+            .values(chunk)
+            .on_conflict(lao::lead_assignment_id)
+            .do_update()
+            .set((
+                lao::converted_flag.eq(excluded(lao::converted_flag)),
+                lao::order_number.eq(excluded(lao::order_number)),
+                lao::order_date.eq(excluded(lao::order_date)),
+                lao::order_value.eq(excluded(lao::order_value)),
+                lao::payment_mode.eq(excluded(lao::payment_mode)),
+                lao::payment_amount.eq(excluded(lao::payment_amount)),
+                lao::remarks.eq(excluded(lao::remarks)),
+                lao::updated_at.eq(diesel::dsl::now),
+            ))
+            .execute(conn)?;
+    }
+    Ok(n)
+}

@@ -1,0 +1,271 @@
+//! One value at a time: what each field accepts (docs/decisions.md S2.7), and
+//! a lead's seven values as one validated outcome. Pure.
+
+use std::str::FromStr;
+
+use bigdecimal::BigDecimal;
+use chrono::NaiveDate;
+use la_schema::models::{NewOutcome, Outcome as OutcomeRow};
+
+use super::read::RawOutcome;
+use super::Problem;
+use crate::layout::{FieldId, INPUT_FIELDS};
+
+/// A validated outcome (before its assignment id is known).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Outcome {
+    pub code: String,
+    pub converted_flag: Option<bool>,
+    pub order_number: Option<String>,
+    pub order_date: Option<NaiveDate>,
+    pub order_value: Option<BigDecimal>,
+    pub payment_mode: Option<String>,
+    pub payment_amount: Option<BigDecimal>,
+    pub remarks: Option<String>,
+}
+
+/// `Y`/`N`/`Yes`/`No` in any case.
+pub fn parse_conv(s: &str) -> Result<bool, String> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "y" | "yes" => Ok(true),
+        "n" | "no" => Ok(false),
+        _ => Err("expected Y, N, Yes or No".into()),
+    }
+}
+
+/// `DD-MM-YYYY`, `DD/MM/YYYY` or `YYYY-MM-DD`; impossible dates rejected.
+pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    let s = s.trim();
+    for fmt in ["%d-%m-%Y", "%d/%m/%Y", "%Y-%m-%d"] {
+        if let Ok(d) = NaiveDate::parse_from_str(s, fmt) {
+            if (1900..=2999).contains(&chrono::Datelike::year(&d)) {
+                return Ok(d);
+            }
+        }
+    }
+    Err("expected a real date as DD-MM-YYYY, DD/MM/YYYY or YYYY-MM-DD".into())
+}
+
+/// An amount: optional `₹`, `Rs`, `Rs.` or `INR`; thousands separators in
+/// Western (`125,000`) or Indian (`1,25,000`) grouping; at most 2 decimals;
+/// `0 <= x < 10^10` (fits numeric(12,2)).
+pub fn parse_amount(s: &str) -> Result<BigDecimal, String> {
+    let mut t = s.trim();
+    for prefix in ["₹", "INR", "Rs.", "Rs"] {
+        if t.len() >= prefix.len()
+            && t.is_char_boundary(prefix.len())
+            && t[..prefix.len()].eq_ignore_ascii_case(prefix)
+        {
+            t = t[prefix.len()..].trim_start();
+            break;
+        }
+    }
+    if t.is_empty() {
+        return Err("no number".into());
+    }
+    if t.starts_with('-') {
+        return Err("must not be negative".into());
+    }
+    let (int, frac) = match t.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (t, None),
+    };
+    if let Some(f) = frac {
+        if f.is_empty() || !f.bytes().all(|b| b.is_ascii_digit()) {
+            return Err("invalid decimals".into());
+        }
+        if f.len() > 2 {
+            return Err("more than 2 decimals".into());
+        }
+    }
+    if int.is_empty() || !int.bytes().all(|b| b.is_ascii_digit() || b == b',') {
+        return Err("not a number".into());
+    }
+    if int.contains(',') {
+        let groups: Vec<&str> = int.split(',').collect();
+        let (first, rest) = groups.split_first().ok_or("not a number")?;
+        let (last, middle) = rest.split_last().ok_or("not a number")?;
+        let western = (1..=3).contains(&first.len()) && rest.iter().all(|g| g.len() == 3);
+        let indian = (1..=2).contains(&first.len())
+            && last.len() == 3
+            && middle.iter().all(|g| g.len() == 2);
+        if !(western || indian) {
+            return Err("misplaced thousands separator".into());
+        }
+    }
+    let digits: String = int.chars().filter(|c| *c != ',').collect();
+    let normalized = match frac {
+        Some(f) => format!("{digits}.{f}"),
+        None => digits,
+    };
+    let value = BigDecimal::from_str(&normalized).map_err(|e| e.to_string())?;
+    if value >= 10_000_000_000i64 {
+        return Err("too large (at most 9,999,999,999.99)".into());
+    }
+    Ok(value)
+}
+
+/// Puts one field's value into the outcome, parsed by what the field holds.
+fn set_value(o: &mut Outcome, id: FieldId, value: &str) -> Result<(), String> {
+    match id {
+        FieldId::Conv => o.converted_flag = Some(parse_conv(value)?),
+        FieldId::OrderNo => o.order_number = Some(value.to_string()),
+        FieldId::OrderDate => o.order_date = Some(parse_date(value)?),
+        FieldId::OrderValue => o.order_value = Some(parse_amount(value)?),
+        FieldId::PaymentMode => o.payment_mode = Some(value.to_string()),
+        FieldId::PaymentAmount => o.payment_amount = Some(parse_amount(value)?),
+        FieldId::Remarks => o.remarks = Some(value.to_string()),
+    }
+    Ok(())
+}
+
+/// Validates one lead's values (each by its field, every problem listed).
+/// `Ok(None)` when all seven are blank.
+pub fn validate(raw: &RawOutcome) -> Result<Option<Outcome>, Vec<Problem>> {
+    if raw.values.iter().all(Option::is_none) {
+        return Ok(None);
+    }
+    let mut outcome = Outcome {
+        code: raw.code.clone(),
+        ..Outcome::default()
+    };
+    let mut problems = Vec::new();
+    for (field, value) in INPUT_FIELDS.iter().zip(&raw.values) {
+        let Some(v) = value.as_deref() else {
+            continue;
+        };
+        if let Err(reason) = set_value(&mut outcome, field.id, v) {
+            problems.push(Problem::of(raw, field.name, v, reason));
+        }
+    }
+    if problems.is_empty() {
+        Ok(Some(outcome))
+    } else {
+        Err(problems)
+    }
+}
+
+impl Outcome {
+    pub(super) fn into_row(self, lead_assignment_id: i64) -> NewOutcome {
+        NewOutcome {
+            lead_assignment_id,
+            converted_flag: self.converted_flag,
+            order_number: self.order_number,
+            order_date: self.order_date,
+            order_value: self.order_value,
+            payment_mode: self.payment_mode,
+            payment_amount: self.payment_amount,
+            remarks: self.remarks,
+        }
+    }
+
+    /// The seven values as the sheet shows them, in field order: what a
+    /// change is judged and reported by.
+    pub fn shown(&self) -> [Option<String>; 7] {
+        INPUT_FIELDS.map(|f| self.shown_value(f.id))
+    }
+
+    fn shown_value(&self, id: FieldId) -> Option<String> {
+        let amount = |a: &Option<BigDecimal>| a.as_ref().map(|a| a.with_scale(2).to_string());
+        match id {
+            FieldId::Conv => self
+                .converted_flag
+                .map(|c| if c { "Y" } else { "N" }.to_string()),
+            FieldId::OrderNo => self.order_number.clone(),
+            FieldId::OrderDate => self.order_date.map(|d| d.format("%d-%m-%Y").to_string()),
+            FieldId::OrderValue => amount(&self.order_value),
+            FieldId::PaymentMode => self.payment_mode.clone(),
+            FieldId::PaymentAmount => amount(&self.payment_amount),
+            FieldId::Remarks => self.remarks.clone(),
+        }
+    }
+}
+
+impl From<&OutcomeRow> for Outcome {
+    fn from(o: &OutcomeRow) -> Outcome {
+        Outcome {
+            code: String::new(),
+            converted_flag: o.converted_flag,
+            order_number: o.order_number.clone(),
+            order_date: o.order_date,
+            order_value: o.order_value.clone(),
+            payment_mode: o.payment_mode.clone(),
+            payment_amount: o.payment_amount.clone(),
+            remarks: o.remarks.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conv_values() {
+        for (s, v) in [
+            ("Y", true),
+            ("y", true),
+            ("Yes", true),
+            ("YES", true),
+            ("n", false),
+            ("No", false),
+            (" no ", false),
+        ] {
+            assert_eq!(parse_conv(s), Ok(v), "{s}");
+        }
+        for s in ["1", "true", "Yup", "N/A"] {
+            assert!(parse_conv(s).is_err(), "{s}");
+        }
+    }
+
+    #[test]
+    fn dates() {
+        let d = NaiveDate::from_ymd_opt(2025, 1, 29);
+        assert_eq!(parse_date("29-01-2025").ok(), d);
+        assert_eq!(parse_date("29/01/2025").ok(), d);
+        assert_eq!(parse_date("2025-01-29").ok(), d);
+        for s in [
+            "31-02-2025",
+            "29-13-2025",
+            "2025/01/29",
+            "yesterday",
+            "29-01-25",
+            "00-01-2025",
+        ] {
+            assert!(parse_date(s).is_err(), "{s}");
+        }
+    }
+
+    #[test]
+    fn amounts() {
+        let ok = |s: &str, v: &str| {
+            assert_eq!(
+                parse_amount(s),
+                Ok(BigDecimal::from_str(v).unwrap_or_default()),
+                "{s}"
+            )
+        };
+        ok("1250", "1250");
+        ok("₹1,250.50", "1250.50");
+        ok("Rs. 1,25,000.50", "125000.50");
+        ok("rs 125,000", "125000");
+        ok("INR 99.9", "99.9");
+        ok("0", "0");
+        ok("9,99,99,99,999.99", "9999999999.99");
+        for s in [
+            "-5",
+            "1.234",
+            "12,34",
+            "1,2,3",
+            "abc",
+            "₹",
+            "1e5",
+            "10000000000",
+            "1,25,0000",
+            "12.",
+            ".5",
+        ] {
+            assert!(parse_amount(s).is_err(), "{s}");
+        }
+    }
+}

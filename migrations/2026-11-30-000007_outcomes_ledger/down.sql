@@ -1,0 +1,2 @@
+DROP TABLE IF EXISTS lead_assignment_ingests;
+DROP TABLE IF EXISTS lead_assignment_secrets;
