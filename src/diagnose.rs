@@ -67,6 +67,9 @@ pub struct StoreDiagnosis {
     /// The newest batch that assigned leads of this store, and its sheets on disk.
     pub last_batch: Option<i64>,
     pub last_batch_sheets_missing: Vec<String>,
+    /// Sheets of the store with no outcome for any lead, 2 or more days
+    /// after their batch (docs/decisions.md D21), oldest first.
+    pub outstanding_sheets: Vec<la_report::OutstandingSheet>,
     /// Every reason its leads would not be assigned or emailed (empty: all well).
     pub reasons: Vec<String>,
     /// One sentence.
@@ -121,9 +124,27 @@ fn diagnose_in_tx(
     if let Some(only) = &options.store {
         codes.retain(|c| c.eq_ignore_ascii_case(only.trim()));
     }
+    let outstanding = la_report::outstanding_sheets(
+        conn,
+        &la_report::OutstandingFilter {
+            today: batch_date,
+            older_than_days: la_report::DEFAULT_OUTSTANDING_DAYS,
+            since: None,
+            stores: options.store.iter().cloned().collect(),
+        },
+    )
+    .map_err(at("reading the outstanding sheets"))?;
     Ok(codes
         .into_iter()
-        .map(|code| store_diagnosis(code, &facts, &input, &plan, options.run_env))
+        .map(|code| {
+            let mut d = store_diagnosis(code, &facts, &input, &plan, options.run_env);
+            d.outstanding_sheets = outstanding
+                .iter()
+                .filter(|s| s.store_code.eq_ignore_ascii_case(&d.store_code))
+                .cloned()
+                .collect();
+            d
+        })
         .collect())
 }
 
@@ -265,6 +286,7 @@ fn store_diagnosis(
             .unwrap_or_default(),
         store_code: code,
         agents,
+        outstanding_sheets: Vec::new(),
         reasons: Vec::new(),
         verdict: String::new(),
     };

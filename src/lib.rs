@@ -16,6 +16,7 @@ pub use diesel;
 pub use la_assign as assign;
 pub use la_notify as notify;
 pub use la_pdf as pdf;
+pub use la_report as outcomes;
 pub use la_schema as schema;
 
 pub use diagnose::{diagnose, DiagnoseError, DiagnoseOptions, StoreDiagnosis};

@@ -91,6 +91,9 @@ pub struct PipelineOptions {
     pub from: String,
     /// Progress of the sheet and email phases: (phase, done, total).
     pub progress: Option<PhaseProgress>,
+    /// The summary email lists sheets without any outcome this many days
+    /// after their batch (None: 2 days).
+    pub outstanding_after_days: Option<u32>,
 }
 
 /// The callback inside [`PhaseProgress`].
@@ -129,6 +132,7 @@ impl PipelineOptions {
             timezone: None,
             from: "leads-assignment@localhost".into(),
             progress: None,
+            outstanding_after_days: None,
         }
     }
 }
@@ -501,6 +505,7 @@ impl<'a> Run<'a> {
             select: la_notify::Selection::Undelivered,
             finish_commands: finish,
             resend_command: Some(resend.to_string()),
+            outstanding_after_days: self.options.outstanding_after_days,
         };
         let (status, msg) =
             match send_for_batch(conn, batch_id, &notify_options, self.transport.as_mut()) {

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use leads_assignment::notify::EmailKey;
+use leads_assignment::outcomes::{GroupBy, DEFAULT_OUTSTANDING_DAYS};
 
 /// Hands a laundry franchise's missed pickup leads to call agents: assigns
 /// them fairly, prints a fillable PDF sheet per store and agent, emails the
@@ -176,8 +177,75 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+    /// What came of the assigned leads, per agent, store, lead type or day; outstanding sheets.
+    Report(ReportArgs),
     /// Print the man page (roff) to stdout.
     Man,
+}
+
+/// `report`'s grouping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum By {
+    Agent,
+    Store,
+    StoreAgent,
+    LeadType,
+    Day,
+}
+
+impl By {
+    /// The library's grouping.
+    pub fn group_by(self) -> GroupBy {
+        match self {
+            By::Agent => GroupBy::Agent,
+            By::Store => GroupBy::Store,
+            By::StoreAgent => GroupBy::StoreAgent,
+            By::LeadType => GroupBy::LeadType,
+            By::Day => GroupBy::Day,
+        }
+    }
+}
+
+/// `report`'s output format on stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Csv,
+    Json,
+}
+
+/// `report`'s options.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub db: Db,
+    /// What each row is.
+    #[arg(long, value_enum, default_value_t = By::StoreAgent)]
+    pub by: By,
+    /// First batch date, YYYY-MM-DD (default: 27 days before --to).
+    #[arg(long, value_parser = parse_date)]
+    pub from: Option<chrono::NaiveDate>,
+    /// Last batch date, YYYY-MM-DD (default: today's business date).
+    #[arg(long, value_parser = parse_date)]
+    pub to: Option<chrono::NaiveDate>,
+    /// Only this store (repeatable; case-insensitive).
+    #[arg(long = "store", value_name = "CODE")]
+    pub stores: Vec<String>,
+    /// Output on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Also write one self-contained HTML page with the table and charts.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// List the outstanding sheets (no outcome for any lead) instead.
+    #[arg(long)]
+    pub outstanding: bool,
+    /// A sheet is outstanding this many days after its batch date.
+    #[arg(long, value_name = "DAYS", default_value_t = DEFAULT_OUTSTANDING_DAYS)]
+    pub older_than: u32,
+    /// Time zone of the business date: an IANA name such as Asia/Kolkata.
+    #[arg(long, env = "LEADS_TIMEZONE", value_parser = parse_timezone)]
+    pub timezone: Option<String>,
 }
 
 /// `run`'s options.
@@ -211,6 +279,9 @@ pub struct RunArgs {
     /// Print the run report as JSON on stdout instead of the table.
     #[arg(long)]
     pub json: bool,
+    /// The summary email lists sheets with no outcome this many days after their batch.
+    #[arg(long, value_name = "DAYS", default_value_t = DEFAULT_OUTSTANDING_DAYS)]
+    pub outstanding_after: u32,
 }
 
 impl Command {
@@ -223,7 +294,8 @@ impl Command {
             | Command::Notify { db, .. }
             | Command::IngestOutcomes { db, .. }
             | Command::Diagnose { db, .. }
-            | Command::Agents { db, .. } => db.url.as_deref(),
+            | Command::Agents { db, .. }
+            | Command::Report(ReportArgs { db, .. }) => db.url.as_deref(),
             Command::Demo { .. } | Command::Completions { .. } | Command::Man => None,
         }
     }

@@ -163,6 +163,7 @@ pub fn dispatch(cli: Cli) -> Result<u8, CmdError> {
             clap_complete::generate(shell, &mut cmd, "leads-assignment", &mut std::io::stdout());
             Ok(exit::OK)
         }
+        Command::Report(args) => crate::report::report(&args),
         Command::Man => {
             let man = clap_mangen::Man::new(<Cli as clap::CommandFactory>::command());
             man.render(&mut std::io::stdout())
@@ -335,6 +336,7 @@ fn run(url: Option<&str>, args: &RunArgs, quiet: bool) -> Result<u8, CmdError> {
         email,
         from,
         progress: if quiet || args.json { None } else { progress() },
+        outstanding_after_days: Some(args.outstanding_after),
     };
     let report = run_pipeline(&mut conn, &options).map_err(|e| match e {
         PipelineError::Config(_) => CmdError::usage(e.to_string()),

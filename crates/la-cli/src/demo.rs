@@ -160,6 +160,7 @@ fn demo_on(server: &la_pgtemp::TempServer, leads: usize, out: &Path) -> Result<u
         email: EmailDelivery::Outbox(layout.outbox_dir()),
         from: "Leads Desk <leads@laundry.example>".into(),
         progress: None,
+        outstanding_after_days: None,
     };
     let mut code = exit::OK;
     for run in 1..=2 {

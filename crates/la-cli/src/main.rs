@@ -53,6 +53,7 @@ mod commands;
 mod demo;
 mod ingest;
 mod output;
+mod report;
 
 pub use args::{AgentsCommand, Cli, Command, Env, LeaveCommand, LogFormat};
 

@@ -418,6 +418,13 @@ pub fn diagnose_table(d: &[StoreDiagnosis], env: &str) -> String {
             }
             None => {}
         }
+        for o in &x.outstanding_sheets {
+            let _ = writeln!(
+                s,
+                "  outstanding sheet: agent {} {}, batch {} of {}, {} leads, {} days without an outcome",
+                o.agent_code, o.agent_name, o.batch_id, o.batch_date, o.leads, o.age_days
+            );
+        }
         let _ = writeln!(s, "  => {}", x.verdict);
     }
     s

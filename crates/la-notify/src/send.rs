@@ -56,6 +56,9 @@ pub struct NotifyOptions {
     /// The command that re-sends what is not delivered; the summary email
     /// lists it when a store email of this call was not delivered.
     pub resend_command: Option<String>,
+    /// The summary lists sheets without any outcome this many days after
+    /// their batch (default [`la_report::DEFAULT_OUTSTANDING_DAYS`]).
+    pub outstanding_after_days: Option<u32>,
 }
 
 /// What happened to one planned email.
@@ -375,11 +378,54 @@ pub fn send_for_batch(
         outbox.deliver(email, &setup.store_template, &context, waiting)?;
     }
     if let Some(summary) = emails.iter().find(|e| e.kind == EmailKind::Summary) {
-        let context = summary_context(&facts, outbox.report, options);
+        let outstanding = outstanding_by_store(outbox.conn, batch_date, options)
+            .map_err(at(batch_id, "reading the outstanding sheets"))?;
+        let mut context = summary_context(&facts, outbox.report, options);
+        context["outstanding_stores"] = serde_json::json!(outstanding);
+        context["outstanding_after_days"] = serde_json::json!(options
+            .outstanding_after_days
+            .unwrap_or(la_report::DEFAULT_OUTSTANDING_DAYS));
         outbox.deliver(summary, &setup.summary_template, &context, None)?;
     }
     log_results(&report, options.run_env);
     Ok(report)
+}
+
+/// The sheets still outstanding, per store, for the summary
+/// (docs/decisions.md D21): every one, whatever its age, until an outcome
+/// of it is ingested.
+#[derive(Debug, Serialize)]
+struct OutstandingStore {
+    store_code: String,
+    store_name: Option<String>,
+    sheets: Vec<la_report::OutstandingSheet>,
+}
+
+fn outstanding_by_store(
+    conn: &mut PgConnection,
+    batch_date: NaiveDate,
+    options: &NotifyOptions,
+) -> QueryResult<Vec<OutstandingStore>> {
+    let filter = la_report::OutstandingFilter {
+        today: batch_date,
+        older_than_days: options
+            .outstanding_after_days
+            .unwrap_or(la_report::DEFAULT_OUTSTANDING_DAYS),
+        since: None,
+        stores: Vec::new(),
+    };
+    let mut stores: Vec<OutstandingStore> = Vec::new();
+    for sheet in la_report::outstanding_sheets(conn, &filter)? {
+        match stores.last_mut() {
+            Some(s) if s.store_code == sheet.store_code => s.sheets.push(sheet),
+            _ => stores.push(OutstandingStore {
+                store_code: sheet.store_code.clone(),
+                store_name: sheet.store_name.clone(),
+                sheets: vec![sheet],
+            }),
+        }
+    }
+    Ok(stores)
 }
 
 /// Keeps the planned emails `selection` picks; for [`Selection::Undelivered`]

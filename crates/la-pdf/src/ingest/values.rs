@@ -166,7 +166,7 @@ impl Outcome {
     }
 
     fn shown_value(&self, id: FieldId) -> Option<String> {
-        let amount = |a: &Option<BigDecimal>| a.as_ref().map(|a| a.with_scale(2).to_string());
+        let amount = |a: &Option<BigDecimal>| a.as_ref().map(|a| format!("{a:.2}"));
         match id {
             FieldId::Conv => self
                 .converted_flag

@@ -1,0 +1,165 @@
+//! A report's columns: one definition of each (its name, its value in a
+//! row, how a table shows it), used by every format.
+
+use crate::queries::{GroupBy, ReportRow};
+
+/// One column of a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Column {
+    StoreCode,
+    AgentCode,
+    AgentName,
+    LeadType,
+    BatchDate,
+    Assigned,
+    WithOutcome,
+    Converted,
+    ConversionRate,
+    OrderValue,
+    PaymentAmount,
+    Sheets,
+    SheetsOutstanding,
+}
+
+/// The figures every report has, after its key columns.
+const FIGURES: [Column; 8] = [
+    Column::Assigned,
+    Column::WithOutcome,
+    Column::Converted,
+    Column::ConversionRate,
+    Column::OrderValue,
+    Column::PaymentAmount,
+    Column::Sheets,
+    Column::SheetsOutstanding,
+];
+
+/// A cell's value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Text(String),
+    Count(i64),
+    /// A ratio, shown with 4 decimals.
+    Rate(f64),
+    /// An amount, exact, with 2 decimals.
+    Amount(String),
+}
+
+impl Value {
+    /// As CSV and tables write it.
+    pub fn text(&self) -> String {
+        match self {
+            Value::Text(s) | Value::Amount(s) => s.clone(),
+            Value::Count(n) => n.to_string(),
+            Value::Rate(r) => format!("{r:.4}"),
+        }
+    }
+
+    /// As JSON writes it: numbers are numbers.
+    pub fn json(&self) -> serde_json::Value {
+        match self {
+            Value::Text(s) => serde_json::Value::from(s.as_str()),
+            Value::Count(n) => serde_json::Value::from(*n),
+            Value::Rate(_) | Value::Amount(_) => self
+                .text()
+                .parse::<serde_json::Number>()
+                .map_or(serde_json::Value::Null, serde_json::Value::Number),
+        }
+    }
+
+    /// Right-aligned in a table.
+    pub fn is_number(&self) -> bool {
+        !matches!(self, Value::Text(_))
+    }
+}
+
+impl Column {
+    /// The report's columns for a grouping: its keys, then the figures.
+    pub fn for_grouping(by: GroupBy) -> Vec<Column> {
+        let keys: &[Column] = match by {
+            GroupBy::Agent => &[Column::AgentCode, Column::AgentName],
+            GroupBy::Store => &[Column::StoreCode],
+            GroupBy::StoreAgent => &[Column::StoreCode, Column::AgentCode, Column::AgentName],
+            GroupBy::LeadType => &[Column::LeadType],
+            GroupBy::Day => &[Column::BatchDate],
+        };
+        keys.iter().chain(FIGURES.iter()).copied().collect()
+    }
+
+    /// The CSV header and JSON key.
+    pub fn name(self) -> &'static str {
+        self.describe().0
+    }
+
+    /// A table's short heading.
+    pub fn heading(self) -> &'static str {
+        self.describe().1
+    }
+
+    /// A table's column width.
+    pub fn width(self) -> usize {
+        self.describe().2
+    }
+
+    fn describe(self) -> (&'static str, &'static str, usize) {
+        match self {
+            Column::StoreCode => ("store_code", "store", 8),
+            Column::AgentCode => ("agent_code", "agent", 5),
+            Column::AgentName => ("agent_name", "name", 14),
+            Column::LeadType => ("lead_type", "type", 4),
+            Column::BatchDate => ("batch_date", "date", 10),
+            Column::Assigned => ("assigned", "assigned", 8),
+            Column::WithOutcome => ("with_outcome", "outcome", 7),
+            Column::Converted => ("converted", "conv", 6),
+            Column::ConversionRate => ("conversion_rate", "rate", 6),
+            Column::OrderValue => ("order_value", "order value", 11),
+            Column::PaymentAmount => ("payment_amount", "paid", 11),
+            Column::Sheets => ("sheets", "sheets", 6),
+            Column::SheetsOutstanding => ("sheets_outstanding", "out", 4),
+        }
+    }
+
+    /// This column's value in `row`.
+    pub fn value(self, row: &ReportRow) -> Value {
+        let text = |s: &Option<String>| Value::Text(s.clone().unwrap_or_default());
+        let amount = |a: &bigdecimal::BigDecimal| Value::Amount(format!("{a:.2}"));
+        match self {
+            Column::StoreCode => text(&row.store_code),
+            Column::AgentCode => text(&row.agent_code),
+            Column::AgentName => text(&row.agent_name),
+            Column::LeadType => text(&row.lead_type),
+            Column::BatchDate => {
+                Value::Text(row.batch_date.map(|d| d.to_string()).unwrap_or_default())
+            }
+            Column::Assigned => Value::Count(row.assigned),
+            Column::WithOutcome => Value::Count(row.with_outcome),
+            Column::Converted => Value::Count(row.converted),
+            Column::ConversionRate => Value::Rate(row.conversion_rate()),
+            Column::OrderValue => amount(&row.order_value),
+            Column::PaymentAmount => amount(&row.payment_amount),
+            Column::Sheets => Value::Count(row.sheets),
+            Column::SheetsOutstanding => Value::Count(row.sheets_outstanding),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_grouping_fits_100_columns_in_a_table() {
+        for by in GroupBy::ALL {
+            let cols = Column::for_grouping(by);
+            let width: usize = cols.iter().map(|c| c.width() + 1).sum();
+            assert!(width <= 100, "{by:?}: {width}");
+        }
+    }
+
+    #[test]
+    fn rates_and_amounts_are_numbers_in_json() {
+        assert_eq!(Value::Rate(1.0 / 3.0).text(), "0.3333");
+        assert_eq!(Value::Rate(1.0 / 3.0).json().to_string(), "0.3333");
+        assert_eq!(Value::Amount("1250.50".into()).json().to_string(), "1250.5");
+        assert_eq!(Value::Count(3).json().to_string(), "3");
+    }
+}
