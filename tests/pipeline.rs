@@ -214,8 +214,8 @@ fn spec_4_sheets_on_disk_with_two_rows_per_lead_and_documents_rows() {
             .unwrap();
         assert_eq!(
             form.get(b"Fields").unwrap().as_array().unwrap().len(),
-            4,
-            "one parent field per lead"
+            4 + 1,
+            "one parent field per lead, and the sheet's identity"
         );
     }
     let rows: Vec<(String, Option<String>, Option<String>, Option<String>)> = documents::table

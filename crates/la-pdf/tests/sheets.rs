@@ -109,7 +109,10 @@ fn documents_rows_follow_the_conventions_and_match_the_files() {
             Some(format!("{:x}", Sha256::digest(&bytes)).as_str())
         );
         common::qpdf_check(path);
-        assert_eq!(common::fields(&bytes).len(), 5 * 7);
+        // Seven per lead, and the sheet's identity.
+        let fields = common::fields(&bytes);
+        assert_eq!(fields.len(), 5 * 7 + 1);
+        assert!(fields.contains_key(la_pdf::IDENTITY_FIELD));
     }
     // Regenerating rewrites the files and updates the same rows.
     let again = generate_pdfs_for_batch(&mut c, batch, &options(root.path())).unwrap();
