@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use leads_assignment::pdf::{ingest_outcomes, IngestError, IngestOptions, IngestReport};
+use leads_assignment::pdf::{ingest_files, IngestError, IngestOptions, IngestReport};
 
 use crate::commands::{connect, CmdError};
 use crate::exit;
@@ -23,11 +23,10 @@ pub fn ingest(
     }
     let mut conn = connect(url)?;
     let mut tally = Tally::default();
-    for f in &files {
-        let result = ingest_outcomes(&mut conn, f, options);
+    ingest_files(&mut conn, &files, options, |_, result| {
         out!("{}", file_lines(&result, options.check_only));
         tally.add(&result);
-    }
+    });
     out!("{}", tally.line(files.len(), options.check_only));
     Ok(if tally.failed == 0 {
         exit::OK

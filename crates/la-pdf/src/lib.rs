@@ -18,8 +18,8 @@ pub use files::{
 };
 pub use identity::{IdentityError, SheetIdentity, SheetKey, IDENTITY_FIELD};
 pub use ingest::{
-    ingest_bytes, ingest_outcomes, Change, IdentityCheck, IngestError, IngestOptions, IngestReport,
-    Problem, SheetOf,
+    ingest_bytes, ingest_files, ingest_outcomes, Change, IdentityCheck, IngestError, IngestOptions,
+    IngestReport, Problem, SheetOf,
 };
 pub use render::{render_sheet, RenderError, RenderedSheet, Sheet, SheetHeader, SheetRow};
 pub use sheets::{

@@ -198,11 +198,9 @@ pub fn ingest_outcomes(
     path: &Path,
     options: &IngestOptions,
 ) -> Result<IngestReport, IngestError> {
-    let bytes = std::fs::read(path).map_err(|source| IngestError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    ingest_bytes(conn, path, &bytes, options)
+    let parsed = parse_file(path)?;
+    let key = load_key(conn, path)?;
+    apply(conn, &parsed, &key, options)
 }
 
 /// [`ingest_outcomes`] on bytes already read; `path` names them.
@@ -212,16 +210,104 @@ pub fn ingest_bytes(
     bytes: &[u8],
     options: &IngestOptions,
 ) -> Result<IngestReport, IngestError> {
-    let fields = read_sheet(path, bytes)?;
-    let key = SheetKey::load(conn).map_err(|source| IngestError::Key {
+    let parsed = parse(path, bytes)?;
+    let key = load_key(conn, path)?;
+    apply(conn, &parsed, &key, options)
+}
+
+/// [`ingest_outcomes`] for many files, in order, calling `done` with each
+/// result. Files are read and parsed ahead on [`PARSERS`] threads while the
+/// database checks and writes the current one.
+pub fn ingest_files(
+    conn: &mut PgConnection,
+    paths: &[PathBuf],
+    options: &IngestOptions,
+    mut done: impl FnMut(&Path, Result<IngestReport, IngestError>),
+) {
+    std::thread::scope(|scope| {
+        // Parser k reads files k, k + PARSERS, …; taking one result from each
+        // in turn gives the files back in order.
+        let parsers: Vec<_> = (0..PARSERS)
+            .map(|k| {
+                let (tx, rx) = std::sync::mpsc::sync_channel(2);
+                scope.spawn(move || {
+                    for path in paths.iter().skip(k).step_by(PARSERS) {
+                        if tx.send(parse_file(path)).is_err() {
+                            break;
+                        }
+                    }
+                });
+                rx
+            })
+            .collect();
+        let mut key: Option<SheetKey> = None;
+        for (i, path) in paths.iter().enumerate() {
+            // A parser that stopped (it cannot, short of a bug) still leaves
+            // a word for each of its files.
+            let parsed = parsers[i % PARSERS].recv().unwrap_or_else(|_| {
+                Err(IngestError::NotPdf {
+                    path: path.clone(),
+                    reason: "the parser thread stopped before this file".into(),
+                })
+            });
+            let result = parsed.and_then(|p| {
+                let key = match &key {
+                    Some(k) => k.clone(),
+                    None => key.insert(load_key(conn, path)?).clone(),
+                };
+                apply(conn, &p, &key, options)
+            });
+            done(path, result);
+        }
+    });
+}
+
+/// Threads that read and parse files ahead of the database work.
+const PARSERS: usize = 2;
+
+/// A file read and parsed, not yet checked against the database.
+struct Parsed {
+    path: PathBuf,
+    checksum: String,
+    fields: SheetFields,
+}
+
+fn parse_file(path: &Path) -> Result<Parsed, IngestError> {
+    let bytes = std::fs::read(path).map_err(|source| IngestError::Io {
         path: path.to_path_buf(),
         source,
     })?;
-    let file = store::File {
-        path,
+    parse(path, &bytes)
+}
+
+fn parse(path: &Path, bytes: &[u8]) -> Result<Parsed, IngestError> {
+    Ok(Parsed {
+        path: path.to_path_buf(),
         checksum: hex_sha256(bytes),
-        fields: &fields,
-        key: &key,
+        fields: read_sheet(path, bytes)?,
+    })
+}
+
+fn load_key(conn: &mut PgConnection, path: &Path) -> Result<SheetKey, IngestError> {
+    SheetKey::load(conn).map_err(|source| IngestError::Key {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// The database half: identity, comparison and (unless checking) the writes,
+/// in one transaction.
+fn apply(
+    conn: &mut PgConnection,
+    parsed: &Parsed,
+    key: &SheetKey,
+    options: &IngestOptions,
+) -> Result<IngestReport, IngestError> {
+    let file = store::File {
+        path: &parsed.path,
+        checksum: parsed.checksum.clone(),
+        fields: &parsed.fields,
+        key,
         options,
     };
     let result = if options.check_only {
@@ -229,7 +315,7 @@ pub fn ingest_bytes(
     } else {
         conn.transaction(|c| file.ingest(c))
     };
-    result.map_err(|f| f.into_error(path))
+    result.map_err(|f| f.into_error(&parsed.path))
 }
 
 fn hex_sha256(bytes: &[u8]) -> String {
