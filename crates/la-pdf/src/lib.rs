@@ -10,6 +10,7 @@ pub mod font;
 pub mod identity;
 pub mod ingest;
 pub mod layout;
+mod pack;
 pub mod render;
 mod sheets;
 

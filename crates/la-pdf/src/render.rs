@@ -5,10 +5,12 @@ use chrono::NaiveDate;
 use pdf_writer::types::{
     AnnotationFlags, CidFontType, FieldFlags, FieldType, FontFlags, SystemInfo, UnicodeCmap,
 };
-use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
+use pdf_writer::writers::{Catalog, DocumentInfo};
+use pdf_writer::{Chunk, Content, Filter, Finish, Name, Rect, Ref, Str, TextStr};
 
 use crate::font::{Shaped, Shaper, FONT_NAME};
 use crate::layout::*;
+use crate::pack::Objects;
 
 /// The sheet's identity, printed in every page's header.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,6 +62,9 @@ pub enum RenderError {
     /// The embedded font could not be read or subset.
     #[error("sheet font: {0}")]
     Font(String),
+    /// The file could not be assembled (a bug, reported rather than panicking).
+    #[error("assembling the sheet's file: {0}")]
+    Pack(String),
     /// A lead code cannot name a form field.
     #[error("lead_assignment_code {0:?} cannot name a form field (it contains '.')")]
     FieldName(String),
@@ -102,7 +107,7 @@ impl PageText {
     }
 }
 
-fn compress(data: &[u8]) -> Vec<u8> {
+pub(crate) fn compress(data: &[u8]) -> Vec<u8> {
     miniz_oxide::deflate::compress_to_vec_zlib(data, 1)
 }
 
@@ -132,7 +137,7 @@ pub fn render_sheet(sheet: &Sheet) -> Result<RenderedSheet, RenderError> {
 
 /// The objects of one sheet being written, and what every page shares.
 struct SheetWriter {
-    pdf: Pdf,
+    objects: Objects,
     refs: Refs,
     shaper: Shaper,
     catalog: Ref,
@@ -188,7 +193,7 @@ impl SheetWriter {
             .map(|f| shaper.fit(f.label, LABEL_SIZE, f.width - 2.0 * PAD).0)
             .collect();
         Ok(SheetWriter {
-            pdf: Pdf::new(),
+            objects: Objects::default(),
             refs,
             catalog,
             page_tree,
@@ -232,16 +237,19 @@ impl SheetWriter {
         let mut data = grid.finish().into_vec();
         data.push(b'\n');
         data.extend_from_slice(&text.content.finish());
-        self.pdf
-            .stream(content_ref, &compress(&data))
-            .filter(Filter::FlateDecode);
-        let mut page = self.pdf.page(page_ref);
-        page.parent(self.page_tree)
-            .media_box(Rect::new(0.0, 0.0, PAGE_W, PAGE_H))
-            .contents(content_ref);
-        page.resources().fonts().pair(FONT, self.font.type0);
-        page.annotations(annots);
-        page.finish();
+        self.objects.top(content_ref, |c| {
+            c.stream(content_ref, &compress(&data))
+                .filter(Filter::FlateDecode);
+        });
+        let (page_tree, font) = (self.page_tree, self.font.type0);
+        self.objects.top(page_ref, |c| {
+            let mut page = c.page(page_ref);
+            page.parent(page_tree)
+                .media_box(Rect::new(0.0, 0.0, PAGE_W, PAGE_H))
+                .contents(content_ref);
+            page.resources().fonts().pair(FONT, font);
+            page.annotations(annots);
+        });
     }
 
     /// The sheet's identity and "Page N of M", on every page.
@@ -351,10 +359,11 @@ impl SheetWriter {
             );
             self.input_field(widget, parent, field, rect, page_ref, self.appearances[i]);
         }
-        self.pdf
-            .form_field(parent)
-            .partial_name(TextStr(&row.lead_assignment_code))
-            .children(kids.iter().copied());
+        self.objects.packed(parent, |c| {
+            c.form_field(parent)
+                .partial_name(TextStr(&row.lead_assignment_code))
+                .children(kids.iter().copied());
+        });
         self.parents.push(parent);
         grid.rect(MARGIN, y_bottom, CONTENT_W, LEAD_H);
         grid.move_to(MARGIN, y_mid).line_to(PAGE_W - MARGIN, y_mid);
@@ -373,81 +382,107 @@ impl SheetWriter {
         page_ref: Ref,
         appearance: Ref,
     ) {
-        let mut f = self.pdf.form_field(widget);
-        f.parent(parent).partial_name(TextStr(field.name));
-        if field.kind == InputKind::YesNo {
-            f.field_type(FieldType::Choice)
-                .field_flags(FieldFlags::COMBO);
-            f.choice_options()
-                .options([TextStr(""), TextStr("Y"), TextStr("N")]);
-        } else {
-            f.field_type(FieldType::Text);
-        }
-        f.vartext_default_appearance(Str(HELV_DA));
-        let mut a = f.into_annotation();
-        a.rect(rect);
-        a.page(page_ref).flags(AnnotationFlags::PRINT);
-        a.appearance().normal().stream(appearance);
-        a.appearance_characteristics().border_color_gray(0.6);
-        a.finish();
+        self.objects.packed(widget, |c| {
+            let mut f = c.form_field(widget);
+            f.parent(parent).partial_name(TextStr(field.name));
+            if field.kind == InputKind::YesNo {
+                f.field_type(FieldType::Choice)
+                    .field_flags(FieldFlags::COMBO);
+                f.choice_options()
+                    .options([TextStr(""), TextStr("Y"), TextStr("N")]);
+            } else {
+                f.field_type(FieldType::Text);
+            }
+            // The form's default appearance (`/DA`) is inherited from the AcroForm.
+            let mut a = f.into_annotation();
+            a.rect(rect);
+            a.page(page_ref).flags(AnnotationFlags::PRINT);
+            a.appearance().normal().stream(appearance);
+            a.appearance_characteristics().border_color_gray(0.6);
+        });
     }
 
     /// The page tree, appearances, fonts, the form and the document info.
     fn finish(mut self, sheet: &Sheet) -> Result<RenderedSheet, RenderError> {
-        let pages = self.page_refs.len();
-        self.pdf
-            .pages(self.page_tree)
-            .kids(self.page_refs.iter().map(|(p, _)| *p))
-            .count(i32::try_from(pages).unwrap_or(i32::MAX));
-        for (field, appearance) in INPUT_FIELDS.iter().zip(&self.appearances) {
-            self.pdf
-                .form_xobject(*appearance, AP_CONTENT)
-                .bbox(Rect::new(
+        self.shared_objects();
+        write_font(&mut self.objects, &self.shaper, &self.font)?;
+        self.form(sheet);
+        self.info(&sheet.header);
+        let bytes = self
+            .objects
+            .finish(self.refs.0 + 1, self.catalog, self.info)
+            .map_err(RenderError::Pack)?;
+        Ok(RenderedSheet {
+            bytes,
+            pages: self.page_refs.len(),
+            missing_glyphs: self.missing_glyphs,
+        })
+    }
+
+    /// The page tree, the fields' appearance streams and the form font.
+    fn shared_objects(&mut self) {
+        let (tree, pages) = (self.page_tree, &self.page_refs);
+        self.objects.packed(tree, |c| {
+            c.pages(tree)
+                .kids(pages.iter().map(|(p, _)| *p))
+                .count(i32::try_from(pages.len()).unwrap_or(i32::MAX));
+        });
+        for (field, &appearance) in INPUT_FIELDS.iter().zip(&self.appearances) {
+            self.objects.top(appearance, |c| {
+                c.form_xobject(appearance, AP_CONTENT).bbox(Rect::new(
                     0.0,
                     0.0,
                     field.width - 2.0 * FIELD_INSET,
                     FIELD_H,
                 ));
+            });
         }
-        self.pdf
-            .type1_font(self.helv)
-            .base_font(Name(b"Helvetica"))
-            .encoding_predefined(Name(b"WinAnsiEncoding"));
-        write_font(&mut self.pdf, &self.shaper, &self.font)?;
+        let helv = self.helv;
+        self.objects.packed(helv, |c| {
+            c.type1_font(helv)
+                .base_font(Name(b"Helvetica"))
+                .encoding_predefined(Name(b"WinAnsiEncoding"));
+        });
+    }
+
+    /// The catalog with the form: every lead's parent field and the identity.
+    fn form(&mut self, sheet: &Sheet) {
         if let (Some(field), Some(value)) = (self.identity, &sheet.identity) {
             let first_page = self.page_refs.first().map(|p| p.0);
-            identity_field(&mut self.pdf, field, value, first_page);
+            self.objects
+                .packed(field, |c| identity_field(c, field, value, first_page));
         }
-        let mut cat = self.pdf.catalog(self.catalog);
-        cat.pages(self.page_tree);
-        let mut form = cat.form();
-        form.fields(self.parents.iter().copied().chain(self.identity));
-        form.pair(Name(b"NeedAppearances"), true);
-        form.default_appearance(Str(HELV_DA));
-        form.default_resources()
-            .fonts()
-            .pair(Name(b"Helv"), self.helv);
-        form.finish();
-        cat.finish();
-        let h = &sheet.header;
+        let (catalog, tree, helv) = (self.catalog, self.page_tree, self.helv);
+        let fields = self.parents.iter().copied().chain(self.identity);
+        self.objects.top(catalog, |c| {
+            let mut cat = c.indirect(catalog).start::<Catalog>();
+            cat.pages(tree);
+            let mut form = cat.form();
+            form.fields(fields);
+            form.pair(Name(b"NeedAppearances"), true);
+            form.default_appearance(Str(HELV_DA));
+            form.default_resources().fonts().pair(Name(b"Helv"), helv);
+        });
+    }
+
+    /// The document info: a title naming the sheet.
+    fn info(&mut self, h: &SheetHeader) {
         let title = format!(
             "Leads assignment {} {} batch {}",
             h.page_group_code, h.store_code, h.batch_id
         );
-        self.pdf
-            .document_info(self.info)
-            .title(TextStr(&title))
-            .producer(TextStr("leads-assignment"));
-        Ok(RenderedSheet {
-            bytes: self.pdf.finish(),
-            pages,
-            missing_glyphs: self.missing_glyphs,
-        })
+        let info = self.info;
+        self.objects.top(info, |c| {
+            c.indirect(info)
+                .start::<DocumentInfo>()
+                .title(TextStr(&title))
+                .producer(TextStr("leads-assignment"));
+        });
     }
 }
 
 /// The identity's hidden, read-only text field with its zero-size widget.
-fn identity_field(pdf: &mut Pdf, field: Ref, value: &str, page: Option<Ref>) {
+fn identity_field(pdf: &mut Chunk, field: Ref, value: &str, page: Option<Ref>) {
     let mut f = pdf.form_field(field);
     f.partial_name(TextStr(crate::identity::IDENTITY_FIELD))
         .field_type(FieldType::Text)
@@ -487,7 +522,7 @@ fn vertical_lines(grid: &mut Content, xs: &[f32], y0: f32, y1: f32) {
 }
 
 /// Type0 / CIDFontType2 with the subset embedded, widths and a ToUnicode map.
-fn write_font(pdf: &mut Pdf, shaper: &Shaper, refs: &FontRefs) -> Result<(), RenderError> {
+fn write_font(objects: &mut Objects, shaper: &Shaper, refs: &FontRefs) -> Result<(), RenderError> {
     let FontRefs {
         type0,
         cid,
@@ -505,49 +540,58 @@ fn write_font(pdf: &mut Pdf, shaper: &Shaper, refs: &FontRefs) -> Result<(), Ren
         supplement: 0,
     };
 
-    pdf.type0_font(type0)
-        .base_font(Name(base.as_bytes()))
-        .encoding_predefined(Name(b"Identity-H"))
-        .descendant_font(cid)
-        .to_unicode(to_unicode);
-    let mut c = pdf.cid_font(cid);
-    c.subtype(CidFontType::Type2)
-        .base_font(Name(base.as_bytes()))
-        .system_info(system)
-        .font_descriptor(descriptor)
-        .default_width(0.0)
-        .cid_to_gid_map_predefined(Name(b"Identity"));
-    c.widths()
-        .consecutive(0, shaper.widths.iter().map(|w| f32::from(*w) * scale));
-    c.finish();
+    objects.packed(type0, |c| {
+        c.type0_font(type0)
+            .base_font(Name(base.as_bytes()))
+            .encoding_predefined(Name(b"Identity-H"))
+            .descendant_font(cid)
+            .to_unicode(to_unicode);
+    });
+    objects.packed(cid, |c| {
+        let mut c = c.cid_font(cid);
+        c.subtype(CidFontType::Type2)
+            .base_font(Name(base.as_bytes()))
+            .system_info(system)
+            .font_descriptor(descriptor)
+            .default_width(0.0)
+            .cid_to_gid_map_predefined(Name(b"Identity"));
+        c.widths()
+            .consecutive(0, shaper.widths.iter().map(|w| f32::from(*w) * scale));
+    });
     let b = shaper.bbox();
-    pdf.font_descriptor(descriptor)
-        .name(Name(base.as_bytes()))
-        .flags(FontFlags::NON_SYMBOLIC)
-        .bbox(Rect::new(
-            f32::from(b.x_min) * scale,
-            f32::from(b.y_min) * scale,
-            f32::from(b.x_max) * scale,
-            f32::from(b.y_max) * scale,
-        ))
-        .italic_angle(0.0)
-        .ascent(f32::from(shaper.ascender()) * scale)
-        .descent(f32::from(shaper.descender()) * scale)
-        .cap_height(f32::from(shaper.cap_height()) * scale)
-        .stem_v(80.0)
-        .font_file2(font_file);
+    objects.packed(descriptor, |c| {
+        c.font_descriptor(descriptor)
+            .name(Name(base.as_bytes()))
+            .flags(FontFlags::NON_SYMBOLIC)
+            .bbox(Rect::new(
+                f32::from(b.x_min) * scale,
+                f32::from(b.y_min) * scale,
+                f32::from(b.x_max) * scale,
+                f32::from(b.y_max) * scale,
+            ))
+            .italic_angle(0.0)
+            .ascent(f32::from(shaper.ascender()) * scale)
+            .descent(f32::from(shaper.descender()) * scale)
+            .cap_height(f32::from(shaper.cap_height()) * scale)
+            .stem_v(80.0)
+            .font_file2(font_file);
+    });
     let compressed = compress(&subset);
-    pdf.stream(font_file, &compressed)
-        .filter(Filter::FlateDecode)
-        .pair(
-            Name(b"Length1"),
-            i32::try_from(subset.len()).unwrap_or(i32::MAX),
-        );
+    objects.top(font_file, |c| {
+        c.stream(font_file, &compressed)
+            .filter(Filter::FlateDecode)
+            .pair(
+                Name(b"Length1"),
+                i32::try_from(subset.len()).unwrap_or(i32::MAX),
+            );
+    });
     let mut cmap = UnicodeCmap::new(Name(b"Custom"), system);
     for (g, ch) in &shaper.to_unicode {
         cmap.pair(*g, *ch);
     }
     let cmap = compress(&cmap.finish());
-    pdf.cmap(to_unicode, &cmap).filter(Filter::FlateDecode);
+    objects.top(to_unicode, |c| {
+        c.cmap(to_unicode, &cmap).filter(Filter::FlateDecode);
+    });
     Ok(())
 }
