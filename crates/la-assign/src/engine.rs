@@ -302,7 +302,11 @@ struct Slot {
     agent_code: String,
     existing: u32,
     new: u32,
+    /// This store's leads dealt to the slot (indexes into the store's leads),
+    /// until they are coded.
     leads: Vec<usize>,
+    /// First and last rowid given in this run.
+    rowids: Option<(i32, i32)>,
 }
 
 impl Slot {
@@ -350,17 +354,191 @@ struct StoreAgents {
     tiers: Vec<Tier>,
 }
 
-/// Computes the plan (docs/decisions.md D1–D4, D6–D7): who can take leads,
-/// who gets each lead, then the codes.
+/// Computes the plan (docs/decisions.md D1–D4, D6–D7) of all leads at once:
+/// the [`Dealer`] fed store by store, in store-code byte order.
 pub fn plan(input: &EngineInput) -> Plan {
-    let (mut slots, stores, skipped_agents) = usable_agents(&input.mappings);
-    let unassigned = deal(input, &mut slots, &stores);
-    let (assignments, pairs) = codes(input, &slots, &stores);
+    let mut by_store: BTreeMap<&str, Vec<&CandidateLead>> = BTreeMap::new();
+    for lead in &input.leads {
+        by_store
+            .entry(lead.store_code.as_str())
+            .or_default()
+            .push(lead);
+    }
+    let mut dealer = Dealer::new(input.batch_date, &input.mappings, &input.max_rowid_today);
+    let mut assignments = Vec::with_capacity(input.leads.len());
+    let mut unassigned = Vec::new();
+    for (store_code, leads) in by_store {
+        let store = dealer.store(store_code, &leads);
+        assignments.extend(store.assignments);
+        unassigned.extend(store.unassigned);
+    }
+    // Unassigned leads in the input's order (D2), whatever their store.
+    let position: HashMap<i32, usize> = input
+        .leads
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.pickup_row_id, i))
+        .collect();
+    unassigned.sort_by_key(|u| position.get(&u.pickup_row_id).copied());
+    let (pairs, skipped_agents) = dealer.finish();
     Plan {
         assignments,
         unassigned,
         skipped_agents,
         pairs,
+    }
+}
+
+/// One store's share of the plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StorePlan {
+    /// Per agent (priority, id), in rowid order.
+    pub assignments: Vec<PlannedAssignment>,
+    /// In the order the leads came.
+    pub unassigned: Vec<UnassignedLead>,
+}
+
+/// The engine run store by store, so a caller can stream the leads: only the
+/// per-agent state (this run's counts, each page group's next rowid) is kept
+/// between stores. Feeding every store's leads in store-code byte order gives
+/// exactly [`plan`]'s assignments.
+#[derive(Debug)]
+pub struct Dealer<'a> {
+    batch_date: NaiveDate,
+    mappings: &'a [AgentMapping],
+    max_rowid_today: &'a HashMap<String, i32>,
+    slots: Vec<Slot>,
+    stores: BTreeMap<&'a str, StoreAgents>,
+    skipped_agents: Vec<SkippedAgent>,
+    next_rowid: HashMap<String, i32>,
+}
+
+impl<'a> Dealer<'a> {
+    /// Who can take leads (D7, D19), before any lead is dealt.
+    pub fn new(
+        batch_date: NaiveDate,
+        mappings: &'a [AgentMapping],
+        max_rowid_today: &'a HashMap<String, i32>,
+    ) -> Dealer<'a> {
+        let (slots, stores, skipped_agents) = usable_agents(mappings);
+        Dealer {
+            batch_date,
+            mappings,
+            max_rowid_today,
+            slots,
+            stores,
+            skipped_agents,
+            next_rowid: HashMap::new(),
+        }
+    }
+
+    /// Deals one store's leads (given in D2 order), then codes them.
+    pub fn store<L: std::borrow::Borrow<CandidateLead>>(
+        &mut self,
+        store_code: &str,
+        leads: &[L],
+    ) -> StorePlan {
+        let unassigned = self.deal(store_code, leads);
+        let assignments = self.code(store_code, leads);
+        StorePlan {
+            assignments,
+            unassigned,
+        }
+    }
+
+    /// Every usable pair's summary (store, priority, agent id order) and the
+    /// mappings that could not be used.
+    pub fn finish(self) -> (Vec<PairSummary>, Vec<SkippedAgent>) {
+        let mut pairs = Vec::new();
+        for (store_code, store) in &self.stores {
+            for &s in store.tiers.iter().flat_map(|t| &t.members) {
+                let slot = &self.slots[s];
+                let m = &self.mappings[slot.mapping_index];
+                pairs.push(PairSummary {
+                    store_code: (*store_code).to_string(),
+                    agent_id: m.agent_id,
+                    agent_code: slot.agent_code.clone(),
+                    agent_name: m.agent_name.clone(),
+                    priority: m.priority,
+                    existing_assigned: slot.existing,
+                    new_assigned: slot.new,
+                    page_group_code: page_group_code(self.batch_date, &slot.agent_code),
+                    rowid_range: slot.rowids,
+                    caps_reached: slot.caps_reached(m),
+                    assigned_before_today: m.assigned_today,
+                    assigned_before_window: m.assigned_window,
+                });
+            }
+        }
+        (pairs, self.skipped_agents)
+    }
+
+    /// Deals the leads, one by one in the given order (D2), to the store's
+    /// agents; returns the leads nobody had room for.
+    fn deal<L: std::borrow::Borrow<CandidateLead>>(
+        &mut self,
+        store_code: &str,
+        leads: &[L],
+    ) -> Vec<UnassignedLead> {
+        let mut unassigned = Vec::new();
+        let store = self.stores.get(store_code);
+        for (li, lead) in leads.iter().enumerate() {
+            let lead = lead.borrow();
+            let lead_type = lead.lead_type();
+            match store.and_then(|s| pick_agent(s, &self.slots, self.mappings, lead_type)) {
+                Some(s) => {
+                    let slot = &mut self.slots[s];
+                    match lead_type {
+                        LeadType::Existing => slot.existing += 1,
+                        LeadType::New => slot.new += 1,
+                    }
+                    slot.leads.push(li);
+                }
+                None => unassigned.push(UnassignedLead {
+                    pickup_row_id: lead.pickup_row_id,
+                    store_code: lead.store_code.clone(),
+                    lead_type,
+                    reason: if store.is_some_and(|s| !s.tiers.is_empty()) {
+                        UnassignedReason::AllAgentsCapped
+                    } else {
+                        UnassignedReason::NoUsableAgent
+                    },
+                }),
+            }
+        }
+        unassigned
+    }
+
+    /// Codes per agent (priority, id), rowids continuing after today's
+    /// highest for the page group and after earlier stores of this run (D3).
+    fn code<L: std::borrow::Borrow<CandidateLead>>(
+        &mut self,
+        store_code: &str,
+        leads: &[L],
+    ) -> Vec<PlannedAssignment> {
+        let mut assignments = Vec::new();
+        let Some(store) = self.stores.get(store_code) else {
+            return assignments;
+        };
+        for &s in store.tiers.iter().flat_map(|t| &t.members) {
+            let slot = &mut self.slots[s];
+            if slot.leads.is_empty() {
+                continue;
+            }
+            let m = &self.mappings[slot.mapping_index];
+            let pgc = page_group_code(self.batch_date, &slot.agent_code);
+            let counter = self
+                .next_rowid
+                .entry(pgc.clone())
+                .or_insert_with(|| self.max_rowid_today.get(&pgc).copied().unwrap_or(0));
+            let first = *counter + 1;
+            for li in slot.leads.drain(..) {
+                *counter += 1;
+                assignments.push(planned(leads[li].borrow(), m.agent_id, &pgc, *counter));
+            }
+            slot.rowids = Some((first, *counter));
+        }
+        assignments
     }
 }
 
@@ -388,6 +566,7 @@ fn usable_agents(
                     existing: 0,
                     new: 0,
                     leads: Vec::new(),
+                    rowids: None,
                 });
                 store.add(m.priority, slots.len() - 1);
             }
@@ -421,83 +600,6 @@ impl StoreAgents {
             }),
         }
     }
-}
-
-/// Deals the leads, one by one in the given order (D2), to their store's
-/// agents; returns the leads nobody had room for.
-fn deal(
-    input: &EngineInput,
-    slots: &mut [Slot],
-    stores: &BTreeMap<&str, StoreAgents>,
-) -> Vec<UnassignedLead> {
-    let mut unassigned = Vec::new();
-    for (li, lead) in input.leads.iter().enumerate() {
-        let lead_type = lead.lead_type();
-        let store = stores.get(lead.store_code.as_str());
-        match store.and_then(|s| pick_agent(s, slots, &input.mappings, lead_type)) {
-            Some(s) => {
-                let slot = &mut slots[s];
-                match lead_type {
-                    LeadType::Existing => slot.existing += 1,
-                    LeadType::New => slot.new += 1,
-                }
-                slot.leads.push(li);
-            }
-            None => unassigned.push(UnassignedLead {
-                pickup_row_id: lead.pickup_row_id,
-                store_code: lead.store_code.clone(),
-                lead_type,
-                reason: if store.is_some_and(|s| !s.tiers.is_empty()) {
-                    UnassignedReason::AllAgentsCapped
-                } else {
-                    UnassignedReason::NoUsableAgent
-                },
-            }),
-        }
-    }
-    unassigned
-}
-
-/// Codes per store (in order), per agent (priority, id), rowids continuing
-/// after today's highest for the page group (D3); and the per-pair summary.
-fn codes(
-    input: &EngineInput,
-    slots: &[Slot],
-    stores: &BTreeMap<&str, StoreAgents>,
-) -> (Vec<PlannedAssignment>, Vec<PairSummary>) {
-    let mut next_rowid: HashMap<String, i32> = HashMap::new();
-    let mut assignments = Vec::new();
-    let mut pairs = Vec::new();
-    for (store_code, store) in stores {
-        for &s in store.tiers.iter().flat_map(|t| &t.members) {
-            let slot = &slots[s];
-            let m = &input.mappings[slot.mapping_index];
-            let pgc = page_group_code(input.batch_date, &slot.agent_code);
-            let counter = next_rowid
-                .entry(pgc.clone())
-                .or_insert_with(|| input.max_rowid_today.get(&pgc).copied().unwrap_or(0));
-            let first = *counter + 1;
-            for &li in &slot.leads {
-                *counter += 1;
-                assignments.push(planned(&input.leads[li], m.agent_id, &pgc, *counter));
-            }
-            pairs.push(PairSummary {
-                store_code: (*store_code).to_string(),
-                agent_id: m.agent_id,
-                agent_code: slot.agent_code.clone(),
-                agent_name: m.agent_name.clone(),
-                priority: m.priority,
-                existing_assigned: slot.existing,
-                new_assigned: slot.new,
-                page_group_code: pgc,
-                rowid_range: (!slot.leads.is_empty()).then_some((first, *counter)),
-                caps_reached: slot.caps_reached(m),
-                assigned_before_today: m.assigned_today,
-                assigned_before_window: m.assigned_window,
-            });
-        }
-    }
-    (assignments, pairs)
 }
 
 /// One assignment row: the code and the lead's snapshot (S4.1.4, D6).

@@ -1,25 +1,25 @@
 //! Reading the run's input, and writing the plan, in one transaction.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use diesel::dsl::{count_star, exists, max, not, sql};
+use diesel::dsl::{count_star, max, sql};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Date, Text};
+use diesel::sql_types::{BigInt, Date, Text};
 use la_schema::models::{NewBatch, NewLeadAssignment};
 use la_schema::schema::{
     agent_leave, agents_master as am, lead_assignment_batches as lab, lead_assignments as la,
     missed_leads as ml, store_lead_assignment_map as slam, store_master as sm,
 };
 
-use crate::engine::{self, AgentMapping, CandidateLead, EngineInput, Plan};
-use crate::report::AssignmentReport;
+use crate::engine::{self, AgentMapping, CandidateLead, EngineInput};
+use crate::report::{AssignmentReport, PlanTally};
 
 /// Key of the transaction-scoped advisory lock that serializes runs (docs/decisions.md D8).
 pub const ADVISORY_LOCK_KEY: i64 = 0x4C45_4144_5341_5347; // "LEADSASG"
 
-/// Rows per multi-row INSERT: 14 bind parameters a row stays under PostgreSQL's 65,535.
-const INSERT_CHUNK: usize = 4_000;
+/// Rows per `COPY`: the rows to insert held at a time.
+const COPY_CHUNK: usize = 5_000;
 
 /// How a run is asked for.
 #[derive(Debug, Clone, Default)]
@@ -136,32 +136,30 @@ fn assign_in_transaction(
         .map_err(at("waiting for the assignment lock"))?;
     let batch_date = business_date(conn, options.timezone.as_deref())?;
     let repaired_flags = repair_drifted_flags(conn)?;
-    let input = read_engine_input(conn, batch_date)?;
-    let eligible_per_store = eligible_per_store(&input.leads);
-    let plan = engine::plan(&input);
-    // The plan holds everything written from here on: free the input first,
-    // so the leads and the rows to insert are never in memory together.
-    drop(input);
+    let mappings = load_mappings(conn, batch_date)?;
+    let max_rowid_today = load_max_rowids(conn, batch_date, &mappings)?;
     // A dry run creates no batch row, so it consumes no batch id.
     let batch_id = if options.dry_run {
         None
     } else {
-        let id = create_batch(conn, batch_date, options)?;
-        write_plan(conn, id, &plan)?;
-        Some(id)
+        Some(create_batch(conn, batch_date, options)?)
     };
+    // The leads stream through store by store: only one store's leads and a
+    // few thousand rows to insert are in memory at a time.
+    let mut dealer = engine::Dealer::new(batch_date, &mappings, &max_rowid_today);
+    let mut tally = PlanTally::default();
+    let mut rows = RowWriter::new(batch_id);
+    for_each_store(conn, |conn, store_code, leads| {
+        let plan = dealer.store(store_code, &leads);
+        tally.add_store(store_code, leads.len(), &plan);
+        rows.push(conn, plan.assignments)
+    })?;
+    rows.finish(conn)?;
+    let (pairs, skipped_agents) = dealer.finish();
     let mut report =
-        AssignmentReport::build(&plan, batch_id, batch_date, options, &eligible_per_store);
+        AssignmentReport::build(tally, pairs, skipped_agents, batch_id, batch_date, options);
     report.repaired_flags = repaired_flags;
     Ok(report)
-}
-
-fn eligible_per_store(leads: &[CandidateLead]) -> BTreeMap<String, u32> {
-    let mut out: BTreeMap<String, u32> = BTreeMap::new();
-    for l in leads {
-        *out.entry(l.store_code.clone()).or_default() += 1;
-    }
-    out
 }
 
 fn create_batch(
@@ -230,14 +228,19 @@ pub fn business_date(
 }
 
 /// Everything the engine needs for a run on `batch_date`, read without
-/// writing: the eligible leads (one query), the mappings with today's counts,
-/// and today's highest rowids. `run_leads_assignment` plans from exactly this;
-/// diagnostics use it to say what the next run would do.
+/// writing: the eligible leads, the mappings with today's counts, and today's
+/// highest rowids. Diagnostics use it to say what the next run would do;
+/// `run_leads_assignment` reads the same, streaming the leads instead. Call
+/// it inside a transaction (the leads are read through a cursor).
 pub fn read_engine_input(
     conn: &mut PgConnection,
     batch_date: NaiveDate,
 ) -> Result<EngineInput, AssignError> {
-    let leads = load_candidates(conn)?;
+    let mut leads = Vec::new();
+    for_each_store(conn, |_, _, store_leads| {
+        leads.extend(store_leads);
+        Ok(())
+    })?;
     let mappings = load_mappings(conn, batch_date)?;
     let max_rowid_today = load_max_rowids(conn, batch_date, &mappings)?;
     Ok(EngineInput {
@@ -248,39 +251,71 @@ pub fn read_engine_input(
     })
 }
 
-/// docs/decisions.md S4.1.1, S5 rule 1, D2: one set-based query. Leads of stores
-/// whose mappings lead only to unusable agents are included so the report can
-/// say why they were not assigned.
-fn load_candidates(conn: &mut PgConnection) -> Result<Vec<CandidateLead>, AssignError> {
-    let rows: Vec<CandidateRow> = ml::table
-        .inner_join(sm::table.on(sm::store_code.eq(ml::store_code)))
-        .filter(sm::assign_leads.eq(true))
-        .filter(ml::lead_assigned.eq(false))
-        // Same predicate as the partial index ix_missed_leads_assign_eligible.
-        .filter(sql::<Bool>("missed_leads.is_order_placed IS NOT TRUE"))
-        // docs/decisions.md D16: a lead that already has an assignment is never eligible.
-        .filter(not(exists(
-            la::table.filter(la::lead_id.eq(ml::pickup_row_id)),
-        )))
-        .filter(exists(
-            slam::table
-                .filter(slam::store_code.eq(ml::store_code))
-                .filter(slam::is_enabled.eq(true)),
-        ))
-        // docs/decisions.md D2
-        .order((
-            ml::pickup_created_date.desc().nulls_last(),
-            ml::pickup_row_id.desc(),
-        ))
-        .select(CandidateRow::as_select())
-        .load(conn)
+/// docs/decisions.md S4.1.1, S5 rule 1, D2, D16: the eligible leads, one
+/// set-based query read through a cursor, store by store in store-code byte
+/// order (`COLLATE "C"`, the engine's order), each store's leads newest
+/// first. Leads of stores whose mappings lead only to unusable agents are
+/// included so the report can say why they were not assigned. The predicate
+/// on `missed_leads` is the partial index `ix_missed_leads_assign_eligible`'s.
+const CANDIDATES: &str = r#"DECLARE la_candidates NO SCROLL CURSOR FOR
+SELECT ml.pickup_row_id, ml.store_code, ml.store_name, ml.mobile_number, ml.customer_name,
+       ml.special_instruction, ml.source, ml.final_source, ml.customer_type,
+       ml.pickup_created_date, ml.pickup_date, ml.run_date
+FROM missed_leads ml
+JOIN store_master sm ON sm.store_code = ml.store_code
+WHERE sm.assign_leads = true
+  AND ml.lead_assigned = false
+  AND ml.is_order_placed IS NOT TRUE
+  AND NOT EXISTS (SELECT 1 FROM lead_assignments la WHERE la.lead_id = ml.pickup_row_id)
+  AND EXISTS (SELECT 1 FROM store_lead_assignment_map m
+              WHERE m.store_code = ml.store_code AND m.is_enabled = true)
+ORDER BY ml.store_code COLLATE "C", ml.pickup_created_date DESC NULLS LAST, ml.pickup_row_id DESC"#;
+
+/// Rows per `FETCH`.
+const FETCH_ROWS: usize = 5_000;
+
+/// Calls `each` with every store's eligible leads, in the order of
+/// [`CANDIDATES`]; only one store's leads are held at a time.
+fn for_each_store(
+    conn: &mut PgConnection,
+    mut each: impl FnMut(&mut PgConnection, &str, Vec<CandidateLead>) -> Result<(), AssignError>,
+) -> Result<(), AssignError> {
+    diesel::sql_query(CANDIDATES)
+        .execute(conn)
         .map_err(at("reading the eligible leads"))?;
-    Ok(rows.into_iter().map(CandidateLead::from).collect())
+    let fetch = format!("FETCH {FETCH_ROWS} FROM la_candidates");
+    let mut store: Vec<CandidateLead> = Vec::new();
+    loop {
+        let page: Vec<CandidateRow> = diesel::sql_query(&fetch)
+            .load(conn)
+            .map_err(at("reading the eligible leads"))?;
+        let last_page = page.len() < FETCH_ROWS;
+        for lead in page.into_iter().map(CandidateLead::from) {
+            if store
+                .first()
+                .is_some_and(|l| l.store_code != lead.store_code)
+            {
+                let code = store[0].store_code.clone();
+                each(conn, &code, std::mem::take(&mut store))?;
+            }
+            store.push(lead);
+        }
+        if last_page {
+            break;
+        }
+    }
+    if let Some(code) = store.first().map(|l| l.store_code.clone()) {
+        each(conn, &code, store)?;
+    }
+    diesel::sql_query("CLOSE la_candidates")
+        .execute(conn)
+        .map_err(at("reading the eligible leads"))?;
+    Ok(())
 }
 
 /// An eligible `missed_leads` row as read; the engine's [`CandidateLead`]
 /// stays free of Diesel.
-#[derive(Queryable, Selectable)]
+#[derive(QueryableByName)]
 #[diesel(table_name = ml, check_for_backend(diesel::pg::Pg))]
 struct CandidateRow {
     pickup_row_id: i32,
@@ -446,62 +481,102 @@ fn load_max_rowids(
         .collect())
 }
 
-fn write_plan(conn: &mut PgConnection, batch_id: i64, plan: &Plan) -> Result<(), AssignError> {
-    let rows: Vec<NewLeadAssignment> = plan
-        .assignments
-        .iter()
-        .map(|a| NewLeadAssignment {
-            assignment_batch_id: batch_id,
-            lead_id: a.lead_id,
-            agent_id: a.agent_id,
-            page_group_code: a.page_group_code.clone(),
-            rowid: a.rowid,
-            lead_assignment_code: a.lead_assignment_code.clone(),
-            store_code: a.store_code.clone(),
-            store_name: a.store_name.clone(),
-            lead_date: a.lead_date,
-            lead_type: Some(a.lead_type.code().to_string()),
-            mobile_number: a.mobile_number.clone(),
-            cx_name: a.cx_name.clone(),
-            address: a.address.clone(),
-            lead_source: a.lead_source.clone(),
-        })
-        .collect();
-    let mut inserted = 0;
-    for chunk in rows.chunks(INSERT_CHUNK) {
-        inserted += diesel::insert_into(la::table)
-            .values(chunk)
+/// The assignments of a run, written as the stores are dealt: `COPY` in
+/// chunks, then the flags in one `UPDATE` joined on the batch, and both
+/// counts checked. Without a batch (a dry run) nothing is written.
+struct RowWriter {
+    batch_id: Option<i64>,
+    buffer: Vec<NewLeadAssignment>,
+    written: usize,
+}
+
+impl RowWriter {
+    fn new(batch_id: Option<i64>) -> RowWriter {
+        RowWriter {
+            batch_id,
+            buffer: Vec::with_capacity(COPY_CHUNK),
+            written: 0,
+        }
+    }
+
+    fn push(
+        &mut self,
+        conn: &mut PgConnection,
+        planned: Vec<engine::PlannedAssignment>,
+    ) -> Result<(), AssignError> {
+        let Some(batch_id) = self.batch_id else {
+            return Ok(());
+        };
+        self.buffer
+            .extend(planned.into_iter().map(|a| row(batch_id, a)));
+        if self.buffer.len() >= COPY_CHUNK {
+            self.flush(conn)?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self, conn: &mut PgConnection) -> Result<(), AssignError> {
+        if self.buffer.is_empty() {
+            return Ok(());
+        }
+        let copied = diesel::copy_from(la::table)
+            .from_insertable(&self.buffer)
             .execute(conn)
             .map_err(at("inserting the assignments"))?;
+        if copied != self.buffer.len() {
+            return Err(AssignError::CountMismatch {
+                step: "inserting the assignments",
+                expected: self.buffer.len(),
+                actual: copied,
+            });
+        }
+        self.written += copied;
+        self.buffer.clear();
+        Ok(())
     }
-    if inserted != rows.len() {
-        return Err(AssignError::CountMismatch {
-            step: "inserting the assignments",
-            expected: rows.len(),
-            actual: inserted,
-        });
+
+    /// The last rows, then every assigned lead's flag in one statement.
+    fn finish(mut self, conn: &mut PgConnection) -> Result<(), AssignError> {
+        self.flush(conn)?;
+        let Some(batch_id) = self.batch_id.filter(|_| self.written > 0) else {
+            return Ok(());
+        };
+        let updated = diesel::sql_query(
+            "UPDATE missed_leads m SET lead_assigned = true, updated_at = now() \
+             FROM lead_assignments a \
+             WHERE a.assignment_batch_id = $1 AND m.pickup_row_id = a.lead_id \
+               AND m.lead_assigned = false",
+        )
+        .bind::<BigInt, _>(batch_id)
+        .execute(conn)
+        .map_err(at("marking the assigned leads"))?;
+        if updated != self.written {
+            return Err(AssignError::CountMismatch {
+                step: "marking the assigned leads",
+                expected: self.written,
+                actual: updated,
+            });
+        }
+        Ok(())
     }
-    if rows.is_empty() {
-        return Ok(());
+}
+
+/// The `lead_assignments` row of a planned assignment.
+fn row(batch_id: i64, a: engine::PlannedAssignment) -> NewLeadAssignment {
+    NewLeadAssignment {
+        assignment_batch_id: batch_id,
+        lead_id: a.lead_id,
+        agent_id: a.agent_id,
+        page_group_code: a.page_group_code,
+        rowid: a.rowid,
+        lead_assignment_code: a.lead_assignment_code,
+        store_code: a.store_code,
+        store_name: a.store_name,
+        lead_date: a.lead_date,
+        lead_type: Some(a.lead_type.code().to_string()),
+        mobile_number: a.mobile_number,
+        cx_name: a.cx_name,
+        address: a.address,
+        lead_source: a.lead_source,
     }
-    let ids: Vec<i32> = rows.iter().map(|r| r.lead_id).collect();
-    let updated = diesel::update(
-        ml::table
-            .filter(ml::pickup_row_id.eq_any(&ids))
-            .filter(ml::lead_assigned.eq(false)),
-    )
-    .set((
-        ml::lead_assigned.eq(true),
-        ml::updated_at.eq(diesel::dsl::now),
-    ))
-    .execute(conn)
-    .map_err(at("marking the assigned leads"))?;
-    if updated != rows.len() {
-        return Err(AssignError::CountMismatch {
-            step: "marking the assigned leads",
-            expected: rows.len(),
-            actual: updated,
-        });
-    }
-    Ok(())
 }

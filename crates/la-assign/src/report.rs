@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::engine::{LeadType, PairSummary, Plan, SkippedAgent, UnassignedReason};
+use crate::engine::{LeadType, PairSummary, SkippedAgent, StorePlan, UnassignedReason};
 
 /// Per store: eligible leads, assigned, and the reasons the rest were left.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -40,15 +40,41 @@ pub struct AssignmentReport {
     pub repaired_flags: Vec<i32>,
 }
 
+/// What the dealt stores add up to, kept as counts only (so a run's memory
+/// does not grow with the leads it leaves).
+#[derive(Debug, Default)]
+pub(crate) struct PlanTally {
+    eligible: BTreeMap<String, u32>,
+    assigned: u32,
+    unassigned: BTreeMap<(String, UnassignedReason, LeadType), u32>,
+}
+
+impl PlanTally {
+    /// One store's eligible leads and its share of the plan.
+    pub(crate) fn add_store(&mut self, store_code: &str, eligible: usize, plan: &StorePlan) {
+        *self.eligible.entry(store_code.to_string()).or_default() +=
+            u32::try_from(eligible).unwrap_or(u32::MAX);
+        self.assigned += u32::try_from(plan.assignments.len()).unwrap_or(u32::MAX);
+        for u in &plan.unassigned {
+            *self
+                .unassigned
+                .entry((u.store_code.clone(), u.reason.clone(), u.lead_type))
+                .or_default() += 1;
+        }
+    }
+}
+
 impl AssignmentReport {
     pub(crate) fn build(
-        plan: &Plan,
+        tally: PlanTally,
+        pairs: Vec<PairSummary>,
+        skipped_agents: Vec<SkippedAgent>,
         batch_id: Option<i64>,
         batch_date: NaiveDate,
         options: &crate::AssignOptions,
-        eligible_per_store: &BTreeMap<String, u32>,
     ) -> AssignmentReport {
-        let mut stores: BTreeMap<&str, StoreReport> = eligible_per_store
+        let mut stores: BTreeMap<&str, StoreReport> = tally
+            .eligible
             .iter()
             .map(|(code, n)| {
                 (
@@ -64,22 +90,16 @@ impl AssignmentReport {
                 )
             })
             .collect();
-        for p in &plan.pairs {
+        for p in &pairs {
             if let Some(s) = stores.get_mut(p.store_code.as_str()) {
                 s.assigned_existing += p.existing_assigned;
                 s.assigned_new += p.new_assigned;
             }
         }
-        let mut reasons: BTreeMap<(&str, UnassignedReason, LeadType), u32> = BTreeMap::new();
-        for u in &plan.unassigned {
-            *reasons
-                .entry((u.store_code.as_str(), u.reason.clone(), u.lead_type))
-                .or_default() += 1;
-        }
-        for ((store, reason, t), n) in reasons {
-            if let Some(s) = stores.get_mut(store) {
+        for ((store, reason, t), n) in &tally.unassigned {
+            if let Some(s) = stores.get_mut(store.as_str()) {
                 s.unassigned += n;
-                s.unassigned_reasons.push((reason, t, n));
+                s.unassigned_reasons.push((reason.clone(), *t, *n));
             }
         }
         AssignmentReport {
@@ -88,11 +108,11 @@ impl AssignmentReport {
             dry_run: options.dry_run,
             triggered_by: options.triggered_by.clone(),
             run_id: options.run_id.clone(),
-            eligible_leads: eligible_per_store.values().sum(),
-            assigned: u32::try_from(plan.assignments.len()).unwrap_or(u32::MAX),
-            pairs: plan.pairs.clone(),
+            eligible_leads: tally.eligible.values().sum(),
+            assigned: tally.assigned,
+            pairs,
             stores: stores.into_values().collect(),
-            skipped_agents: plan.skipped_agents.clone(),
+            skipped_agents,
             repaired_flags: Vec::new(),
         }
     }

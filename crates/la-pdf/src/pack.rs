@@ -129,10 +129,10 @@ impl Objects {
 
 /// The object's value, without `N 0 obj` and `endobj`.
 fn body(bytes: &[u8], id: i32) -> Result<&[u8], String> {
-    let head = format!("{id} 0 obj\n");
-    bytes
-        .strip_prefix(head.as_bytes())
-        .and_then(|b| b.strip_suffix(b"\nendobj\n"))
+    // "N 0 obj" is the first line; nothing else of the object precedes it.
+    let line = bytes.iter().position(|&b| b == b'\n');
+    line.filter(|&n| bytes[..n].ends_with(b" 0 obj"))
+        .and_then(|n| bytes[n + 1..].strip_suffix(b"\nendobj\n"))
         .ok_or_else(|| format!("object {id} is not one plain object"))
 }
 

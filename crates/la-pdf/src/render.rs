@@ -108,7 +108,37 @@ impl PageText {
 }
 
 pub(crate) fn compress(data: &[u8]) -> Vec<u8> {
-    miniz_oxide::deflate::compress_to_vec_zlib(data, 1)
+    thread_local! {
+        // One deflate state per thread, reset between streams: a sheet has
+        // dozens of streams, and a fresh state costs more than a small one.
+        static DEFLATE: std::cell::RefCell<flate2::Compress> =
+            std::cell::RefCell::new(flate2::Compress::new(flate2::Compression::fast(), true));
+    }
+    DEFLATE.with(|z| {
+        let mut z = z.borrow_mut();
+        z.reset();
+        let mut out = Vec::with_capacity(data.len() / 3 + 64);
+        loop {
+            let consumed = usize::try_from(z.total_in()).unwrap_or(usize::MAX);
+            let rest = data.get(consumed..).unwrap_or_default();
+            match z.compress_vec(rest, &mut out, flate2::FlushCompress::Finish) {
+                Ok(flate2::Status::StreamEnd) => break,
+                // More room needed: grow and go on.
+                Ok(_) => out.reserve(out.capacity().max(64)),
+                // Deflating into memory does not fail; were it to, the
+                // stream is stored uncompressed instead of being cut short.
+                Err(_) => return stored(data),
+            }
+        }
+        out
+    })
+}
+
+/// `data` as a zlib stream of stored (uncompressed) blocks.
+fn stored(data: &[u8]) -> Vec<u8> {
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::none());
+    let _ = std::io::Write::write_all(&mut z, data);
+    z.finish().unwrap_or_default()
 }
 
 fn date(d: Option<NaiveDate>) -> String {

@@ -30,7 +30,7 @@ pub struct Batch {
 
 /// A `lead_assignments` row to insert (docs/decisions.md S2.6).
 #[derive(Debug, Clone, PartialEq, Eq, Insertable)]
-#[diesel(table_name = lead_assignments)]
+#[diesel(table_name = lead_assignments, treat_none_as_default_value = false)]
 pub struct NewLeadAssignment {
     pub assignment_batch_id: i64,
     pub lead_id: i32,
