@@ -1,6 +1,6 @@
 //! A batch's sheets on disk and in `documents` (docs/decisions.md S2.8, S4.2, D9).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
@@ -102,8 +102,9 @@ pub enum PdfError {
     },
 }
 
-/// One assignment as its sheet shows it (docs/decisions.md S4.2.1).
-#[derive(Queryable, Selectable)]
+/// One assignment as its sheet shows it (docs/decisions.md S4.2.1), with its
+/// agent's code and name.
+#[derive(QueryableByName)]
 #[diesel(table_name = la, check_for_backend(Pg))]
 struct AssignmentRow {
     store_code: String,
@@ -112,21 +113,16 @@ struct AssignmentRow {
     rowid: i32,
     lead_assignment_code: String,
     lead_date: Option<NaiveDate>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
     lead_type: Option<String>,
     mobile_number: String,
     cx_name: Option<String>,
     address: Option<String>,
     lead_source: Option<String>,
     store_name: Option<String>,
-    #[diesel(embed)]
-    agent: AgentNames,
-}
-
-/// The agent's code and name.
-#[derive(Queryable, Selectable)]
-#[diesel(table_name = am, check_for_backend(Pg))]
-struct AgentNames {
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
     agent_code: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Text)]
     agent_name: String,
 }
 
@@ -164,27 +160,35 @@ pub fn generate_sheets(
         .map_err(q("reading the batch"))?
         .ok_or(PdfError::NoBatch(batch_id))?;
     let key = SheetKey::load(conn).map_err(|source| PdfError::Key { batch_id, source })?;
-    let mut sheets =
-        load_sheets(conn, batch_id, batch_date).map_err(q("reading the assignments"))?;
-    for s in &mut sheets {
-        s.sign(&key)
-            .map_err(|source| PdfError::Key { batch_id, source })?;
-    }
-    if options.only_missing {
-        let missing: Vec<(String, i64)> = batch_sheets(conn, &[batch_id])
-            .map_err(q("checking the batch's sheets"))?
-            .into_iter()
-            .filter(|s| s.state != SheetState::Ok)
-            .map(|s| (s.store_code, s.agent_id))
-            .collect();
-        sheets.retain(|s| missing.contains(&(s.header.store_code.clone(), s.agent_id)));
-    }
+    let expected = batch_sheets(conn, &[batch_id]).map_err(q("checking the batch's sheets"))?;
+    // With only_missing, the sheets to write; else every one.
+    let wanted: HashSet<(String, i64)> = expected
+        .into_iter()
+        .filter(|s| !options.only_missing || s.state != SheetState::Ok)
+        .map(|s| (s.store_code, s.agent_id))
+        .collect();
     let dir = ReportsLayout::new(&options.reports_root).sheet_dir(batch_date);
     // docs/decisions.md D15: documents.file_path is absolute, whatever the root was.
     let dir = std::fs::create_dir_all(&dir)
         .and_then(|()| std::fs::canonicalize(&dir))
         .unwrap_or(dir);
-    write_sheets(conn, batch_id, &sheets, &dir, options)
+    let mut sink = SheetSink::new(batch_id, &dir, options, wanted.len());
+    let mut pending: Vec<AgentSheet> = Vec::new();
+    for_each_sheet(conn, batch_id, batch_date, |conn, mut sheet| {
+        if !wanted.contains(&(sheet.header.store_code.clone(), sheet.agent_id)) {
+            return Ok(());
+        }
+        sheet
+            .sign(&key)
+            .map_err(|source| PdfError::Key { batch_id, source })?;
+        pending.push(sheet);
+        if pending.len() >= sink.chunk {
+            sink.write(conn, &std::mem::take(&mut pending));
+        }
+        Ok(())
+    })?;
+    sink.write(conn, &pending);
+    sink.finish()
 }
 
 /// A sheet to render, with the agent it belongs to.
@@ -219,34 +223,97 @@ impl std::ops::Deref for AgentSheet {
     }
 }
 
-/// docs/decisions.md S4.2.1: the batch's assignments as sheets, one per (store, agent).
-fn load_sheets(
+/// docs/decisions.md S4.2.1: the batch's assignments as sheets, one per
+/// (store, agent), read through a holdable cursor in store-code byte order,
+/// then agent, then rowid: `each` gets every sheet as soon as its last row is
+/// read, so only a sheet's rows are in memory at a time. The cursor is closed
+/// whatever happens.
+fn for_each_sheet(
     conn: &mut PgConnection,
     batch_id: i64,
     batch_date: NaiveDate,
-) -> QueryResult<Vec<AgentSheet>> {
-    let rows: Vec<AssignmentRow> = la::table
-        .inner_join(am::table)
-        .filter(la::assignment_batch_id.eq(batch_id))
-        .order((la::store_code, la::agent_id, la::rowid))
-        .select(AssignmentRow::as_select())
-        .load(conn)?;
-    let mut sheets: BTreeMap<(String, i64, String), AgentSheet> = BTreeMap::new();
-    for r in rows {
-        let key = (r.store_code.clone(), r.agent_id, r.page_group_code.clone());
-        let sheet = sheets.entry(key).or_insert_with(|| AgentSheet {
+    mut each: impl FnMut(&mut PgConnection, AgentSheet) -> Result<(), PdfError>,
+) -> Result<(), PdfError> {
+    let q = |step| {
+        move |source| PdfError::Query {
+            batch_id,
+            step,
+            source,
+        }
+    };
+    // The batch id is a number, written into the statement as one.
+    diesel::sql_query(format!(
+        "DECLARE la_sheet_rows NO SCROLL CURSOR WITH HOLD FOR \
+         SELECT la.store_code, la.agent_id, la.page_group_code, la.rowid, \
+                la.lead_assignment_code, la.lead_date, la.lead_type::text AS lead_type, \
+                la.mobile_number, la.cx_name, la.address, la.lead_source, la.store_name, \
+                am.agent_code::text AS agent_code, am.agent_name \
+         FROM lead_assignments la JOIN agents_master am ON am.id = la.agent_id \
+         WHERE la.assignment_batch_id = {batch_id} \
+         ORDER BY la.store_code COLLATE \"C\", la.agent_id, la.rowid"
+    ))
+    .execute(conn)
+    .map_err(q("reading the assignments"))?;
+    let result = read_sheets(conn, batch_id, batch_date, &mut each);
+    let closed = diesel::sql_query("CLOSE la_sheet_rows")
+        .execute(conn)
+        .map_err(q("closing the cursor over the assignments"));
+    result.and(closed.map(|_| ()))
+}
+
+/// Rows per `FETCH` of the sheets' cursor.
+const FETCH_ROWS: usize = 5_000;
+
+fn read_sheets(
+    conn: &mut PgConnection,
+    batch_id: i64,
+    batch_date: NaiveDate,
+    each: &mut impl FnMut(&mut PgConnection, AgentSheet) -> Result<(), PdfError>,
+) -> Result<(), PdfError> {
+    let fetch = format!("FETCH {FETCH_ROWS} FROM la_sheet_rows");
+    let mut current: Option<AgentSheet> = None;
+    loop {
+        let page: Vec<AssignmentRow> =
+            diesel::sql_query(&fetch)
+                .load(conn)
+                .map_err(|source| PdfError::Query {
+                    batch_id,
+                    step: "reading the assignments",
+                    source,
+                })?;
+        let last_page = page.len() < FETCH_ROWS;
+        for r in page {
+            let same = current.as_ref().is_some_and(|s| s.holds(&r));
+            if !same {
+                if let Some(done) = current.take() {
+                    each(conn, done)?;
+                }
+                current = Some(AgentSheet::first(&r, batch_id, batch_date));
+            }
+            if let Some(s) = current.as_mut() {
+                s.sheet.rows.push(r.into());
+            }
+        }
+        if last_page {
+            break;
+        }
+    }
+    match current {
+        Some(done) => each(conn, done),
+        None => Ok(()),
+    }
+}
+
+impl AgentSheet {
+    /// An empty sheet for the (store, agent) of `r`.
+    fn first(r: &AssignmentRow, batch_id: i64, batch_date: NaiveDate) -> AgentSheet {
+        AgentSheet {
             agent_id: r.agent_id,
             sheet: Sheet {
                 header: SheetHeader {
                     page_group_code: r.page_group_code.clone(),
-                    agent_code: r
-                        .agent
-                        .agent_code
-                        .as_deref()
-                        .unwrap_or("")
-                        .trim_end()
-                        .to_string(),
-                    agent_name: r.agent.agent_name.clone(),
+                    agent_code: r.agent_code.as_deref().unwrap_or("").trim_end().to_string(),
+                    agent_name: r.agent_name.clone(),
                     store_code: r.store_code.clone(),
                     store_name: r.store_name.clone(),
                     batch_id,
@@ -255,8 +322,21 @@ fn load_sheets(
                 rows: Vec::new(),
                 identity: None,
             },
-        });
-        sheet.sheet.rows.push(SheetRow {
+        }
+    }
+
+    /// Whether `r` belongs on this sheet.
+    fn holds(&self, r: &AssignmentRow) -> bool {
+        let h = &self.sheet.header;
+        self.agent_id == r.agent_id
+            && h.store_code == r.store_code
+            && h.page_group_code == r.page_group_code
+    }
+}
+
+impl From<AssignmentRow> for SheetRow {
+    fn from(r: AssignmentRow) -> SheetRow {
+        SheetRow {
             rowid: r.rowid,
             lead_assignment_code: r.lead_assignment_code,
             lead_date: r.lead_date,
@@ -265,28 +345,44 @@ fn load_sheets(
             cx_name: r.cx_name,
             address: r.address,
             lead_source: r.lead_source,
-        });
+        }
     }
-    Ok(sheets.into_values().collect())
 }
 
-/// Renders on every core, a few sheets at a time (so memory stays bounded),
-/// then writes files and rows in order.
-fn write_sheets(
-    conn: &mut PgConnection,
+/// Where rendered sheets go: renders on every core, a few sheets at a time
+/// (so memory stays bounded), then writes files and rows in order, and keeps
+/// what was done and what failed.
+struct SheetSink<'a> {
     batch_id: i64,
-    sheets: &[AgentSheet],
-    dir: &Path,
-    options: &PdfOptions,
-) -> Result<Vec<SheetOutcome>, PdfError> {
-    let total = sheets.len();
-    let mut done = Vec::new();
-    let mut failed = Vec::new();
-    let mut names_taken = std::collections::HashSet::new();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    for chunk in sheets.chunks(threads * 2) {
+    dir: &'a Path,
+    options: &'a PdfOptions,
+    /// Sheets rendered at once.
+    chunk: usize,
+    total: usize,
+    done: Vec<SheetOutcome>,
+    failed: Vec<SheetFailure>,
+    names_taken: HashSet<String>,
+}
+
+impl<'a> SheetSink<'a> {
+    fn new(batch_id: i64, dir: &'a Path, options: &'a PdfOptions, total: usize) -> SheetSink<'a> {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        SheetSink {
+            batch_id,
+            dir,
+            options,
+            chunk: threads * 2,
+            total,
+            done: Vec::new(),
+            failed: Vec::new(),
+            names_taken: HashSet::new(),
+        }
+    }
+
+    /// Renders `sheets` in parallel, then writes each file and its row.
+    fn write(&mut self, conn: &mut PgConnection, sheets: &[AgentSheet]) {
         let rendered: Vec<Result<RenderedSheet, String>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = chunk
+            let handles: Vec<_> = sheets
                 .iter()
                 .map(|s| scope.spawn(move || render_sheet(s).map_err(|e| e.to_string())))
                 .collect();
@@ -298,51 +394,64 @@ fn write_sheets(
                 })
                 .collect()
         });
-        for (sheet, rendered) in chunk.iter().zip(rendered) {
-            let h = &sheet.header;
-            let file_name = sheet_file_name(h.batch_date, &h.store_code, &h.agent_code, batch_id);
-            let path = dir.join(&file_name);
-            // docs/decisions.md D15: two sheets of one batch never share a file.
-            let unique = if names_taken.insert(file_name.clone()) {
-                Ok(())
-            } else {
-                Err(format!(
-                    "file name {file_name} is already used by another sheet of the batch"
-                ))
-            };
-            match unique
-                .and(rendered)
-                .and_then(|r| write_one(conn, sheet, &r, dir, &file_name))
-            {
-                Ok(outcome) => done.push(outcome),
-                Err(reason) => {
-                    log::error!("sheet {} failed: {reason}", path.display());
-                    failed.push(SheetFailure {
-                        store_code: h.store_code.clone(),
-                        agent_code: h.agent_code.clone(),
-                        path,
-                        reason,
-                    });
-                }
-            }
-            if let Some(p) = &options.progress {
-                p.report(done.len() + failed.len(), total);
+        for (sheet, rendered) in sheets.iter().zip(rendered) {
+            self.write_one(conn, sheet, rendered);
+            if let Some(p) = &self.options.progress {
+                p.report(self.done.len() + self.failed.len(), self.total);
             }
         }
     }
-    if failed.is_empty() {
-        log::info!(
-            "batch {batch_id}: {} sheets written under {}",
-            done.len(),
-            dir.display()
-        );
-        Ok(done)
-    } else {
-        Err(PdfError::Sheets {
-            batch_id,
-            done,
-            failed,
-        })
+
+    fn write_one(
+        &mut self,
+        conn: &mut PgConnection,
+        sheet: &AgentSheet,
+        rendered: Result<RenderedSheet, String>,
+    ) {
+        let h = &sheet.header;
+        let file_name = sheet_file_name(h.batch_date, &h.store_code, &h.agent_code, self.batch_id);
+        let path = self.dir.join(&file_name);
+        // docs/decisions.md D15: two sheets of one batch never share a file.
+        let unique = if self.names_taken.insert(file_name.clone()) {
+            Ok(())
+        } else {
+            Err(format!(
+                "file name {file_name} is already used by another sheet of the batch"
+            ))
+        };
+        match unique
+            .and(rendered)
+            .and_then(|r| write_one(conn, sheet, &r, self.dir, &file_name))
+        {
+            Ok(outcome) => self.done.push(outcome),
+            Err(reason) => {
+                log::error!("sheet {} failed: {reason}", path.display());
+                self.failed.push(SheetFailure {
+                    store_code: h.store_code.clone(),
+                    agent_code: h.agent_code.clone(),
+                    path,
+                    reason,
+                });
+            }
+        }
+    }
+
+    fn finish(self) -> Result<Vec<SheetOutcome>, PdfError> {
+        if self.failed.is_empty() {
+            log::info!(
+                "batch {}: {} sheets written under {}",
+                self.batch_id,
+                self.done.len(),
+                self.dir.display()
+            );
+            Ok(self.done)
+        } else {
+            Err(PdfError::Sheets {
+                batch_id: self.batch_id,
+                done: self.done,
+                failed: self.failed,
+            })
+        }
     }
 }
 
