@@ -33,6 +33,12 @@ fn main() {
     )
     .unwrap();
     println!("seeded in {:.1?}", t.elapsed());
+    drop(conn);
+    let server = testing::server();
+    let copy_url = server
+        .create_database(&server.unique_name("bench_copy"), Some(&db.name))
+        .unwrap();
+    let mut conn = db.conn();
     let root = tempfile::tempdir().unwrap();
     let options = PipelineOptions {
         reports_root: root.path().to_path_buf(),
@@ -55,6 +61,21 @@ fn main() {
         );
     }
     println!("total: {total:.2} s, peak RSS {:.1} MB", peak_rss_mb());
+    let phase = |name: &str| {
+        report
+            .phases
+            .iter()
+            .find(|p| p.phase == name)
+            .map_or(0.0, |p| p.duration_ms as f64 / 1000.0)
+    };
+    let (assign, sheets) = (phase("assign"), phase("sheets"));
+    let lower = common::lower_bound_on(&copy_url);
+    println!(
+        "plain-SQL lower bound of the assignment: {lower:.2} s; assign + sheets {:.2} s = {:.2}x, assign alone {:.2}x",
+        assign + sheets,
+        (assign + sheets) / lower,
+        assign / lower
+    );
     // What the next run pays first: checking the batch just made (100,000
     // assignments, 400 sheets, 401 ledger rows) for anything unfinished.
     let t = Instant::now();

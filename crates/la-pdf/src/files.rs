@@ -102,14 +102,23 @@ pub fn batch_of_file_name(file_name: &str) -> Option<i64> {
 /// renamed over `name` (a link at `name` is replaced, never followed). On any
 /// failure the temp file is removed. `name` must be a plain file name.
 pub fn write_file_atomically(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<PathBuf> {
-    if name.is_empty() || name.contains(['/', '\\']) || name == "." || name == ".." {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            format!("{name:?} is not a plain file name"),
-        ));
-    }
+    plain_name(name)?;
+    stage_file(dir, bytes)?.place(name)
+}
+
+/// A file written and synced under a random name in its folder, not yet at
+/// its own name; removed when dropped unless placed. Staging is the slow part
+/// (the sync), and can run on any thread.
+#[derive(Debug)]
+pub struct StagedFile {
+    tmp: tempfile::NamedTempFile,
+    dir: PathBuf,
+}
+
+/// The first half of [`write_file_atomically`]: create-new under a random
+/// name in `dir`, write, sync.
+pub fn stage_file(dir: &Path, bytes: &[u8]) -> std::io::Result<StagedFile> {
     std::fs::create_dir_all(dir)?;
-    let path = dir.join(name);
     let mut tmp = tempfile::Builder::new()
         .prefix(".la-")
         .suffix(".tmp")
@@ -117,8 +126,31 @@ pub fn write_file_atomically(dir: &Path, name: &str, bytes: &[u8]) -> std::io::R
         .tempfile_in(dir)?;
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
-    tmp.persist(&path).map_err(|e| e.error)?;
-    Ok(path)
+    Ok(StagedFile {
+        tmp,
+        dir: dir.to_path_buf(),
+    })
+}
+
+impl StagedFile {
+    /// Renames the file to `name` in its folder (a link there is replaced,
+    /// never followed).
+    pub fn place(self, name: &str) -> std::io::Result<PathBuf> {
+        plain_name(name)?;
+        let path = self.dir.join(name);
+        self.tmp.persist(&path).map_err(|e| e.error)?;
+        Ok(path)
+    }
+}
+
+fn plain_name(name: &str) -> std::io::Result<()> {
+    if name.is_empty() || name.contains(['/', '\\']) || name == "." || name == ".." {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("{name:?} is not a plain file name"),
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -15,7 +15,8 @@ pub mod render;
 mod sheets;
 
 pub use files::{
-    batch_of_file_name, file_part, sanitize, sheet_file_name, write_file_atomically, ReportsLayout,
+    batch_of_file_name, file_part, sanitize, sheet_file_name, stage_file, write_file_atomically,
+    ReportsLayout, StagedFile,
 };
 pub use identity::{IdentityError, SheetIdentity, SheetKey, IDENTITY_FIELD};
 pub use ingest::{

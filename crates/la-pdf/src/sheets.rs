@@ -14,7 +14,7 @@ use la_schema::schema::{
 use sha2::{Digest, Sha256};
 
 use crate::conventions::*;
-use crate::files::{batch_of_file_name, sheet_file_name, write_file_atomically, ReportsLayout};
+use crate::files::{batch_of_file_name, sheet_file_name, ReportsLayout};
 use crate::identity::{SheetIdentity, SheetKey};
 use crate::render::{render_sheet, RenderedSheet, Sheet, SheetHeader, SheetRow};
 
@@ -379,12 +379,14 @@ impl<'a> SheetSink<'a> {
         }
     }
 
-    /// Renders `sheets` in parallel, then writes each file and its row.
+    /// Renders and stages `sheets` in parallel (the render and the file's
+    /// sync on every core), then places each file and writes its row, in order.
     fn write(&mut self, conn: &mut PgConnection, sheets: &[AgentSheet]) {
-        let rendered: Vec<Result<RenderedSheet, String>> = std::thread::scope(|scope| {
+        let dir = self.dir;
+        let rendered: Vec<Result<Staged, String>> = std::thread::scope(|scope| {
             let handles: Vec<_> = sheets
                 .iter()
-                .map(|s| scope.spawn(move || render_sheet(s).map_err(|e| e.to_string())))
+                .map(|s| scope.spawn(move || Staged::render(s, dir)))
                 .collect();
             handles
                 .into_iter()
@@ -406,7 +408,7 @@ impl<'a> SheetSink<'a> {
         &mut self,
         conn: &mut PgConnection,
         sheet: &AgentSheet,
-        rendered: Result<RenderedSheet, String>,
+        rendered: Result<Staged, String>,
     ) {
         let h = &sheet.header;
         let file_name = sheet_file_name(h.batch_date, &h.store_code, &h.agent_code, self.batch_id);
@@ -421,7 +423,7 @@ impl<'a> SheetSink<'a> {
         };
         match unique
             .and(rendered)
-            .and_then(|r| write_one(conn, sheet, &r, self.dir, &file_name))
+            .and_then(|r| write_one(conn, sheet, r, self.dir, &file_name))
         {
             Ok(outcome) => self.done.push(outcome),
             Err(reason) => {
@@ -455,6 +457,21 @@ impl<'a> SheetSink<'a> {
     }
 }
 
+/// A sheet rendered and its file staged (written and synced, not yet named).
+struct Staged {
+    file: crate::files::StagedFile,
+    rendered: RenderedSheet,
+}
+
+impl Staged {
+    fn render(sheet: &AgentSheet, dir: &Path) -> Result<Staged, String> {
+        let rendered = render_sheet(sheet).map_err(|e| e.to_string())?;
+        let file = crate::files::stage_file(dir, &rendered.bytes)
+            .map_err(|e| format!("writing a sheet into {}: {e}", dir.display()))?;
+        Ok(Staged { file, rendered })
+    }
+}
+
 /// Why writing one sheet failed.
 enum WriteError {
     File(String),
@@ -470,10 +487,11 @@ impl From<diesel::result::Error> for WriteError {
 fn write_one(
     conn: &mut PgConnection,
     sheet: &AgentSheet,
-    rendered: &RenderedSheet,
+    staged: Staged,
     dir: &Path,
     file_name: &str,
 ) -> Result<SheetOutcome, String> {
+    let Staged { file, rendered } = staged;
     let h = &sheet.header;
     for (code, chars) in &rendered.missing_glyphs {
         log::warn!(
@@ -507,7 +525,7 @@ fn write_one(
     // points at a missing or partial file, and concurrent writers take turns.
     let result = conn.transaction(|conn| {
         la_schema::locks::lock_xact(conn, la_schema::locks::SHEETS, h.batch_id)?;
-        write_file_atomically(dir, file_name, &rendered.bytes)
+        file.place(file_name)
             .map_err(|e| WriteError::File(format!("writing {}: {e}", path.display())))?;
         Ok(upsert_document(conn, &row)?)
     });

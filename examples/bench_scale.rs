@@ -1,0 +1,94 @@
+//! Benchmark: the pipeline (assignment + sheets, emails off) at 50,000 and at
+//! 500,000 eligible leads (250 per store, one agent each, among four times as
+//! many `missed_leads`), each on a fresh throwaway database: time per lead
+//! and this process's peak RSS after each. Streaming keeps memory flat: the
+//! 500,000-lead run should need no more than twice the 50,000-lead one.
+//!
+//! `cargo run --release --example bench_scale`
+
+#![allow(
+    clippy::print_stdout,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+
+use std::time::Instant;
+
+use diesel::connection::SimpleConnection;
+use leads_assignment::schema::testing;
+use leads_assignment::{run_pipeline, EmailDelivery, PipelineOptions};
+
+mod common;
+use common::peak_rss_mb;
+
+/// `stores` stores with one agent each and 1,000 leads each, 250 of them
+/// eligible (the rest assigned already or ordered).
+fn seed(stores: u32) -> String {
+    format!(
+        r#"
+INSERT INTO store_master (store_code, store_name, assign_leads)
+SELECT 'S' || lpad(g::text, 5, '0'), 'Store ' || g, true FROM generate_series(1, {stores}) g;
+INSERT INTO agents_master (agent_code, agent_name, mobile_number)
+SELECT lpad(g::text, 4, '0'), 'Agent ' || g, '98' || lpad(g::text, 8, '0') FROM generate_series(1, {stores}) g;
+INSERT INTO store_lead_assignment_map (store_code, agent_id, priority)
+SELECT 'S' || lpad(g::text, 5, '0'), g, 100 FROM generate_series(1, {stores}) g;
+INSERT INTO missed_leads (pickup_row_id, mobile_number, pickup_created_date, store_code, store_name,
+    customer_name, special_instruction, source, final_source, customer_type, is_order_placed, run_date, lead_assigned)
+SELECT g, '9' || lpad(g::text, 9, '0'), date '2025-01-01' + (g % 365),
+       'S' || lpad((1 + (g - 1) / 1000)::text, 5, '0'), 'Store', 'Customer ' || g, 'House ' || g || ', MG Road',
+       'app', CASE WHEN g % 2 = 0 THEN 'google' END, CASE WHEN g % 3 = 0 THEN 'New' ELSE 'Existing' END,
+       CASE WHEN (g - 1) % 1000 BETWEEN 250 AND 599 THEN true WHEN g % 2 = 0 THEN false END,
+       date '2025-01-01', (g - 1) % 1000 >= 600
+FROM generate_series(1, {stores} * 1000) g;
+ANALYZE;
+"#
+    )
+}
+
+/// One run at `leads` eligible leads: (seconds, peak RSS in MB after it).
+fn run(leads: u32) -> (f64, f64) {
+    let db = testing::migrated_db();
+    let mut conn = db.conn();
+    let t = Instant::now();
+    conn.batch_execute(&seed(leads / 250)).unwrap();
+    println!(
+        "{leads} eligible leads: seeded {} missed_leads in {:.1?}",
+        leads * 4,
+        t.elapsed()
+    );
+    let root = tempfile::tempdir().unwrap();
+    let options = PipelineOptions {
+        reports_root: root.path().to_path_buf(),
+        email: EmailDelivery::Disabled,
+        triggered_by: "bench".into(),
+        ..PipelineOptions::new(leads_assignment::RunEnv::Dev)
+    };
+    let t = Instant::now();
+    let report = run_pipeline(&mut conn, &options).unwrap();
+    let secs = t.elapsed().as_secs_f64();
+    assert_eq!(report.assignment.assigned, leads);
+    assert_eq!(report.sheets.len() as u32, leads / 250);
+    for p in &report.phases {
+        println!("  {:<7} {:>7.2} s", p.phase, p.duration_ms as f64 / 1000.0);
+    }
+    (secs, peak_rss_mb())
+}
+
+fn main() {
+    let (small_s, small_rss) = run(50_000);
+    println!(
+        "   50,000: {small_s:.2} s, {:.1} µs per lead, peak RSS {small_rss:.1} MB",
+        small_s / 50_000.0 * 1e6
+    );
+    let (big_s, big_rss) = run(500_000);
+    println!(
+        "  500,000: {big_s:.2} s, {:.1} µs per lead, peak RSS {big_rss:.1} MB",
+        big_s / 500_000.0 * 1e6
+    );
+    println!(
+        "time per lead {:.2}x, peak RSS {:.2}x the 50,000-lead figures",
+        (big_s / 500_000.0) / (small_s / 50_000.0),
+        big_rss / small_rss
+    );
+}
