@@ -5,6 +5,7 @@
 //! migrations, connections), [`assign`] (the engine and its persistence),
 //! [`pdf`] (agent sheets and outcome ingestion), [`notify`] (emails).
 
+mod ahead;
 pub mod diagnose;
 mod finish;
 mod report;

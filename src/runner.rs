@@ -16,6 +16,7 @@ use la_notify::{
 use la_pdf::{generate_sheets, PdfError, PdfOptions, Progress};
 use la_schema::schema::system_config;
 
+use crate::ahead::SheetsAhead;
 use crate::finish::{finish_with, FinishedBatch};
 use crate::report::{FinishCommand, OverallStatus, PhaseReport, PhaseStatus, PipelineReport};
 use crate::run_record::{mark_interrupted, RunRecord};
@@ -230,6 +231,8 @@ struct Run<'a> {
     report: PipelineReport,
     record: Option<RunRecord>,
     transport: Box<dyn Transport>,
+    /// The committed batch's sheets, rendered during the assignment.
+    ahead: Option<SheetsAhead>,
 }
 
 impl<'a> Run<'a> {
@@ -263,6 +266,7 @@ impl<'a> Run<'a> {
             report: summary::empty_report(&run_id, options, started_at),
             record: None,
             transport,
+            ahead: None,
         };
         let at = |step| move |source| PipelineError::Query { step, source };
         if !options.ignore_skip_flag && skip_flag_set(conn).map_err(at("reading system_config"))? {
@@ -378,8 +382,19 @@ impl<'a> Run<'a> {
             dry_run: self.options.dry_run,
             timezone: self.options.timezone.clone(),
         };
-        match run_leads_assignment(conn, &assign_options) {
+        // docs/decisions.md D23: the sheets are rendered while the batch is
+        // still open; without the key they are simply written afterwards.
+        let mut ahead = (!self.options.dry_run)
+            .then(|| la_pdf::SheetKey::load(conn).ok())
+            .flatten()
+            .map(|key| SheetsAhead::new(&self.options.reports_root, key));
+        let result = match ahead.as_mut() {
+            Some(a) => la_assign::run_leads_assignment_observed(conn, &assign_options, a),
+            None => run_leads_assignment(conn, &assign_options),
+        };
+        match result {
             Ok(assignment) => {
+                self.ahead = ahead;
                 let msg = summary::assign_line(&assignment);
                 self.log_assignment(&assignment);
                 self.report.batch_id = assignment.batch_id;
@@ -449,7 +464,11 @@ impl<'a> Run<'a> {
                 .map(|p| p.for_phase("sheets")),
             only_missing: false,
         };
-        let (status, msg) = match generate_sheets(conn, batch_id, &pdf_options) {
+        let written = match self.ahead.take() {
+            Some(ahead) => ahead.0.finish(conn, batch_id, &pdf_options),
+            None => generate_sheets(conn, batch_id, &pdf_options),
+        };
+        let (status, msg) = match written {
             Ok(done) => {
                 self.report.sheets = done;
                 (

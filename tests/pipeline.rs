@@ -555,3 +555,40 @@ fn failed_sheets_make_the_run_partly_done_with_commands_that_finish_it() {
         1
     );
 }
+
+#[test]
+fn sheets_rendered_during_a_run_that_rolls_back_leave_no_file_behind() {
+    let db = migrated_db();
+    let mut c = db.conn();
+    seed_two_stores(&mut c, 300, MappingSeed::default());
+    // The database refuses one lead's assignment: the run rolls back after
+    // every store was dealt and its sheets were being rendered ahead.
+    c.batch_execute(
+        "CREATE FUNCTION pg_temp.refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN IF NEW.lead_id = 250 THEN RAISE EXCEPTION 'refused for the test'; END IF; RETURN NEW; END $$;
+         CREATE TRIGGER refuse BEFORE INSERT ON lead_assignments
+           FOR EACH ROW EXECUTE FUNCTION pg_temp.refuse();",
+    )
+    .unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let err = run_pipeline(&mut c, &options(root.path(), EmailDelivery::Disabled)).unwrap_err();
+    assert!(err.to_string().contains("refused for the test"), "{err}");
+    let mut left = Vec::new();
+    let mut dirs = vec![root.path().to_path_buf()];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else {
+                left.push(p);
+            }
+        }
+    }
+    assert!(left.is_empty(), "files left behind: {left:?}");
+    assert_eq!(
+        count(&mut c, "SELECT count(*) AS n FROM lead_assignments"),
+        0
+    );
+    assert_eq!(count(&mut c, "SELECT count(*) AS n FROM documents"), 0);
+}

@@ -10,7 +10,7 @@ mod persist;
 mod report;
 
 pub use persist::{
-    business_date, read_engine_input, run_leads_assignment, AssignError, AssignOptions,
-    ADVISORY_LOCK_KEY,
+    business_date, read_engine_input, run_leads_assignment, run_leads_assignment_observed,
+    AssignError, AssignOptions, BatchStart, PlanObserver, ADVISORY_LOCK_KEY,
 };
 pub use report::{AssignmentReport, StoreReport};

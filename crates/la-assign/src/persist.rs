@@ -91,8 +91,39 @@ pub fn run_leads_assignment(
     conn: &mut PgConnection,
     options: &AssignOptions,
 ) -> Result<AssignmentReport, AssignError> {
+    run_leads_assignment_observed(conn, options, &mut ())
+}
+
+/// What a batch is, for a [`PlanObserver`].
+#[derive(Debug, Clone, Copy)]
+pub struct BatchStart<'a> {
+    pub batch_id: i64,
+    pub batch_date: NaiveDate,
+    /// The run's mappings, with each agent's code and name.
+    pub mappings: &'a [AgentMapping],
+}
+
+/// Sees each store's share of the plan as it is dealt, while the run's
+/// transaction is still open (never for a dry run). What it does with it is
+/// provisional until the run returns `Ok`: the transaction may still roll back.
+pub trait PlanObserver {
+    fn store(&mut self, batch: BatchStart<'_>, store_code: &str, plan: &engine::StorePlan);
+}
+
+impl PlanObserver for () {
+    fn store(&mut self, _: BatchStart<'_>, _: &str, _: &engine::StorePlan) {}
+}
+
+/// [`run_leads_assignment`], showing each store's share of the plan to
+/// `observer` before its rows are written (e.g. to render sheets while the
+/// run is still open).
+pub fn run_leads_assignment_observed(
+    conn: &mut PgConnection,
+    options: &AssignOptions,
+    observer: &mut dyn PlanObserver,
+) -> Result<AssignmentReport, AssignError> {
     let result = conn.transaction::<AssignmentReport, TxEnd, _>(|conn| {
-        let report = assign_in_transaction(conn, options)?;
+        let report = assign_in_transaction(conn, options, observer)?;
         if options.dry_run {
             return Err(TxEnd::DryRun(Box::new(report)));
         }
@@ -128,6 +159,7 @@ pub fn run_leads_assignment(
 fn assign_in_transaction(
     conn: &mut PgConnection,
     options: &AssignOptions,
+    observer: &mut dyn PlanObserver,
 ) -> Result<AssignmentReport, AssignError> {
     // docs/decisions.md D8: concurrent runs wait here instead of colliding.
     diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
@@ -152,6 +184,14 @@ fn assign_in_transaction(
     for_each_store(conn, |conn, store_code, leads| {
         let plan = dealer.store(store_code, &leads);
         tally.add_store(store_code, leads.len(), &plan);
+        if let Some(batch_id) = batch_id {
+            let batch = BatchStart {
+                batch_id,
+                batch_date,
+                mappings: &mappings,
+            };
+            observer.store(batch, store_code, &plan);
+        }
         rows.push(conn, plan.assignments)
     })?;
     rows.finish(conn)?;
@@ -482,7 +522,7 @@ fn load_max_rowids(
 }
 
 /// The assignments of a run, written as the stores are dealt: `COPY` in
-/// chunks, then the flags in one `UPDATE` joined on the batch, and both
+/// chunks, then the flags in one `UPDATE` over the batch's leads, and both
 /// counts checked. Without a batch (a dry run) nothing is written.
 struct RowWriter {
     batch_id: Option<i64>,
@@ -542,10 +582,11 @@ impl RowWriter {
             return Ok(());
         };
         let updated = diesel::sql_query(
-            "UPDATE missed_leads m SET lead_assigned = true, updated_at = now() \
-             FROM lead_assignments a \
-             WHERE a.assignment_batch_id = $1 AND m.pickup_row_id = a.lead_id \
-               AND m.lead_assigned = false",
+            "UPDATE \"missed_leads\" SET \"lead_assigned\" = true, \"updated_at\" = now() \
+             FROM \"lead_assignments\" a \
+             WHERE a.\"assignment_batch_id\" = $1 \
+               AND \"missed_leads\".\"pickup_row_id\" = a.\"lead_id\" \
+               AND \"missed_leads\".\"lead_assigned\" = false",
         )
         .bind::<BigInt, _>(batch_id)
         .execute(conn)

@@ -111,7 +111,8 @@ pub fn write_file_atomically(dir: &Path, name: &str, bytes: &[u8]) -> std::io::R
 /// (the sync), and can run on any thread.
 #[derive(Debug)]
 pub struct StagedFile {
-    tmp: tempfile::NamedTempFile,
+    /// Closed: a staged file holds no descriptor while it waits.
+    tmp: tempfile::TempPath,
     dir: PathBuf,
 }
 
@@ -127,7 +128,7 @@ pub fn stage_file(dir: &Path, bytes: &[u8]) -> std::io::Result<StagedFile> {
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
     Ok(StagedFile {
-        tmp,
+        tmp: tmp.into_temp_path(),
         dir: dir.to_path_buf(),
     })
 }

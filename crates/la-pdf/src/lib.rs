@@ -11,6 +11,7 @@ pub mod identity;
 pub mod ingest;
 pub mod layout;
 mod pack;
+mod prerender;
 pub mod render;
 mod sheets;
 
@@ -23,6 +24,7 @@ pub use ingest::{
     ingest_bytes, ingest_files, ingest_outcomes, Change, IdentityCheck, IngestError, IngestOptions,
     IngestReport, Problem, SheetOf,
 };
+pub use prerender::Prerender;
 pub use render::{render_sheet, RenderError, RenderedSheet, Sheet, SheetHeader, SheetRow};
 pub use sheets::{
     batch_sheets, documents_for_batch, documents_for_batches, generate_pdfs_for_batch,

@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 use crate::conventions::*;
 use crate::files::{batch_of_file_name, sheet_file_name, ReportsLayout};
 use crate::identity::{SheetIdentity, SheetKey};
-use crate::render::{render_sheet, RenderedSheet, Sheet, SheetHeader, SheetRow};
+use crate::render::{render_sheet, Sheet, SheetHeader, SheetRow};
 
 /// Where sheets go.
 #[derive(Debug, Clone, Default)]
@@ -172,6 +172,9 @@ pub fn generate_sheets(
     let dir = std::fs::create_dir_all(&dir)
         .and_then(|()| std::fs::canonicalize(&dir))
         .unwrap_or(dir);
+    if wanted.is_empty() {
+        return Ok(Vec::new());
+    }
     let mut sink = SheetSink::new(batch_id, &dir, options, wanted.len());
     let mut pending: Vec<AgentSheet> = Vec::new();
     for_each_sheet(conn, batch_id, batch_date, |conn, mut sheet| {
@@ -352,7 +355,7 @@ impl From<AssignmentRow> for SheetRow {
 /// Where rendered sheets go: renders on every core, a few sheets at a time
 /// (so memory stays bounded), then writes files and rows in order, and keeps
 /// what was done and what failed.
-struct SheetSink<'a> {
+pub(crate) struct SheetSink<'a> {
     batch_id: i64,
     dir: &'a Path,
     options: &'a PdfOptions,
@@ -365,7 +368,12 @@ struct SheetSink<'a> {
 }
 
 impl<'a> SheetSink<'a> {
-    fn new(batch_id: i64, dir: &'a Path, options: &'a PdfOptions, total: usize) -> SheetSink<'a> {
+    pub(crate) fn new(
+        batch_id: i64,
+        dir: &'a Path,
+        options: &'a PdfOptions,
+        total: usize,
+    ) -> SheetSink<'a> {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         SheetSink {
             batch_id,
@@ -386,7 +394,7 @@ impl<'a> SheetSink<'a> {
         let rendered: Vec<Result<Staged, String>> = std::thread::scope(|scope| {
             let handles: Vec<_> = sheets
                 .iter()
-                .map(|s| scope.spawn(move || Staged::render(s, dir)))
+                .map(|s| scope.spawn(move || Staged::render(&s.sheet, dir)))
                 .collect();
             handles
                 .into_iter()
@@ -397,17 +405,15 @@ impl<'a> SheetSink<'a> {
                 .collect()
         });
         for (sheet, rendered) in sheets.iter().zip(rendered) {
-            self.write_one(conn, sheet, rendered);
-            if let Some(p) = &self.options.progress {
-                p.report(self.done.len() + self.failed.len(), self.total);
-            }
+            self.place(conn, &SheetMeta::from(sheet), rendered);
         }
     }
 
-    fn write_one(
+    /// Names a staged sheet's file and writes its row (or records why not).
+    pub(crate) fn place(
         &mut self,
         conn: &mut PgConnection,
-        sheet: &AgentSheet,
+        sheet: &SheetMeta,
         rendered: Result<Staged, String>,
     ) {
         let h = &sheet.header;
@@ -436,9 +442,12 @@ impl<'a> SheetSink<'a> {
                 });
             }
         }
+        if let Some(p) = &self.options.progress {
+            p.report(self.done.len() + self.failed.len(), self.total);
+        }
     }
 
-    fn finish(self) -> Result<Vec<SheetOutcome>, PdfError> {
+    pub(crate) fn finish(self) -> Result<Vec<SheetOutcome>, PdfError> {
         if self.failed.is_empty() {
             log::info!(
                 "batch {}: {} sheets written under {}",
@@ -458,17 +467,46 @@ impl<'a> SheetSink<'a> {
 }
 
 /// A sheet rendered and its file staged (written and synced, not yet named).
-struct Staged {
+pub(crate) struct Staged {
     file: crate::files::StagedFile,
-    rendered: RenderedSheet,
+    size: u64,
+    checksum: String,
+    pages: usize,
 }
 
 impl Staged {
-    fn render(sheet: &AgentSheet, dir: &Path) -> Result<Staged, String> {
+    /// Renders `sheet` and stages its file in `dir`; keeps only what its
+    /// `documents` row needs, not the bytes.
+    pub(crate) fn render(sheet: &Sheet, dir: &Path) -> Result<Staged, String> {
         let rendered = render_sheet(sheet).map_err(|e| e.to_string())?;
+        for (code, chars) in &rendered.missing_glyphs {
+            log::warn!(
+                "lead {code}: characters not in the sheet font, drawn as placeholders: {chars:?}"
+            );
+        }
         let file = crate::files::stage_file(dir, &rendered.bytes)
             .map_err(|e| format!("writing a sheet into {}: {e}", dir.display()))?;
-        Ok(Staged { file, rendered })
+        Ok(Staged {
+            file,
+            size: rendered.bytes.len() as u64,
+            checksum: format!("{:x}", Sha256::digest(&rendered.bytes)),
+            pages: rendered.pages,
+        })
+    }
+}
+
+/// What a sheet's file and row are named by: its header and size.
+pub(crate) struct SheetMeta {
+    pub header: SheetHeader,
+    pub leads: usize,
+}
+
+impl From<&AgentSheet> for SheetMeta {
+    fn from(s: &AgentSheet) -> SheetMeta {
+        SheetMeta {
+            header: s.sheet.header.clone(),
+            leads: s.sheet.rows.len(),
+        }
     }
 }
 
@@ -486,20 +524,18 @@ impl From<diesel::result::Error> for WriteError {
 
 fn write_one(
     conn: &mut PgConnection,
-    sheet: &AgentSheet,
+    sheet: &SheetMeta,
     staged: Staged,
     dir: &Path,
     file_name: &str,
 ) -> Result<SheetOutcome, String> {
-    let Staged { file, rendered } = staged;
+    let Staged {
+        file,
+        size,
+        checksum,
+        pages,
+    } = staged;
     let h = &sheet.header;
-    for (code, chars) in &rendered.missing_glyphs {
-        log::warn!(
-            "lead {code}: characters not in the sheet font, drawn as placeholders: {chars:?}"
-        );
-    }
-    let checksum = format!("{:x}", Sha256::digest(&rendered.bytes));
-    let size = rendered.bytes.len() as u64;
     let path = dir.join(file_name);
     let row = NewDocument {
         doc_type: DOC_TYPE.into(),
@@ -538,8 +574,8 @@ fn write_one(
         store_code: h.store_code.clone(),
         agent_code: h.agent_code.clone(),
         path,
-        leads: sheet.rows.len(),
-        pages: rendered.pages,
+        leads: sheet.leads,
+        pages,
         bytes: size,
     })
 }
