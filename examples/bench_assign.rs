@@ -19,13 +19,13 @@ use leads_assignment::assign::{run_leads_assignment, AssignOptions};
 use leads_assignment::schema::testing;
 
 mod common;
-use common::{peak_rss_mb, SEED};
+use common::{peak_rss_mb, seed};
 
 fn main() {
     let db = testing::migrated_db();
     let mut conn = db.conn();
     let t = Instant::now();
-    conn.batch_execute(SEED).unwrap();
+    conn.batch_execute(&seed(400, 500)).unwrap();
     println!(
         "seeded 500,000 missed_leads (100,000 eligible) in {:.1?}",
         t.elapsed()

@@ -17,13 +17,13 @@ use leads_assignment::schema::testing;
 use leads_assignment::{run_pipeline, EmailDelivery, PipelineOptions};
 
 mod common;
-use common::{peak_rss_mb, SEED};
+use common::{peak_rss_mb, seed};
 
 fn main() {
     let db = testing::migrated_db();
     let mut conn = db.conn();
     let t = Instant::now();
-    conn.batch_execute(SEED).unwrap();
+    conn.batch_execute(&seed(400, 500)).unwrap();
     conn.batch_execute(
         "INSERT INTO notification_recipients (profile_id, store_code, env, email_address, send_as)
            SELECT p.id, 'S' || lpad(g::text, 4, '0'), 'any', 'store' || g || '@example.com', 'to'

@@ -20,38 +20,14 @@ use leads_assignment::schema::testing;
 use leads_assignment::{run_pipeline, EmailDelivery, PipelineOptions};
 
 mod common;
-use common::peak_rss_mb;
-
-/// `stores` stores with one agent each and 1,000 leads each, 250 of them
-/// eligible (the rest assigned already or ordered).
-fn seed(stores: u32) -> String {
-    format!(
-        r#"
-INSERT INTO store_master (store_code, store_name, assign_leads)
-SELECT 'S' || lpad(g::text, 5, '0'), 'Store ' || g, true FROM generate_series(1, {stores}) g;
-INSERT INTO agents_master (agent_code, agent_name, mobile_number)
-SELECT lpad(g::text, 4, '0'), 'Agent ' || g, '98' || lpad(g::text, 8, '0') FROM generate_series(1, {stores}) g;
-INSERT INTO store_lead_assignment_map (store_code, agent_id, priority)
-SELECT 'S' || lpad(g::text, 5, '0'), g, 100 FROM generate_series(1, {stores}) g;
-INSERT INTO missed_leads (pickup_row_id, mobile_number, pickup_created_date, store_code, store_name,
-    customer_name, special_instruction, source, final_source, customer_type, is_order_placed, run_date, lead_assigned)
-SELECT g, '9' || lpad(g::text, 9, '0'), date '2025-01-01' + (g % 365),
-       'S' || lpad((1 + (g - 1) / 1000)::text, 5, '0'), 'Store', 'Customer ' || g, 'House ' || g || ', MG Road',
-       'app', CASE WHEN g % 2 = 0 THEN 'google' END, CASE WHEN g % 3 = 0 THEN 'New' ELSE 'Existing' END,
-       CASE WHEN (g - 1) % 1000 BETWEEN 250 AND 599 THEN true WHEN g % 2 = 0 THEN false END,
-       date '2025-01-01', (g - 1) % 1000 >= 600
-FROM generate_series(1, {stores} * 1000) g;
-ANALYZE;
-"#
-    )
-}
+use common::{peak_rss_mb, seed};
 
 /// One run at `leads` eligible leads: (seconds, peak RSS in MB after it).
 fn run(leads: u32) -> (f64, f64) {
     let db = testing::migrated_db();
     let mut conn = db.conn();
     let t = Instant::now();
-    conn.batch_execute(&seed(leads / 250)).unwrap();
+    conn.batch_execute(&seed(leads / 250, leads / 250)).unwrap();
     println!(
         "{leads} eligible leads: seeded {} missed_leads in {:.1?}",
         leads * 4,

@@ -1,19 +1,18 @@
 //! Data and measurements shared by the benchmark examples.
 #![allow(dead_code)]
 
-/// 500,000 `missed_leads` over 500 stores: stores 1..400 take part with one
-/// agent each and 1,000 leads, of which 250 are eligible (the rest assigned
-/// already or ordered); stores 401..500 do not take part. 100,000 eligible.
-pub const SEED: &str = r#"
+/// `stores` stores with 1,000 `missed_leads` each, of which 250 are eligible
+/// (the rest assigned already or ordered); the first `taking_part` take part,
+/// with one agent each. `seed(400, 500)`: 500,000 leads, 100,000 eligible.
+pub fn seed(taking_part: u32, stores: u32) -> String {
+    format!(
+        r#"
 INSERT INTO store_master (store_code, store_name, assign_leads)
-SELECT 'S' || lpad(g::text, 4, '0'), 'Store ' || g, g <= 400 FROM generate_series(1, 500) g;
+SELECT 'S' || lpad(g::text, 4, '0'), 'Store ' || g, g <= {taking_part} FROM generate_series(1, {stores}) g;
 INSERT INTO agents_master (agent_code, agent_name, mobile_number)
-SELECT lpad(g::text, 4, '0'), 'Agent ' || g, '98' || lpad(g::text, 8, '0') FROM generate_series(1, 400) g;
+SELECT lpad(g::text, 4, '0'), 'Agent ' || g, '98' || lpad(g::text, 8, '0') FROM generate_series(1, {taking_part}) g;
 INSERT INTO store_lead_assignment_map (store_code, agent_id, priority)
-SELECT 'S' || lpad(g::text, 4, '0'), g, 100 FROM generate_series(1, 400) g;
--- 500,000 leads over 500 stores: stores 1..400 get 1,000 each, of which 250
--- are eligible (the rest assigned already or order placed); stores 401..500
--- do not take part.
+SELECT 'S' || lpad(g::text, 4, '0'), g, 100 FROM generate_series(1, {taking_part}) g;
 INSERT INTO missed_leads (pickup_row_id, mobile_number, pickup_created_date, store_code, store_name,
     customer_name, special_instruction, source, final_source, customer_type, is_order_placed, run_date, lead_assigned)
 SELECT g, '9' || lpad(g::text, 9, '0'), date '2025-01-01' + (g % 365),
@@ -21,9 +20,11 @@ SELECT g, '9' || lpad(g::text, 9, '0'), date '2025-01-01' + (g % 365),
        'app', CASE WHEN g % 2 = 0 THEN 'google' END, CASE WHEN g % 3 = 0 THEN 'New' ELSE 'Existing' END,
        CASE WHEN (g - 1) % 1000 BETWEEN 250 AND 599 THEN true WHEN g % 2 = 0 THEN false END,
        date '2025-01-01', (g - 1) % 1000 >= 600
-FROM generate_series(1, 500000) g;
+FROM generate_series(1, {stores} * 1000) g;
 ANALYZE;
-"#;
+"#
+    )
+}
 
 /// Peak resident set size of this process, in MB (VmHWM).
 pub fn peak_rss_mb() -> f64 {

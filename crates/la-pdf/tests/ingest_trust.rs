@@ -151,6 +151,32 @@ fn drop_identity(doc: &mut Document) {
     doc.get_dictionary_mut(id).unwrap().remove(b"T");
 }
 
+/// Two agents' sheets in a fresh database, and agent 0001's filled by pypdf.
+struct Setup {
+    _db: la_schema::testing::TestDb,
+    c: PgConnection,
+    root: tempfile::TempDir,
+    sheets: BTreeMap<String, AgentSheet>,
+    filled: PathBuf,
+}
+
+fn setup() -> Setup {
+    let db = migrated_db();
+    let mut c = db.conn();
+    let root = tempfile::tempdir().unwrap();
+    let sheets = two_sheets(&mut c, root.path());
+    let a = &sheets["0001"];
+    let filled = root.path().join("a-filled.pdf");
+    common::pypdf_fill(&a.path, &filled, &values(&a.codes), false);
+    Setup {
+        _db: db,
+        c,
+        root,
+        sheets,
+        filled,
+    }
+}
+
 fn written(conn: &mut PgConnection) -> (i64, i64) {
     let outcomes = lao::table.count().get_result(conn).unwrap();
     let ledger = lai::table.count().get_result(conn).unwrap();
@@ -159,15 +185,16 @@ fn written(conn: &mut PgConnection) -> (i64, i64) {
 
 #[test]
 fn a_field_renamed_to_another_agents_lead_is_refused_and_writes_nothing() {
-    let db = migrated_db();
-    let mut c = db.conn();
-    let root = tempfile::tempdir().unwrap();
-    let sheets = two_sheets(&mut c, root.path());
+    let Setup {
+        mut c,
+        root,
+        sheets,
+        filled,
+        ..
+    } = setup();
     let (a, b) = (&sheets["0001"], &sheets["0002"]);
 
     // Agent 0001's file with one lead field renamed to a lead of 0002.
-    let filled = root.path().join("a-filled.pdf");
-    common::pypdf_fill(&a.path, &filled, &values(&a.codes), false);
     let forged = root.path().join("forged.pdf");
     edited(&filled, &forged, |d| {
         rename_field(d, &a.codes[0], &b.codes[0])
@@ -219,13 +246,14 @@ fn a_field_renamed_to_another_agents_lead_is_refused_and_writes_nothing() {
 
 #[test]
 fn sheets_without_identity_are_accepted_only_when_all_leads_are_of_one_sheet() {
-    let db = migrated_db();
-    let mut c = db.conn();
-    let root = tempfile::tempdir().unwrap();
-    let sheets = two_sheets(&mut c, root.path());
+    let Setup {
+        mut c,
+        root,
+        sheets,
+        filled,
+        ..
+    } = setup();
     let (a, b) = (&sheets["0001"], &sheets["0002"]);
-    let filled = root.path().join("a-filled.pdf");
-    common::pypdf_fill(&a.path, &filled, &values(&a.codes), false);
 
     // Mixing two agents' codes in a sheet without identity.
     let mixed = root.path().join("mixed.pdf");
@@ -253,13 +281,13 @@ fn sheets_without_identity_are_accepted_only_when_all_leads_are_of_one_sheet() {
 
 #[test]
 fn check_writes_nothing_blank_sheets_warn_flattened_sheets_are_explained() {
-    let db = migrated_db();
-    let mut c = db.conn();
-    let root = tempfile::tempdir().unwrap();
-    let sheets = two_sheets(&mut c, root.path());
-    let a = &sheets["0001"];
-    let filled = root.path().join("a-filled.pdf");
-    common::pypdf_fill(&a.path, &filled, &values(&a.codes), false);
+    let Setup {
+        mut c,
+        root,
+        sheets,
+        filled,
+        ..
+    } = setup();
 
     let checked = ingest_outcomes(&mut c, &filled, &options(true)).unwrap();
     assert_eq!(checked.ledger_id, None);
