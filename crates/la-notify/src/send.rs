@@ -378,17 +378,27 @@ pub fn send_for_batch(
         outbox.deliver(email, &setup.store_template, &context, waiting)?;
     }
     if let Some(summary) = emails.iter().find(|e| e.kind == EmailKind::Summary) {
-        let outstanding = outstanding_by_store(outbox.conn, batch_date, options)
-            .map_err(at(batch_id, "reading the outstanding sheets"))?;
-        let mut context = summary_context(&facts, outbox.report, options);
-        context["outstanding_stores"] = serde_json::json!(outstanding);
-        context["outstanding_after_days"] = serde_json::json!(options
-            .outstanding_after_days
-            .unwrap_or(la_report::DEFAULT_OUTSTANDING_DAYS));
+        let context = full_summary_context(&mut outbox, &facts, options)?;
         outbox.deliver(summary, &setup.summary_template, &context, None)?;
     }
     log_results(&report, options.run_env);
     Ok(report)
+}
+
+/// The summary's context with the outstanding sheets.
+fn full_summary_context(
+    outbox: &mut Outbox<'_>,
+    facts: &BatchFacts,
+    options: &NotifyOptions,
+) -> Result<serde_json::Value, NotifyError> {
+    let outstanding = outstanding_by_store(outbox.conn, facts.batch_date, options)
+        .map_err(at(facts.batch_id, "reading the outstanding sheets"))?;
+    let mut context = summary_context(facts, outbox.report, options);
+    context["outstanding_stores"] = serde_json::json!(outstanding);
+    context["outstanding_after_days"] = serde_json::json!(options
+        .outstanding_after_days
+        .unwrap_or(la_report::DEFAULT_OUTSTANDING_DAYS));
+    Ok(context)
 }
 
 /// The sheets still outstanding, per store, for the summary
