@@ -26,6 +26,18 @@ impl ReportsLayout {
         self.base().join(batch_date.format("%Y-%m-%d").to_string())
     }
 
+    /// The folder of one business date's sheets, made if missing, as an
+    /// absolute path (docs/decisions.md D15: `documents.file_path` is
+    /// absolute, whatever the root was). Staged files a killed process left
+    /// there more than a day ago are removed on the way.
+    pub fn ready_sheet_dir(&self, batch_date: NaiveDate) -> std::io::Result<PathBuf> {
+        let dir = self.sheet_dir(batch_date);
+        std::fs::create_dir_all(&dir)?;
+        let dir = std::fs::canonicalize(&dir)?;
+        sweep_staged(&dir, std::time::Duration::from_secs(24 * 3600));
+        Ok(dir)
+    }
+
     /// The outbox folder.
     pub fn outbox_dir(&self) -> PathBuf {
         self.base().join("outbox")
@@ -35,6 +47,40 @@ impl ReportsLayout {
         self.root.join("leads_assignment")
     }
 }
+
+/// Removes the files [`stage_file`] left in `dir` (a process killed between
+/// staging and naming) once they are older than `age`, so no live writer's
+/// file is touched. Best effort: what cannot be removed is logged.
+fn sweep_staged(dir: &Path, age: std::time::Duration) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        if !(name.starts_with(STAGED_PREFIX) && name.ends_with(STAGED_SUFFIX)) {
+            continue;
+        }
+        // symlink_metadata: a link is judged (and removed) as itself.
+        let old = e
+            .path()
+            .symlink_metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|elapsed| elapsed > age);
+        if old {
+            match std::fs::remove_file(e.path()) {
+                Ok(()) => log::info!("removed a stale staged file {}", e.path().display()),
+                Err(err) => log::warn!("cannot remove {}: {err}", e.path().display()),
+            }
+        }
+    }
+}
+
+/// How staged files are named: `.la-{random}.tmp`.
+const STAGED_PREFIX: &str = ".la-";
+const STAGED_SUFFIX: &str = ".tmp";
 
 /// A path part safe for any file system: letters, digits, `-`, `_`; anything
 /// else becomes `_`, so no value can leave the reports root (D9).
@@ -121,8 +167,8 @@ pub struct StagedFile {
 pub fn stage_file(dir: &Path, bytes: &[u8]) -> std::io::Result<StagedFile> {
     std::fs::create_dir_all(dir)?;
     let mut tmp = tempfile::Builder::new()
-        .prefix(".la-")
-        .suffix(".tmp")
+        .prefix(STAGED_PREFIX)
+        .suffix(STAGED_SUFFIX)
         .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644))
         .tempfile_in(dir)?;
     tmp.write_all(bytes)?;

@@ -96,11 +96,10 @@ impl Prerender {
     }
 
     fn start(&mut self, batch_date: chrono::NaiveDate) -> Result<(), String> {
-        let dir = ReportsLayout::new(&self.reports_root).sheet_dir(batch_date);
-        // docs/decisions.md D15: documents.file_path is absolute.
-        let dir = std::fs::create_dir_all(&dir)
-            .and_then(|()| std::fs::canonicalize(&dir))
-            .map_err(|e| format!("{}: {e}", dir.display()))?;
+        let layout = ReportsLayout::new(&self.reports_root);
+        let dir = layout
+            .ready_sheet_dir(batch_date)
+            .map_err(|e| format!("{}: {e}", layout.sheet_dir(batch_date).display()))?;
         let (tx, rx) = sync_channel::<(usize, Sheet)>(QUEUE);
         let rx = Arc::new(Mutex::new(rx));
         for k in 0..RENDERERS {

@@ -167,11 +167,11 @@ pub fn generate_sheets(
         .filter(|s| !options.only_missing || s.state != SheetState::Ok)
         .map(|s| (s.store_code, s.agent_id))
         .collect();
-    let dir = ReportsLayout::new(&options.reports_root).sheet_dir(batch_date);
-    // docs/decisions.md D15: documents.file_path is absolute, whatever the root was.
-    let dir = std::fs::create_dir_all(&dir)
-        .and_then(|()| std::fs::canonicalize(&dir))
-        .unwrap_or(dir);
+    let layout = ReportsLayout::new(&options.reports_root);
+    // When the folder cannot be made, each sheet's write says why.
+    let dir = layout
+        .ready_sheet_dir(batch_date)
+        .unwrap_or_else(|_| layout.sheet_dir(batch_date));
     if wanted.is_empty() {
         return Ok(Vec::new());
     }

@@ -237,3 +237,41 @@ fn unknown_batch_is_an_error() {
     let err = generate_pdfs_for_batch(&mut c, 999, &options(root.path())).unwrap_err();
     assert!(matches!(err, PdfError::NoBatch(999)));
 }
+
+#[test]
+fn staged_files_left_by_a_killed_process_are_swept_after_a_day() {
+    let db = migrated_db();
+    let mut c = db.conn();
+    two_stores_one_agent(&mut c, ["S1", "S2"]);
+    let batch = assign(&mut c);
+    let root = tempfile::tempdir().unwrap();
+    let date: chrono::NaiveDate = la_schema::schema::lead_assignment_batches::table
+        .find(batch)
+        .select(la_schema::schema::lead_assignment_batches::batch_date)
+        .first(&mut c)
+        .unwrap();
+    let dir = la_pdf::ReportsLayout::new(root.path()).sheet_dir(date);
+    std::fs::create_dir_all(&dir).unwrap();
+    let stale = dir.join(".la-stale1.tmp");
+    let fresh = dir.join(".la-fresh1.tmp");
+    let other = dir.join("notes.tmp");
+    for p in [&stale, &fresh, &other] {
+        std::fs::write(p, b"partial").unwrap();
+    }
+    let two_days_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(2 * 24 * 3600);
+    for p in [&stale, &other] {
+        std::fs::File::options()
+            .write(true)
+            .open(p)
+            .unwrap()
+            .set_modified(two_days_ago)
+            .unwrap();
+    }
+    generate_pdfs_for_batch(&mut c, batch, &options(root.path())).unwrap();
+    assert!(!stale.exists(), "a day-old staged file is removed");
+    assert!(fresh.exists(), "a live writer's staged file is left alone");
+    assert!(
+        other.exists(),
+        "files that are not staged sheets are never touched"
+    );
+}
