@@ -151,6 +151,24 @@ impl SheetIdentity {
     }
 }
 
+/// docs/decisions.md D22: `sheet` (agent `agent_id`'s) gets its signed identity.
+pub fn sign_sheet(
+    sheet: &mut crate::render::Sheet,
+    agent_id: i64,
+    key: &SheetKey,
+) -> Result<(), IdentityError> {
+    let h = &sheet.header;
+    let identity = SheetIdentity::new(
+        h.batch_id,
+        &h.store_code,
+        agent_id,
+        &h.agent_code,
+        sheet.rows.iter().map(|r| r.lead_assignment_code.as_str()),
+    );
+    sheet.identity = Some(identity.sign(key)?);
+    Ok(())
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

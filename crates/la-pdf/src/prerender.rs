@@ -14,7 +14,7 @@ use std::thread::JoinHandle;
 use diesel::PgConnection;
 
 use crate::files::ReportsLayout;
-use crate::identity::{SheetIdentity, SheetKey};
+use crate::identity::{sign_sheet, SheetKey};
 use crate::render::Sheet;
 use crate::sheets::{
     generate_sheets, PdfError, PdfOptions, SheetMeta, SheetOutcome, SheetSink, Staged,
@@ -27,8 +27,14 @@ const QUEUE: usize = 64;
 /// Renderer threads: one renders while the other waits for its file's sync.
 const RENDERERS: usize = 2;
 
-/// Rendered sheets with the order they were queued in.
-type Rendered = Vec<(usize, SheetMeta, Result<Staged, String>)>;
+/// A sheet rendered ahead: its place in the queue, what names it, its file.
+struct Ahead {
+    seq: usize,
+    meta: SheetMeta,
+    staged: Result<Staged, String>,
+}
+
+type Rendered = Vec<Ahead>;
 
 /// A batch's sheets being rendered ahead of its commit.
 #[derive(Debug)]
@@ -67,18 +73,9 @@ impl Prerender {
         if self.stopped {
             return;
         }
-        let h = &sheet.header;
-        let identity = SheetIdentity::new(
-            h.batch_id,
-            &h.store_code,
-            agent_id,
-            &h.agent_code,
-            sheet.rows.iter().map(|r| r.lead_assignment_code.as_str()),
-        );
-        sheet.identity = match identity.sign(&self.key) {
-            Ok(v) => Some(v),
-            Err(e) => return self.stop(&e.to_string()),
-        };
+        if let Err(e) = sign_sheet(&mut sheet, agent_id, &self.key) {
+            return self.stop(&e.to_string());
+        }
         if self.queue.is_none() {
             if let Err(e) = self.start(sheet.header.batch_date) {
                 return self.stop(&e);
@@ -129,7 +126,7 @@ impl Prerender {
             .filter_map(|w| w.join().ok())
             .flatten()
             .collect();
-        all.sort_by_key(|(seq, ..)| *seq);
+        all.sort_by_key(|a| a.seq);
         all
     }
 
@@ -146,8 +143,8 @@ impl Prerender {
         let mut done = Vec::new();
         if let Some(dir) = self.dir.take() {
             let mut sink = SheetSink::new(batch_id, &dir, options, rendered.len());
-            for (_, meta, staged) in rendered {
-                sink.place(conn, &meta, staged);
+            for a in rendered {
+                sink.place(conn, &a.meta, a.staged);
             }
             // A sheet that failed here is written again below.
             done = match sink.finish() {
@@ -196,7 +193,7 @@ fn render_queue(rx: &Mutex<Receiver<(usize, Sheet)>>, dir: &Path) -> Rendered {
             leads: sheet.rows.len(),
             header: sheet.header,
         };
-        out.push((seq, meta, staged));
+        out.push(Ahead { seq, meta, staged });
     }
     out
 }

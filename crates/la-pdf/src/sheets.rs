@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 
 use crate::conventions::*;
 use crate::files::{batch_of_file_name, sheet_file_name, ReportsLayout};
-use crate::identity::{SheetIdentity, SheetKey};
+use crate::identity::{sign_sheet, SheetKey};
 use crate::render::{render_sheet, Sheet, SheetHeader, SheetRow};
 
 /// Where sheets go.
@@ -181,8 +181,7 @@ pub fn generate_sheets(
         if !wanted.contains(&(sheet.header.store_code.clone(), sheet.agent_id)) {
             return Ok(());
         }
-        sheet
-            .sign(&key)
+        sign_sheet(&mut sheet.sheet, sheet.agent_id, &key)
             .map_err(|source| PdfError::Key { batch_id, source })?;
         pending.push(sheet);
         if pending.len() >= sink.chunk {
@@ -198,25 +197,6 @@ pub fn generate_sheets(
 struct AgentSheet {
     agent_id: i64,
     sheet: Sheet,
-}
-
-impl AgentSheet {
-    /// docs/decisions.md D22: the sheet carries its signed identity.
-    fn sign(&mut self, key: &SheetKey) -> Result<(), crate::identity::IdentityError> {
-        let h = &self.sheet.header;
-        let identity = SheetIdentity::new(
-            h.batch_id,
-            &h.store_code,
-            self.agent_id,
-            &h.agent_code,
-            self.sheet
-                .rows
-                .iter()
-                .map(|r| r.lead_assignment_code.as_str()),
-        );
-        self.sheet.identity = Some(identity.sign(key)?);
-        Ok(())
-    }
 }
 
 impl std::ops::Deref for AgentSheet {

@@ -98,15 +98,18 @@ impl ReportFilter {
 
     /// The newest batch date whose sheets can be outstanding.
     pub fn outstanding_cutoff(&self) -> NaiveDate {
-        self.today - chrono::Days::new(u64::from(self.older_than_days))
+        cutoff(self.today, self.older_than_days)
     }
+}
 
-    fn stores_upper(&self) -> Vec<String> {
-        self.stores
-            .iter()
-            .map(|s| s.trim().to_uppercase())
-            .collect()
-    }
+/// The newest batch date whose sheets are outstanding `days` after it.
+fn cutoff(today: NaiveDate, days: u32) -> NaiveDate {
+    today - chrono::Days::new(u64::from(days))
+}
+
+/// Store codes as the queries compare them (`upper(store_code) = ANY(…)`).
+fn upper_codes(stores: &[String]) -> Vec<String> {
+    stores.iter().map(|s| s.trim().to_uppercase()).collect()
 }
 
 /// Days after its batch before a sheet without outcomes is outstanding.
@@ -196,7 +199,7 @@ pub fn report(
     diesel::sql_query(named)
         .bind::<Date, _>(filter.from)
         .bind::<Date, _>(filter.to)
-        .bind::<Array<Text>, _>(filter.stores_upper())
+        .bind::<Array<Text>, _>(upper_codes(&filter.stores))
         .bind::<Date, _>(filter.outstanding_cutoff())
         .load(conn)
 }
@@ -240,15 +243,10 @@ pub fn outstanding_sheets(
     conn: &mut PgConnection,
     filter: &OutstandingFilter,
 ) -> QueryResult<Vec<OutstandingSheet>> {
-    let cutoff = filter.today - chrono::Days::new(u64::from(filter.older_than_days));
+    let cutoff = cutoff(filter.today, filter.older_than_days);
     let since = filter
         .since
         .unwrap_or(NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or_default());
-    let stores: Vec<String> = filter
-        .stores
-        .iter()
-        .map(|s| s.trim().to_uppercase())
-        .collect();
     diesel::sql_query(
         "SELECT la.store_code::text AS store_code,
                 coalesce(max(la.store_name), max(sm.store_name))::text AS store_name,
@@ -271,6 +269,6 @@ pub fn outstanding_sheets(
     .bind::<Date, _>(filter.today)
     .bind::<Date, _>(cutoff)
     .bind::<Date, _>(since)
-    .bind::<Array<Text>, _>(stores)
+    .bind::<Array<Text>, _>(upper_codes(&filter.stores))
     .load(conn)
 }

@@ -173,8 +173,18 @@ fn assignments_of(
     conn: &mut PgConnection,
     leads: &[super::RawOutcome],
 ) -> QueryResult<HashMap<String, Assigned>> {
+    /// A stored assignment with its sheet's columns.
+    #[derive(Queryable)]
+    struct Row {
+        code: String,
+        id: i64,
+        batch_id: i64,
+        store_code: String,
+        agent_id: i64,
+        agent_code: Option<String>,
+    }
     let codes: Vec<&str> = leads.iter().map(|l| l.code.as_str()).collect();
-    let rows: Vec<(String, i64, i64, String, i64, Option<String>)> = la::table
+    let rows: Vec<Row> = la::table
         .inner_join(am::table)
         .filter(la::lead_assignment_code.eq_any(&codes))
         .select((
@@ -188,14 +198,14 @@ fn assignments_of(
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(code, id, batch_id, store_code, agent_id, agent_code)| {
+        .map(|r| {
             let sheet = SheetOf {
-                batch_id,
-                store_code,
-                agent_id,
-                agent_code: agent_code.unwrap_or_default().trim_end().to_string(),
+                batch_id: r.batch_id,
+                store_code: r.store_code,
+                agent_id: r.agent_id,
+                agent_code: r.agent_code.unwrap_or_default().trim_end().to_string(),
             };
-            (code, Assigned { id, sheet })
+            (r.code, Assigned { id: r.id, sheet })
         })
         .collect())
 }
