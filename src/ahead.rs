@@ -6,15 +6,15 @@ use std::path::Path;
 
 use la_assign::engine::{usable_agent_code, StorePlan};
 use la_assign::{BatchStart, PlanObserver};
-use la_pdf::{Prerender, Sheet, SheetHeader, SheetKey, SheetRow};
+use la_pdf::{Prerender, Sheet, SheetHeader, SheetKey, SheetRow, StoreNames};
 
 /// Feeds each store's sheets to the renderer as the store is dealt.
 #[derive(Debug)]
-pub(crate) struct SheetsAhead(pub Prerender);
+pub(crate) struct SheetsAhead(pub Prerender, StoreNames);
 
 impl SheetsAhead {
-    pub fn new(reports_root: &Path, key: SheetKey) -> SheetsAhead {
-        SheetsAhead(Prerender::new(reports_root, key))
+    pub fn new(reports_root: &Path, key: SheetKey, names: StoreNames) -> SheetsAhead {
+        SheetsAhead(Prerender::new(reports_root, key), names)
     }
 }
 
@@ -36,7 +36,7 @@ impl PlanObserver for SheetsAhead {
                 agent_code: usable_agent_code(m.agent_code.as_deref()).unwrap_or_default(),
                 agent_name: m.agent_name.clone(),
                 store_code: store_code.to_string(),
-                store_name: first.store_name.clone(),
+                store_name: self.1.header_name(store_code, first.store_name.as_deref()),
                 batch_id: batch.batch_id,
                 batch_date: batch.batch_date,
             };

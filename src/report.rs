@@ -191,6 +191,11 @@ pub struct PipelineReport {
 }
 
 impl PipelineReport {
+    /// Leads drawn with placeholders for characters no sheet font covers.
+    pub fn unreadable_leads(&self) -> usize {
+        self.sheets.iter().map(|s| s.unreadable_leads).sum()
+    }
+
     /// Assignments committed but some sheets or emails failed.
     pub fn partly_done(&self) -> bool {
         !self.finish_commands.is_empty()

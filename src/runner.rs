@@ -21,6 +21,7 @@ use crate::finish::{finish_with, FinishedBatch};
 use crate::report::{FinishCommand, OverallStatus, PhaseReport, PhaseStatus, PipelineReport};
 use crate::run_record::{mark_interrupted, RunRecord};
 use crate::summary;
+use la_pdf::StoreNames;
 
 /// `pipeline_run_summaries.pipeline_name` and the `pipeline` field of status logs.
 pub const PIPELINE_NAME: &str = la_schema::PIPELINE;
@@ -385,9 +386,13 @@ impl<'a> Run<'a> {
         // docs/decisions.md D23: the sheets are rendered while the batch is
         // still open; without the key they are simply written afterwards.
         let mut ahead = (!self.options.dry_run)
-            .then(|| la_pdf::SheetKey::load(conn).ok())
+            .then(|| {
+                la_pdf::SheetKey::load(conn)
+                    .ok()
+                    .zip(StoreNames::load(conn).ok())
+            })
             .flatten()
-            .map(|key| SheetsAhead::new(&self.options.reports_root, key));
+            .map(|(key, names)| SheetsAhead::new(&self.options.reports_root, key, names));
         let result = match ahead.as_mut() {
             Some(a) => la_assign::run_leads_assignment_observed(conn, &assign_options, a),
             None => run_leads_assignment(conn, &assign_options),
@@ -515,7 +520,7 @@ impl<'a> Run<'a> {
             run_env: self.options.run_env,
             run_id: Some(self.report.run_id.clone()),
             from: self.options.from.clone(),
-            store_diagnostics: Some(store_diagnostics(&self.report.assignment)),
+            store_diagnostics: Some(store_diagnostics(&self.report)),
             progress: self
                 .options
                 .progress
@@ -611,8 +616,10 @@ pub fn check_sender(from: &str) -> Result<(), String> {
 }
 
 /// Summary-email lines: every store of the run with what it got and, in the
-/// run report's words, why not more (no re-reading of the leads).
-fn store_diagnostics(assignment: &AssignmentReport) -> Vec<StoreDiagnostic> {
+/// run report's words, why not more (no re-reading of the leads), and how
+/// many of its leads the sheets could not draw fully.
+fn store_diagnostics(report: &PipelineReport) -> Vec<StoreDiagnostic> {
+    let assignment = &report.assignment;
     let mut out: Vec<StoreDiagnostic> = assignment
         .stores
         .iter()
@@ -627,6 +634,17 @@ fn store_diagnostics(assignment: &AssignmentReport) -> Vec<StoreDiagnostic> {
         if let Some(d) = out.iter_mut().find(|d| d.store_code == sk.store_code) {
             d.reasons
                 .push(format!("agent {} skipped: {}", sk.agent_id, sk.reason));
+        }
+    }
+    for d in &mut out {
+        let n: usize = (report.sheets.iter())
+            .filter(|s| s.store_code == d.store_code)
+            .map(|s| s.unreadable_leads)
+            .sum();
+        if n > 0 {
+            d.reasons.push(format!(
+                "{n} lead(s) with characters no sheet font covers (drawn as placeholders)"
+            ));
         }
     }
     out

@@ -103,7 +103,18 @@ pub(crate) fn sheets_line(r: &PipelineReport, root: &Path) -> String {
     if !r.sheet_failures.is_empty() {
         s.push_str(&format!(", {} failed", r.sheet_failures.len()));
     }
+    if let Some(line) = unreadable_line(r) {
+        s.push_str(&format!(", {line}"));
+    }
     s
+}
+
+/// `N lead(s) with characters no sheet font covers …`, when there are any.
+pub(crate) fn unreadable_line(r: &PipelineReport) -> Option<String> {
+    let n = r.unreadable_leads();
+    (n > 0).then(|| {
+        format!("{n} lead(s) with characters no sheet font covers (drawn as placeholders)")
+    })
 }
 
 /// What finishing earlier batches did, in one line.
@@ -150,6 +161,7 @@ pub(crate) fn conclude(r: &mut PipelineReport) {
         || !r.assignment.repaired_flags.is_empty()
         || !r.interrupted_runs.is_empty()
         || r.phases.iter().any(|p| p.status == PhaseStatus::Warning)
+        || r.unreadable_leads() > 0
         || n.is_some_and(|n| n.without_recipients() > 0 || !n.warnings.is_empty());
     r.overall_status = if r.partly_done() {
         OverallStatus::Failed
@@ -187,6 +199,9 @@ fn summary_text(r: &PipelineReport, unassigned: u32) -> String {
             r.sheets.len(),
             r.sheet_failures.len()
         ));
+        if let Some(line) = unreadable_line(r) {
+            text.push_str(&format!("; {line}"));
+        }
         match n_line(r) {
             Some(line) => text.push_str(&format!("; emails: {line}")),
             None => text.push_str(&format!("; emails: {}", r.email_delivery)),
@@ -252,6 +267,7 @@ pub(crate) fn metrics(r: &PipelineReport) -> serde_json::Value {
         "flags_repaired": a.repaired_flags.len(),
         "sheets": r.sheets.len(),
         "sheet_failures": r.sheet_failures.len(),
+        "unreadable_leads": r.unreadable_leads(),
         "emails_planned": n.map_or(0, |n| n.emails.len()),
         "emails_sent": t.map_or(0, |t| t.sent),
         "emails_written_to_outbox": t.map_or(0, |t| t.written_to_outbox),

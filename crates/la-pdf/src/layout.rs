@@ -12,12 +12,21 @@ pub const MARGIN: f32 = 24.0;
 pub const HEADER_H: f32 = 34.0;
 /// Height of each of the two column-heading rows.
 pub const HEADING_H: f32 = 12.0;
-/// Row 1 (read-only) height.
+/// Row 1 (read-only) height with one line of text.
 pub const ROW1_H: f32 = 14.0;
+/// What Row 1 grows by when a name or address wraps onto a second line.
+pub const ROW1_LINE: f32 = 9.5;
+/// Lines a name or an address may take before it is shortened.
+pub const WRAP_LINES: usize = 2;
 /// Row 2 (inputs) height: a small label over the field.
 pub const ROW2_H: f32 = 24.0;
-/// Height of a lead's two rows, which never split across pages.
+/// Height of a lead's two rows when nothing wraps; leads never split
+/// across pages.
 pub const LEAD_H: f32 = ROW1_H + ROW2_H;
+/// The footer under the body: the legend and "Page N of M".
+pub const FOOTER_H: f32 = 12.0;
+/// Footer text size.
+pub const FOOTER_SIZE: f32 = 6.5;
 /// Font sizes.
 pub const HEADER_SIZE: f32 = 10.0;
 /// Column headings.
@@ -28,6 +37,12 @@ pub const BODY_SIZE: f32 = 8.0;
 pub const LABEL_SIZE: f32 = 5.5;
 /// Horizontal padding inside a cell.
 pub const PAD: f32 = 2.5;
+
+/// The one-line legend in every page's footer.
+pub const LEGEND: &str =
+    "E = existing customer, N = new customer \u{b7} Conv: Y or N (Yes/No) \u{b7} \
+Order Date: DD-MM-YYYY \u{b7} Value, Payment Amt: rupees, e.g. 1250 or \u{20b9}1,250.50 \u{b7} \
+Return this PDF filled in (not printed or scanned) as a reply to the email it came with";
 
 /// Row 1 columns: heading and width. Widths add up to the usable width.
 pub const ROW1_COLUMNS: [(&str, f32); 8] = [
@@ -78,6 +93,8 @@ pub struct InputField {
     /// The form field's name under the lead's parent field.
     pub name: &'static str,
     pub kind: InputKind,
+    /// The tooltip (`/TU`): the field and its format.
+    pub tooltip: &'static str,
 }
 
 /// The input fields, in sheet order.
@@ -88,6 +105,7 @@ pub const INPUT_FIELDS: [InputField; 7] = [
         width: 52.0,
         name: "conv",
         kind: InputKind::YesNo,
+        tooltip: "Converted: Y or N (Yes or No)",
     },
     InputField {
         id: FieldId::OrderNo,
@@ -95,6 +113,7 @@ pub const INPUT_FIELDS: [InputField; 7] = [
         width: 104.0,
         name: "order_no",
         kind: InputKind::Text,
+        tooltip: "Order number, as on the order",
     },
     InputField {
         id: FieldId::OrderDate,
@@ -102,6 +121,7 @@ pub const INPUT_FIELDS: [InputField; 7] = [
         width: 74.0,
         name: "order_date",
         kind: InputKind::Date,
+        tooltip: "Order date: DD-MM-YYYY",
     },
     InputField {
         id: FieldId::OrderValue,
@@ -109,6 +129,7 @@ pub const INPUT_FIELDS: [InputField; 7] = [
         width: 74.0,
         name: "order_value",
         kind: InputKind::Amount,
+        tooltip: "Order value in rupees, e.g. 1250 or 1,250.50",
     },
     InputField {
         id: FieldId::PaymentMode,
@@ -116,6 +137,7 @@ pub const INPUT_FIELDS: [InputField; 7] = [
         width: 100.0,
         name: "payment_mode",
         kind: InputKind::Text,
+        tooltip: "Payment mode, e.g. cash, UPI, card",
     },
     InputField {
         id: FieldId::PaymentAmount,
@@ -123,6 +145,7 @@ pub const INPUT_FIELDS: [InputField; 7] = [
         width: 80.0,
         name: "payment_amount",
         kind: InputKind::Amount,
+        tooltip: "Amount paid in rupees, e.g. 1250 or 1,250.50",
     },
     InputField {
         id: FieldId::Remarks,
@@ -130,6 +153,7 @@ pub const INPUT_FIELDS: [InputField; 7] = [
         width: 310.0,
         name: "remarks",
         kind: InputKind::Text,
+        tooltip: "Remarks: anything the store should know",
     },
 ];
 
@@ -144,17 +168,18 @@ pub const FIELD_NAMES: [&str; 7] = {
     names
 };
 
-/// Header: (x from the left margin, width) of the page-group code, the agent
-/// and the store on the first line; the batch date on the second line.
+/// Header: (x from the left margin, width) of the page-group code (first
+/// line) and the batch date (second line), and of the agent and the store,
+/// which may take both lines.
 pub const HEADER_GROUP: (f32, f32) = (0.0, 200.0);
 /// The agent, first header line.
 pub const HEADER_AGENT: (f32, f32) = (210.0, 260.0);
 /// The store, first header line (to the right margin).
 pub const HEADER_STORE: (f32, f32) = (480.0, CONTENT_W - 480.0);
 /// The batch date, second header line.
-pub const HEADER_DATE: (f32, f32) = (0.0, 400.0);
-/// Widest "Page N of M", right-aligned on the second header line.
-pub const HEADER_PAGE_W: f32 = 200.0;
+pub const HEADER_DATE: (f32, f32) = (0.0, 200.0);
+/// Widest "Page N of M", right-aligned in the footer.
+pub const FOOTER_PAGE_W: f32 = 80.0;
 /// Space between the two header lines.
 pub const HEADER_LINE_GAP: f32 = 6.0;
 /// Baseline of heading text above the bottom of its row.
@@ -177,19 +202,34 @@ pub const CONTENT_W: f32 = PAGE_W - 2.0 * MARGIN;
 /// Top of the first lead block on every page.
 pub const BODY_TOP: f32 = PAGE_H - MARGIN - HEADER_H - 2.0 * HEADING_H;
 
-/// Leads that fit on one page.
+/// Bottom of the body, above the footer.
+pub const BODY_BOTTOM: f32 = MARGIN + FOOTER_H;
+
+/// Leads that fit on one page when nothing wraps.
 pub const fn leads_per_page() -> usize {
-    ((BODY_TOP - MARGIN) / LEAD_H) as usize
+    ((BODY_TOP - BODY_BOTTOM) / LEAD_H) as usize
 }
 
-/// Pages for `leads` leads (an empty sheet still has one page).
-pub fn page_count(leads: usize) -> usize {
-    leads.div_ceil(leads_per_page()).max(1)
+/// Row 1's height for text on `lines` lines.
+pub fn row1_height(lines: usize) -> f32 {
+    ROW1_H + ROW1_LINE * lines.saturating_sub(1) as f32
 }
 
-/// Top edge of the `slot`-th lead block on its page.
-pub fn lead_top(slot: usize) -> f32 {
-    BODY_TOP - slot as f32 * LEAD_H
+/// The leads of each page, given each lead's Row 1 height: as many whole
+/// leads as fit (at least one); an empty sheet still has one page.
+pub fn paginate(row1_heights: &[f32]) -> Vec<std::ops::Range<usize>> {
+    let mut pages = Vec::new();
+    let (mut start, mut used) = (0, 0.0);
+    for (i, h) in row1_heights.iter().enumerate() {
+        let lead = h + ROW2_H;
+        if i > start && used + lead > BODY_TOP - BODY_BOTTOM {
+            pages.push(start..i);
+            (start, used) = (i, 0.0);
+        }
+        used += lead;
+    }
+    pages.push(start..row1_heights.len());
+    pages
 }
 
 /// Left x of each column, for any column list.
@@ -224,12 +264,21 @@ mod tests {
     }
 
     #[test]
-    fn pages() {
+    fn pages_hold_whole_leads_and_wrapped_ones_take_more_room() {
         let per = leads_per_page();
         assert!(per >= 10);
-        assert!(lead_top(per - 1) - LEAD_H >= MARGIN);
-        assert_eq!(page_count(0), 1);
-        assert_eq!(page_count(per), 1);
-        assert_eq!(page_count(per + 1), 2);
+        let one = vec![ROW1_H; per];
+        assert_eq!(paginate(&one), vec![(0..per)]);
+        assert_eq!(paginate(&[ROW1_H; 0]), vec![(0..0)]);
+        let mut more = one.clone();
+        more.push(ROW1_H);
+        assert_eq!(paginate(&more), [0..per, per..per + 1]);
+        let wrapped = vec![row1_height(2); per];
+        let pages = paginate(&wrapped);
+        assert!(pages.len() == 2 && pages[0].end < per, "{pages:?}");
+        for page in pages {
+            let used: f32 = wrapped[page].iter().map(|h| h + ROW2_H).sum();
+            assert!(used <= BODY_TOP - BODY_BOTTOM);
+        }
     }
 }

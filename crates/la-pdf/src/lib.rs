@@ -5,8 +5,9 @@
 //! `lead_assignment_outcomes` ([`ingest`]). docs/decisions.md S2.8, S4.2,
 //! D9, D10, D15.
 
+mod embed;
 pub mod files;
-pub mod font;
+pub mod fonts;
 pub mod identity;
 pub mod ingest;
 pub mod layout;
@@ -14,6 +15,7 @@ mod pack;
 mod prerender;
 pub mod render;
 mod sheets;
+pub mod text;
 
 pub use files::{
     batch_of_file_name, file_part, sanitize, sheet_file_name, stage_file, write_file_atomically,
@@ -29,7 +31,7 @@ pub use render::{render_sheet, RenderError, RenderedSheet, Sheet, SheetHeader, S
 pub use sheets::{
     batch_sheets, documents_for_batch, documents_for_batches, generate_pdfs_for_batch,
     generate_sheets, ExpectedSheet, PdfError, PdfOptions, Progress, SheetFailure, SheetOutcome,
-    SheetState,
+    SheetState, StoreNames,
 };
 
 pub use layout::{FieldId, InputField, InputKind, FIELD_NAMES, INPUT_FIELDS};

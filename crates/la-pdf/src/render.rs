@@ -2,15 +2,15 @@
 //! (pdf-writer, written step by step). No database, no files.
 
 use chrono::NaiveDate;
-use pdf_writer::types::{
-    AnnotationFlags, CidFontType, FieldFlags, FieldType, FontFlags, SystemInfo, UnicodeCmap,
-};
+use pdf_writer::types::{AnnotationFlags, FieldFlags, FieldType};
 use pdf_writer::writers::{Catalog, DocumentInfo};
 use pdf_writer::{Chunk, Content, Filter, Finish, Name, Rect, Ref, Str, TextStr};
 
-use crate::font::{Shaped, Shaper, FONT_NAME};
+use crate::embed::{self, FontRefs, FormFontRefs};
+use crate::fonts::FontId;
 use crate::layout::*;
 use crate::pack::Objects;
+use crate::text::{Laid, Line, Shaper};
 
 /// The sheet's identity, printed in every page's header.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,8 +71,13 @@ pub enum RenderError {
 }
 
 const AP_CONTENT: &[u8] = b"/Tx BMC EMC";
-const HELV_DA: &[u8] = b"/Helv 8 Tf 0 g";
-const FONT: Name<'static> = Name(b"F1");
+/// The form's default appearance: typed values in the form font.
+const FORM_DA: &[u8] = b"/LAF 8 Tf 0 g";
+const FORM_FONT: Name<'static> = Name(b"LAF");
+/// Each font's resource name, by [`FontId`].
+const FONT_NAMES: [&[u8]; 11] = [
+    b"F1", b"F2", b"F3", b"F4", b"F5", b"F6", b"F7", b"F8", b"F9", b"F10", b"F11",
+];
 
 struct Refs(i32);
 
@@ -83,27 +88,76 @@ impl Refs {
     }
 }
 
-/// Text pieces of one page, positioned.
+/// Text pieces of one page, positioned, and the fonts they use.
 struct PageText {
     content: Content,
-    size: f32,
+    font: Option<(FontId, f32)>,
     buf: Vec<u8>,
+    fonts: [bool; 11],
 }
 
 impl PageText {
-    fn show(&mut self, shaped: &Shaped, size: f32, x: f32, y: f32) {
-        if shaped.glyphs.is_empty() {
-            return;
+    fn new() -> PageText {
+        let mut content = Content::new();
+        content.begin_text();
+        PageText {
+            content,
+            font: None,
+            buf: Vec::new(),
+            fonts: [false; 11],
         }
-        if size != self.size {
-            self.content.set_font(FONT, size);
-            self.size = size;
+    }
+
+    /// A laid-out cell, its first line's baseline at `y`, each further
+    /// line `step` lower; right-to-left text is set flush right in `width`.
+    fn show(&mut self, laid: &Laid, size: f32, (x, y): (f32, f32), width: f32, step: f32) {
+        for (i, line) in laid.lines.iter().enumerate() {
+            if laid.needs_actual_text {
+                // The whole text on the first line, nothing on the others:
+                // the cell extracts as it is stored (docs/decisions.md D24).
+                let text = if i == 0 { laid.text.as_str() } else { "" };
+                self.content
+                    .begin_marked_content_with_properties(Name(b"Span"))
+                    .properties()
+                    .actual_text(TextStr(text));
+            }
+            let left = if laid.right_to_left {
+                x + width - line.width
+            } else {
+                x
+            };
+            self.line(line, size, left, y - i as f32 * step);
+            if laid.needs_actual_text {
+                self.content.end_marked_content();
+            }
         }
-        self.content.set_text_matrix([1.0, 0.0, 0.0, 1.0, x, y]);
-        self.buf.clear();
-        self.buf
-            .extend(shaped.glyphs.iter().flat_map(|g| g.to_be_bytes()));
-        self.content.show(Str(&self.buf));
+    }
+
+    /// One line: each run of natural glyphs shown at once, any other glyph
+    /// placed on its own.
+    fn line(&mut self, line: &Line, size: f32, x: f32, y: f32) {
+        let mut pen = x;
+        for run in &line.runs {
+            if self.font != Some((run.font, size)) {
+                self.content
+                    .set_font(Name(FONT_NAMES[run.font as usize]), size);
+                self.font = Some((run.font, size));
+                self.fonts[run.font as usize] = true;
+            }
+            let mut glyphs = run.glyphs.iter().peekable();
+            while let Some(first) = glyphs.next() {
+                self.content
+                    .set_text_matrix([1.0, 0.0, 0.0, 1.0, pen + first.dx, y + first.dy]);
+                self.buf.clear();
+                self.buf.extend(first.gid.to_be_bytes());
+                pen += first.advance;
+                while let Some(g) = glyphs.next_if(|g| first.natural && g.natural) {
+                    self.buf.extend(g.gid.to_be_bytes());
+                    pen += g.advance;
+                }
+                self.content.show(Str(&self.buf));
+            }
+        }
     }
 }
 
@@ -142,12 +196,20 @@ fn stored(data: &[u8]) -> Vec<u8> {
 }
 
 fn date(d: Option<NaiveDate>) -> String {
-    d.map(|d| d.format("%d-%m-%Y").to_string())
+    d.map(|d| d.format(DATE_FORMAT).to_string())
         .unwrap_or_default()
 }
 
-/// Renders `sheet` (docs/decisions.md S4.2.2, D10): every page's header,
-/// headings and leads, then the shared objects (font, form, appearances).
+/// The one date format on the sheet.
+const DATE_FORMAT: &str = "%d-%m-%Y";
+
+/// Row 1 of a lead, laid out: one cell per column.
+type LaidRow = [Laid; 8];
+
+/// Renders `sheet` (docs/decisions.md S4.2.2, D10, D24): every lead's Row 1
+/// laid out first (a wrapped name or address makes its row taller), then
+/// each page's header, headings, leads and footer, then the shared objects
+/// (fonts, form, appearances).
 pub fn render_sheet(sheet: &Sheet) -> Result<RenderedSheet, RenderError> {
     if let Some(bad) = sheet
         .rows
@@ -156,13 +218,58 @@ pub fn render_sheet(sheet: &Sheet) -> Result<RenderedSheet, RenderError> {
     {
         return Err(RenderError::FieldName(bad.lead_assignment_code.clone()));
     }
-    let mut w = SheetWriter::new(sheet)?;
-    let per_page = leads_per_page();
-    for page_no in 0..w.page_refs.len() {
-        let rows = sheet.rows.iter().skip(page_no * per_page).take(per_page);
-        w.page(page_no, rows.collect());
+    let mut shaper = Shaper::new().map_err(RenderError::Font)?;
+    let rows: Vec<LaidRow> = sheet.rows.iter().map(|r| lay_row(&mut shaper, r)).collect();
+    let heights: Vec<f32> = rows.iter().map(row1_height_of).collect();
+    let pages = paginate(&heights);
+    let mut w = SheetWriter::new(sheet, shaper, pages.len());
+    for (page_no, range) in pages.into_iter().enumerate() {
+        let leads: Vec<_> = (range.clone())
+            .map(|i| (&sheet.rows[i], &rows[i], heights[i]))
+            .collect();
+        w.page(page_no, &leads);
     }
     w.finish(sheet)
+}
+
+/// Row 1's cells: names and addresses wrap, the rest stay on one line.
+fn lay_row(shaper: &mut Shaper, row: &SheetRow) -> LaidRow {
+    let rowid = row.rowid.to_string();
+    let lead_date = date(row.lead_date);
+    let values: [&str; 8] = [
+        &rowid,
+        &row.lead_assignment_code,
+        &lead_date,
+        row.lead_type.as_deref().unwrap_or_default(),
+        &row.mobile_number,
+        row.cx_name.as_deref().unwrap_or_default(),
+        row.address.as_deref().unwrap_or_default(),
+        row.lead_source.as_deref().unwrap_or_default(),
+    ];
+    std::array::from_fn(|i| {
+        let (_, width) = ROW1_COLUMNS[i];
+        let lines = if WRAPPING_COLUMNS.contains(&i) {
+            WRAP_LINES
+        } else {
+            1
+        };
+        shaper.layout(values[i], BODY_SIZE, width - 2.0 * PAD, lines)
+    })
+}
+
+/// Header cells: (x, width), the lines each may take, the line it starts on.
+const HEADER_CELLS: [((f32, f32), usize, usize); 4] = [
+    (HEADER_GROUP, 1, 0),
+    (HEADER_AGENT, WRAP_LINES, 0),
+    (HEADER_STORE, WRAP_LINES, 0),
+    (HEADER_DATE, 1, 1),
+];
+
+/// Row 1 columns whose text wraps: Customer Name and Address.
+const WRAPPING_COLUMNS: [usize; 2] = [5, 6];
+
+fn row1_height_of(row: &LaidRow) -> f32 {
+    row1_height(row.iter().map(|l| l.lines.len()).max().unwrap_or(1))
 }
 
 /// The objects of one sheet being written, and what every page shares.
@@ -173,17 +280,20 @@ struct SheetWriter {
     catalog: Ref,
     page_tree: Ref,
     info: Ref,
-    font: FontRefs,
-    helv: Ref,
+    /// Each used font's objects, by [`FontId`], made on first use.
+    fonts: [Option<FontRefs>; 11],
+    form_font: FormFontRefs,
     /// One appearance stream per input field (shared by every lead).
     appearances: Vec<Ref>,
     /// (page, content stream) per page.
     page_refs: Vec<(Ref, Ref)>,
     row1_x: Vec<f32>,
     row2_x: Vec<f32>,
-    /// The small labels inside every Row 2 cell, shaped once per sheet.
-    labels: Vec<Shaped>,
-    header: [String; 4],
+    /// The small labels inside every Row 2 cell, laid out once per sheet.
+    labels: Vec<Laid>,
+    /// Group code, agent, store, batch date; the legend.
+    header: [Laid; 4],
+    legend: Laid,
     /// Each lead's parent field.
     parents: Vec<Ref>,
     /// The hidden identity field (its own widget), when the sheet has one.
@@ -191,77 +301,63 @@ struct SheetWriter {
     missing_glyphs: Vec<(String, Vec<char>)>,
 }
 
-/// The embedded font's objects.
-struct FontRefs {
-    type0: Ref,
-    cid: Ref,
-    descriptor: Ref,
-    file: Ref,
-    to_unicode: Ref,
-}
-
 impl SheetWriter {
-    fn new(sheet: &Sheet) -> Result<SheetWriter, RenderError> {
-        let mut shaper = Shaper::new().map_err(RenderError::Font)?;
+    fn new(sheet: &Sheet, mut shaper: Shaper, pages: usize) -> SheetWriter {
         let mut refs = Refs(0);
         let (catalog, page_tree, info) = (refs.next(), refs.next(), refs.next());
-        let font = FontRefs {
-            type0: refs.next(),
-            cid: refs.next(),
-            descriptor: refs.next(),
-            file: refs.next(),
-            to_unicode: refs.next(),
-        };
-        let helv = refs.next();
+        let form_font = FormFontRefs::new(|| refs.next());
         let appearances = INPUT_FIELDS.iter().map(|_| refs.next()).collect();
-        let page_refs = (0..page_count(sheet.rows.len()))
-            .map(|_| (refs.next(), refs.next()))
-            .collect();
+        let page_refs = (0..pages).map(|_| (refs.next(), refs.next())).collect();
         let identity = sheet.identity.as_ref().map(|_| refs.next());
         let labels = INPUT_FIELDS
             .iter()
-            .map(|f| shaper.fit(f.label, LABEL_SIZE, f.width - 2.0 * PAD).0)
+            .map(|f| shaper.layout(f.label, LABEL_SIZE, f.width - 2.0 * PAD, 1))
             .collect();
-        Ok(SheetWriter {
+        let texts = header_texts(&sheet.header);
+        let header = std::array::from_fn(|i| {
+            let ((_, width), lines, _) = HEADER_CELLS[i];
+            shaper.layout(&texts[i], HEADER_SIZE, width, lines)
+        });
+        let legend = shaper.layout(LEGEND, FOOTER_SIZE, CONTENT_W - FOOTER_PAGE_W, 1);
+        SheetWriter {
             objects: Objects::default(),
             refs,
             catalog,
             page_tree,
             info,
-            font,
-            helv,
+            fonts: [None; 11],
+            form_font,
             appearances,
             page_refs,
             row1_x: column_xs(ROW1_COLUMNS.iter().map(|c| c.1)),
             row2_x: column_xs(INPUT_FIELDS.iter().map(|f| f.width)),
             labels,
-            header: header_texts(&sheet.header),
+            header,
+            legend,
             parents: Vec::with_capacity(sheet.rows.len()),
             identity,
             missing_glyphs: Vec::new(),
             shaper,
-        })
+        }
     }
 
-    /// One page: header, headings, its leads, and the grid.
-    fn page(&mut self, page_no: usize, rows: Vec<&SheetRow>) {
+    /// One page: header, headings, its leads, the grid and the footer.
+    fn page(&mut self, page_no: usize, leads: &[(&SheetRow, &LaidRow, f32)]) {
         let (page_ref, content_ref) = self.page_refs[page_no];
         let mut grid = Content::new();
-        let mut text = PageText {
-            content: Content::new(),
-            size: 0.0,
-            buf: Vec::new(),
-        };
-        text.content.begin_text();
-        self.header(&mut text, page_no);
+        let mut text = PageText::new();
+        self.header(&mut text);
         self.headings(&mut text, &mut grid);
-        let mut annots = Vec::with_capacity(rows.len() * INPUT_FIELDS.len() + 1);
+        let mut annots = Vec::with_capacity(leads.len() * INPUT_FIELDS.len() + 1);
         if page_no == 0 {
             annots.extend(self.identity);
         }
-        for (slot, row) in rows.into_iter().enumerate() {
-            annots.extend(self.lead(&mut text, &mut grid, page_ref, slot, row));
+        let mut top = BODY_TOP;
+        for (row, laid, row1_h) in leads {
+            annots.extend(self.lead(&mut text, &mut grid, page_ref, (top, *row1_h), row, laid));
+            top -= row1_h + ROW2_H;
         }
+        self.footer(&mut text, page_no);
         grid.stroke();
         text.content.end_text();
         let mut data = grid.finish().into_vec();
@@ -271,35 +367,61 @@ impl SheetWriter {
             c.stream(content_ref, &compress(&data))
                 .filter(Filter::FlateDecode);
         });
-        let (page_tree, font) = (self.page_tree, self.font.type0);
+        let fonts = self.page_fonts(&text.fonts);
+        let page_tree = self.page_tree;
         self.objects.top(page_ref, |c| {
             let mut page = c.page(page_ref);
             page.parent(page_tree)
                 .media_box(Rect::new(0.0, 0.0, PAGE_W, PAGE_H))
                 .contents(content_ref);
-            page.resources().fonts().pair(FONT, font);
+            {
+                let mut resources = page.resources();
+                let mut dict = resources.fonts();
+                for (font, r) in fonts {
+                    dict.pair(Name(FONT_NAMES[font as usize]), r);
+                }
+            }
             page.annotations(annots);
         });
     }
 
-    /// The sheet's identity and "Page N of M", on every page.
-    fn header(&mut self, text: &mut PageText, page_no: usize) {
+    /// The fonts a page used, with their objects (made on first use).
+    fn page_fonts(&mut self, used: &[bool; 11]) -> Vec<(FontId, Ref)> {
+        let mut out = Vec::new();
+        for font in FontId::ALL.into_iter().filter(|f| used[*f as usize]) {
+            let refs = &mut self.refs;
+            let made =
+                *self.fonts[font as usize].get_or_insert_with(|| FontRefs::new(|| refs.next()));
+            out.push((font, made.type0));
+        }
+        out
+    }
+
+    /// The sheet's identity: group code and batch date on the left, the
+    /// agent and the store (each on up to two lines) beside them.
+    fn header(&mut self, text: &mut PageText) {
         let line1 = PAGE_H - MARGIN - HEADER_SIZE;
         let line2 = line1 - HEADER_SIZE - HEADER_LINE_GAP;
-        let [group, agent, store, date] = &self.header;
-        for (value, (x, width), y) in [
-            (group, HEADER_GROUP, line1),
-            (agent, HEADER_AGENT, line1),
-            (store, HEADER_STORE, line1),
-            (date, HEADER_DATE, line2),
-        ] {
-            let (s, _) = self.shaper.fit(value, HEADER_SIZE, width);
-            text.show(&s, HEADER_SIZE, MARGIN + x, y);
+        for (laid, ((x, width), _, line)) in self.header.iter().zip(HEADER_CELLS) {
+            let y = if line == 0 { line1 } else { line2 };
+            text.show(laid, HEADER_SIZE, (MARGIN + x, y), width, line1 - line2);
         }
+    }
+
+    /// The legend and "Page N of M", under the body.
+    fn footer(&mut self, text: &mut PageText, page_no: usize) {
+        let baseline = BODY_BOTTOM - FOOTER_H + 3.0;
+        text.show(
+            &self.legend,
+            FOOTER_SIZE,
+            (MARGIN, baseline),
+            CONTENT_W,
+            0.0,
+        );
         let label = format!("Page {} of {}", page_no + 1, self.page_refs.len());
-        let (s, _) = self.shaper.fit(&label, HEADER_SIZE, HEADER_PAGE_W);
-        let w = s.width_pt(HEADER_SIZE, self.shaper.units_per_em());
-        text.show(&s, HEADER_SIZE, PAGE_W - MARGIN - w, line2);
+        let laid = self.shaper.layout(&label, HEADER_SIZE, FOOTER_PAGE_W, 1);
+        let w = laid.lines.first().map_or(0.0, |l| l.width);
+        text.show(&laid, HEADER_SIZE, (PAGE_W - MARGIN - w, baseline), w, 0.0);
     }
 
     /// The two rows of column headings and their grid.
@@ -314,8 +436,16 @@ impl SheetWriter {
             .map(|c| (c, top - HEADING_H + HEADING_BASELINE))
             .chain(row2.map(|c| (c, top - 2.0 * HEADING_H + HEADING_BASELINE)))
         {
-            let (s, _) = self.shaper.fit(title, HEADING_SIZE, width - 2.0 * PAD);
-            text.show(&s, HEADING_SIZE, x + PAD, baseline);
+            let laid = self
+                .shaper
+                .layout(title, HEADING_SIZE, width - 2.0 * PAD, 1);
+            text.show(
+                &laid,
+                HEADING_SIZE,
+                (x + PAD, baseline),
+                width - 2.0 * PAD,
+                0.0,
+            );
         }
         grid.set_line_width(0.6).set_stroke_gray(0.2);
         grid.rect(MARGIN, BODY_TOP, CONTENT_W, 2.0 * HEADING_H)
@@ -332,39 +462,35 @@ impl SheetWriter {
         vertical_lines(grid, &self.row2_x, BODY_TOP, BODY_TOP + HEADING_H);
     }
 
-    /// One lead: Row 1 text, Row 2 labels and fields, its grid. Returns the
-    /// page's new widget annotations.
+    /// One lead whose block starts at `top` with Row 1 `row1_h` high: Row 1
+    /// text, Row 2 labels and fields, its grid. Returns the page's new
+    /// widget annotations.
     fn lead(
         &mut self,
         text: &mut PageText,
         grid: &mut Content,
         page_ref: Ref,
-        slot: usize,
+        (y_top, row1_h): (f32, f32),
         row: &SheetRow,
+        laid: &LaidRow,
     ) -> Vec<Ref> {
-        let y_top = lead_top(slot);
-        let y_mid = y_top - ROW1_H;
+        let y_mid = y_top - row1_h;
         let y_bottom = y_mid - ROW2_H;
-        let rowid = row.rowid.to_string();
-        let lead_date = date(row.lead_date);
-        let values: [&str; 8] = [
-            &rowid,
-            &row.lead_assignment_code,
-            &lead_date,
-            row.lead_type.as_deref().unwrap_or_default(),
-            &row.mobile_number,
-            row.cx_name.as_deref().unwrap_or_default(),
-            row.address.as_deref().unwrap_or_default(),
-            row.lead_source.as_deref().unwrap_or_default(),
-        ];
-        let mut missing = Vec::new();
-        for (i, value) in values.iter().enumerate() {
-            let (s, miss) = self
-                .shaper
-                .fit(value, BODY_SIZE, ROW1_COLUMNS[i].1 - 2.0 * PAD);
-            missing.extend(miss);
-            text.show(&s, BODY_SIZE, self.row1_x[i] + PAD, y_mid + ROW1_BASELINE);
+        let baseline = y_top - ROW1_H + ROW1_BASELINE;
+        for (i, cell) in laid.iter().enumerate() {
+            let width = ROW1_COLUMNS[i].1 - 2.0 * PAD;
+            text.show(
+                cell,
+                BODY_SIZE,
+                (self.row1_x[i] + PAD, baseline),
+                width,
+                ROW1_LINE,
+            );
         }
+        let missing: Vec<char> = laid
+            .iter()
+            .flat_map(|l| l.missing.iter().copied())
+            .collect();
         if !missing.is_empty() {
             self.missing_glyphs
                 .push((row.lead_assignment_code.clone(), missing));
@@ -373,12 +499,8 @@ impl SheetWriter {
         let mut kids = Vec::with_capacity(INPUT_FIELDS.len());
         for (i, field) in INPUT_FIELDS.iter().enumerate() {
             let x = self.row2_x[i];
-            text.show(
-                &self.labels[i],
-                LABEL_SIZE,
-                x + PAD,
-                y_mid - LABEL_SIZE - LABEL_GAP,
-            );
+            let label_at = (x + PAD, y_mid - LABEL_SIZE - LABEL_GAP);
+            text.show(&self.labels[i], LABEL_SIZE, label_at, field.width, 0.0);
             let widget = self.refs.next();
             kids.push(widget);
             let rect = Rect::new(
@@ -395,14 +517,15 @@ impl SheetWriter {
                 .children(kids.iter().copied());
         });
         self.parents.push(parent);
-        grid.rect(MARGIN, y_bottom, CONTENT_W, LEAD_H);
+        grid.rect(MARGIN, y_bottom, CONTENT_W, row1_h + ROW2_H);
         grid.move_to(MARGIN, y_mid).line_to(PAGE_W - MARGIN, y_mid);
         vertical_lines(grid, &self.row1_x, y_mid, y_top);
         vertical_lines(grid, &self.row2_x, y_bottom, y_mid);
         kids
     }
 
-    /// One input field: a widget under the lead's parent field.
+    /// One input field: a widget under the lead's parent field, with its
+    /// tooltip; Conv offers Y, N, Yes and No.
     fn input_field(
         &mut self,
         widget: Ref,
@@ -414,12 +537,13 @@ impl SheetWriter {
     ) {
         self.objects.packed(widget, |c| {
             let mut f = c.form_field(widget);
-            f.parent(parent).partial_name(TextStr(field.name));
+            f.parent(parent)
+                .partial_name(TextStr(field.name))
+                .alternate_name(TextStr(field.tooltip));
             if field.kind == InputKind::YesNo {
                 f.field_type(FieldType::Choice)
                     .field_flags(FieldFlags::COMBO);
-                f.choice_options()
-                    .options([TextStr(""), TextStr("Y"), TextStr("N")]);
+                f.choice_options().options(CONV_OPTIONS.map(TextStr));
             } else {
                 f.field_type(FieldType::Text);
             }
@@ -435,7 +559,12 @@ impl SheetWriter {
     /// The page tree, appearances, fonts, the form and the document info.
     fn finish(mut self, sheet: &Sheet) -> Result<RenderedSheet, RenderError> {
         self.shared_objects();
-        write_font(&mut self.objects, &self.shaper, &self.font)?;
+        for (font, subset) in self.shaper.subsets() {
+            if let Some(refs) = self.fonts[font as usize] {
+                embed::write_subset(&mut self.objects, refs, font.file(), subset)?;
+            }
+        }
+        embed::write_form_font(&mut self.objects, self.form_font)?;
         self.form(sheet);
         self.info(&sheet.header);
         let bytes = self
@@ -449,7 +578,7 @@ impl SheetWriter {
         })
     }
 
-    /// The page tree, the fields' appearance streams and the form font.
+    /// The page tree and the fields' appearance streams.
     fn shared_objects(&mut self) {
         let (tree, pages) = (self.page_tree, &self.page_refs);
         self.objects.packed(tree, |c| {
@@ -467,12 +596,6 @@ impl SheetWriter {
                 ));
             });
         }
-        let helv = self.helv;
-        self.objects.packed(helv, |c| {
-            c.type1_font(helv)
-                .base_font(Name(b"Helvetica"))
-                .encoding_predefined(Name(b"WinAnsiEncoding"));
-        });
     }
 
     /// The catalog with the form: every lead's parent field and the identity.
@@ -482,7 +605,7 @@ impl SheetWriter {
             self.objects
                 .packed(field, |c| identity_field(c, field, value, first_page));
         }
-        let (catalog, tree, helv) = (self.catalog, self.page_tree, self.helv);
+        let (catalog, tree, form_font) = (self.catalog, self.page_tree, self.form_font.font);
         let fields = self.parents.iter().copied().chain(self.identity);
         self.objects.top(catalog, |c| {
             let mut cat = c.indirect(catalog).start::<Catalog>();
@@ -490,8 +613,8 @@ impl SheetWriter {
             let mut form = cat.form();
             form.fields(fields);
             form.pair(Name(b"NeedAppearances"), true);
-            form.default_appearance(Str(HELV_DA));
-            form.default_resources().fonts().pair(Name(b"Helv"), helv);
+            form.default_appearance(Str(FORM_DA));
+            form.default_resources().fonts().pair(FORM_FONT, form_font);
         });
     }
 
@@ -510,6 +633,9 @@ impl SheetWriter {
         });
     }
 }
+
+/// What the Conv combo box offers (ingestion reads the same four).
+const CONV_OPTIONS: [&str; 5] = ["", "Y", "N", "Yes", "No"];
 
 /// The identity's hidden, read-only text field with its zero-size widget.
 fn identity_field(pdf: &mut Chunk, field: Ref, value: &str, page: Option<Ref>) {
@@ -539,7 +665,7 @@ fn header_texts(h: &SheetHeader) -> [String; 4] {
         store,
         format!(
             "Batch Date: {} (batch {})",
-            h.batch_date.format("%Y-%m-%d"),
+            h.batch_date.format(DATE_FORMAT),
             h.batch_id
         ),
     ]
@@ -549,79 +675,4 @@ fn vertical_lines(grid: &mut Content, xs: &[f32], y0: f32, y1: f32) {
     for x in xs.iter().skip(1) {
         grid.move_to(*x, y0).line_to(*x, y1);
     }
-}
-
-/// Type0 / CIDFontType2 with the subset embedded, widths and a ToUnicode map.
-fn write_font(objects: &mut Objects, shaper: &Shaper, refs: &FontRefs) -> Result<(), RenderError> {
-    let FontRefs {
-        type0,
-        cid,
-        descriptor,
-        file: font_file,
-        to_unicode,
-    } = *refs;
-    let subset = subsetter::subset(crate::font::FONT_DATA, 0, &shaper.remapper)
-        .map_err(|e| RenderError::Font(format!("subsetting: {e:?}")))?;
-    let base = format!("LASUBS+{FONT_NAME}");
-    let scale = 1000.0 / shaper.units_per_em();
-    let system = SystemInfo {
-        registry: Str(b"Adobe"),
-        ordering: Str(b"Identity"),
-        supplement: 0,
-    };
-
-    objects.packed(type0, |c| {
-        c.type0_font(type0)
-            .base_font(Name(base.as_bytes()))
-            .encoding_predefined(Name(b"Identity-H"))
-            .descendant_font(cid)
-            .to_unicode(to_unicode);
-    });
-    objects.packed(cid, |c| {
-        let mut c = c.cid_font(cid);
-        c.subtype(CidFontType::Type2)
-            .base_font(Name(base.as_bytes()))
-            .system_info(system)
-            .font_descriptor(descriptor)
-            .default_width(0.0)
-            .cid_to_gid_map_predefined(Name(b"Identity"));
-        c.widths()
-            .consecutive(0, shaper.widths.iter().map(|w| f32::from(*w) * scale));
-    });
-    let b = shaper.bbox();
-    objects.packed(descriptor, |c| {
-        c.font_descriptor(descriptor)
-            .name(Name(base.as_bytes()))
-            .flags(FontFlags::NON_SYMBOLIC)
-            .bbox(Rect::new(
-                f32::from(b.x_min) * scale,
-                f32::from(b.y_min) * scale,
-                f32::from(b.x_max) * scale,
-                f32::from(b.y_max) * scale,
-            ))
-            .italic_angle(0.0)
-            .ascent(f32::from(shaper.ascender()) * scale)
-            .descent(f32::from(shaper.descender()) * scale)
-            .cap_height(f32::from(shaper.cap_height()) * scale)
-            .stem_v(80.0)
-            .font_file2(font_file);
-    });
-    let compressed = compress(&subset);
-    objects.top(font_file, |c| {
-        c.stream(font_file, &compressed)
-            .filter(Filter::FlateDecode)
-            .pair(
-                Name(b"Length1"),
-                i32::try_from(subset.len()).unwrap_or(i32::MAX),
-            );
-    });
-    let mut cmap = UnicodeCmap::new(Name(b"Custom"), system);
-    for (g, ch) in &shaper.to_unicode {
-        cmap.pair(*g, *ch);
-    }
-    let cmap = compress(&cmap.finish());
-    objects.top(to_unicode, |c| {
-        c.cmap(to_unicode, &cmap).filter(Filter::FlateDecode);
-    });
-    Ok(())
 }

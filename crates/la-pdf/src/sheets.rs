@@ -62,6 +62,9 @@ pub struct SheetOutcome {
     pub leads: usize,
     pub pages: usize,
     pub bytes: u64,
+    /// Leads with characters no sheet font covers, drawn as placeholders
+    /// (docs/decisions.md D24).
+    pub unreadable_leads: usize,
 }
 
 /// One sheet that could not be produced.
@@ -206,6 +209,37 @@ impl std::ops::Deref for AgentSheet {
     }
 }
 
+/// Store names from `store_master`, for headers whose leads carry none.
+#[derive(Debug, Default)]
+pub struct StoreNames(std::collections::HashMap<String, String>);
+
+impl StoreNames {
+    /// Every store's non-blank name.
+    pub fn load(conn: &mut PgConnection) -> diesel::QueryResult<StoreNames> {
+        use la_schema::schema::store_master::dsl as sm;
+        let rows: Vec<(String, Option<String>)> = sm::store_master
+            .select((sm::store_code, sm::store_name))
+            .order(sm::id)
+            .load(conn)?;
+        let mut names = std::collections::HashMap::new();
+        for (code, name) in rows {
+            if let Some(name) = name.filter(|n| !n.trim().is_empty()) {
+                names.entry(code).or_insert(name);
+            }
+        }
+        Ok(StoreNames(names))
+    }
+
+    /// The header's store name: the leads' own (their snapshot) when it has
+    /// one, else `store_master`'s.
+    pub fn header_name(&self, store_code: &str, snapshot: Option<&str>) -> Option<String> {
+        match snapshot {
+            Some(s) if !s.trim().is_empty() => Some(s.to_owned()),
+            _ => self.0.get(store_code).cloned(),
+        }
+    }
+}
+
 /// docs/decisions.md S4.2.1: the batch's assignments as sheets, one per
 /// (store, agent), read through a holdable cursor in store-code byte order,
 /// then agent, then rowid: `each` gets every sheet as soon as its last row is
@@ -237,7 +271,9 @@ fn for_each_sheet(
     ))
     .execute(conn)
     .map_err(q("reading the assignments"))?;
-    let result = read_sheets(conn, batch_id, batch_date, &mut each);
+    let names = StoreNames::load(conn).map_err(q("reading store_master's names"));
+    let result =
+        names.and_then(|names| read_sheets(conn, (batch_id, batch_date), &names, &mut each));
     let closed = diesel::sql_query("CLOSE la_sheet_rows")
         .execute(conn)
         .map_err(q("closing the cursor over the assignments"));
@@ -249,8 +285,8 @@ const FETCH_ROWS: usize = 5_000;
 
 fn read_sheets(
     conn: &mut PgConnection,
-    batch_id: i64,
-    batch_date: NaiveDate,
+    (batch_id, batch_date): (i64, NaiveDate),
+    names: &StoreNames,
     each: &mut impl FnMut(&mut PgConnection, AgentSheet) -> Result<(), PdfError>,
 ) -> Result<(), PdfError> {
     let fetch = format!("FETCH {FETCH_ROWS} FROM la_sheet_rows");
@@ -271,7 +307,7 @@ fn read_sheets(
                 if let Some(done) = current.take() {
                     each(conn, done)?;
                 }
-                current = Some(AgentSheet::first(&r, batch_id, batch_date));
+                current = Some(AgentSheet::first(&r, (batch_id, batch_date), names));
             }
             if let Some(s) = current.as_mut() {
                 s.sheet.rows.push(r.into());
@@ -289,7 +325,11 @@ fn read_sheets(
 
 impl AgentSheet {
     /// An empty sheet for the (store, agent) of `r`.
-    fn first(r: &AssignmentRow, batch_id: i64, batch_date: NaiveDate) -> AgentSheet {
+    fn first(
+        r: &AssignmentRow,
+        (batch_id, batch_date): (i64, NaiveDate),
+        names: &StoreNames,
+    ) -> AgentSheet {
         AgentSheet {
             agent_id: r.agent_id,
             sheet: Sheet {
@@ -298,7 +338,7 @@ impl AgentSheet {
                     agent_code: r.agent_code.as_deref().unwrap_or("").trim_end().to_string(),
                     agent_name: r.agent_name.clone(),
                     store_code: r.store_code.clone(),
-                    store_name: r.store_name.clone(),
+                    store_name: names.header_name(&r.store_code, r.store_name.as_deref()),
                     batch_id,
                     batch_date,
                 },
@@ -452,6 +492,7 @@ pub(crate) struct Staged {
     size: u64,
     checksum: String,
     pages: usize,
+    unreadable_leads: usize,
 }
 
 impl Staged {
@@ -459,9 +500,19 @@ impl Staged {
     /// `documents` row needs, not the bytes.
     pub(crate) fn render(sheet: &Sheet, dir: &Path) -> Result<Staged, String> {
         let rendered = render_sheet(sheet).map_err(|e| e.to_string())?;
-        for (code, chars) in &rendered.missing_glyphs {
+        if let Some((first, _)) = rendered.missing_glyphs.first() {
+            let mut chars: Vec<char> = rendered
+                .missing_glyphs
+                .iter()
+                .flat_map(|m| m.1.clone())
+                .collect();
+            chars.sort_unstable();
+            chars.dedup();
             log::warn!(
-                "lead {code}: characters not in the sheet font, drawn as placeholders: {chars:?}"
+                "sheet of store {} agent {}: {} lead(s) (the first {first}) have characters no sheet font covers, drawn as placeholders: {chars:?}",
+                sheet.header.store_code,
+                sheet.header.agent_code,
+                rendered.missing_glyphs.len()
             );
         }
         let file = crate::files::stage_file(dir, &rendered.bytes)
@@ -471,6 +522,7 @@ impl Staged {
             size: rendered.bytes.len() as u64,
             checksum: format!("{:x}", Sha256::digest(&rendered.bytes)),
             pages: rendered.pages,
+            unreadable_leads: rendered.missing_glyphs.len(),
         })
     }
 }
@@ -514,6 +566,7 @@ fn write_one(
         size,
         checksum,
         pages,
+        unreadable_leads,
     } = staged;
     let h = &sheet.header;
     let path = dir.join(file_name);
@@ -557,6 +610,7 @@ fn write_one(
         leads: sheet.leads,
         pages,
         bytes: size,
+        unreadable_leads,
     })
 }
 

@@ -206,6 +206,49 @@ fn pdftk_filled_sheet_ingests_exactly() {
 }
 
 #[test]
+fn typed_rupees_and_hindi_show_in_poppler_and_ingest_exactly() {
+    let db = migrated_db();
+    let mut c = db.conn();
+    let root = tempfile::tempdir().unwrap();
+    let (sheet, codes) = sheet_in_db(&mut c, 3, root.path());
+    let hindi = "₹1,250 — ग्राहक ने रविवार बुलाया";
+    let latin = "Called back, customer away";
+    let values = BTreeMap::from([
+        (format!("{}.remarks", codes[0]), hindi.to_string()),
+        (format!("{}.remarks", codes[1]), latin.to_string()),
+    ]);
+    let rect =
+        |code: &str| common::widgets(&std::fs::read(&sheet).unwrap())[&format!("{code}.remarks")].1;
+    assert_eq!(
+        common::ink(&sheet, rect(&codes[0])),
+        0,
+        "the blank field is blank"
+    );
+    // pdftk's switch for non-ASCII values: the viewer (here poppler) draws
+    // them with the sheet's form font.
+    let viewer = root.path().join("viewer.pdf");
+    common::pdftk_fill_with(&sheet, &viewer, &values, &["need_appearances"]);
+    assert!(
+        common::ink(&viewer, rect(&codes[0])) > 200,
+        "₹ and Hindi drawn"
+    );
+    assert!(common::ink(&viewer, rect(&codes[1])) > 200, "Latin drawn");
+    // pdftk's own appearances draw what its glyph list knows (ASCII).
+    let own = root.path().join("pdftk.pdf");
+    common::pdftk_fill(&sheet, &own, &values);
+    assert!(
+        common::ink(&own, rect(&codes[1])) > 200,
+        "Latin drawn by pdftk"
+    );
+
+    let report = ingest_outcomes(&mut c, &viewer, &opts()).unwrap();
+    assert_eq!(report.counts(), "new 2, changed 0, unchanged 0, blank 1");
+    let got = outcomes(&mut c);
+    assert_eq!(got[&codes[0]].remarks.as_deref(), Some(hindi));
+    assert_eq!(got[&codes[1]].remarks.as_deref(), Some(latin));
+}
+
+#[test]
 fn incremental_updates_and_object_streams_are_read() {
     let db = migrated_db();
     let mut c = db.conn();

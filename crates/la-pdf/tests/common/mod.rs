@@ -84,6 +84,14 @@ pub fn pdftotext(path: &Path) -> String {
 /// Fully qualified field names of the AcroForm, with the page index of each
 /// terminal field's widget.
 pub fn fields(bytes: &[u8]) -> BTreeMap<String, usize> {
+    widgets(bytes)
+        .into_iter()
+        .map(|(k, (page, _))| (k, page))
+        .collect()
+}
+
+/// Each terminal field's widget: page index and `/Rect`.
+pub fn widgets(bytes: &[u8]) -> BTreeMap<String, (usize, [f32; 4])> {
     let doc = lopdf::Document::load_mem(bytes).unwrap();
     let pages: BTreeMap<lopdf::ObjectId, usize> = doc
         .get_pages()
@@ -101,7 +109,7 @@ pub fn fields(bytes: &[u8]) -> BTreeMap<String, usize> {
         id: lopdf::ObjectId,
         prefix: &str,
         pages: &BTreeMap<lopdf::ObjectId, usize>,
-        out: &mut BTreeMap<String, usize>,
+        out: &mut BTreeMap<String, (usize, [f32; 4])>,
     ) {
         let d = doc.get_dictionary(id).unwrap();
         let t = d
@@ -128,8 +136,15 @@ pub fn fields(bytes: &[u8]) -> BTreeMap<String, usize> {
                     .and_then(|p| p.as_reference().ok())
                     .and_then(|p| pages.get(&p).copied())
                     .unwrap_or(usize::MAX);
+                let mut rect = [0.0; 4];
+                for (r, v) in rect
+                    .iter_mut()
+                    .zip(d.get(b"Rect").unwrap().as_array().unwrap())
+                {
+                    *r = v.as_float().unwrap();
+                }
                 assert!(
-                    out.insert(name.clone(), page).is_none(),
+                    out.insert(name.clone(), (page, rect)).is_none(),
                     "duplicate field {name}"
                 );
             }
@@ -179,7 +194,31 @@ pub fn pypdf_fill(src: &Path, dst: &Path, values: &BTreeMap<String, String>, inc
     );
 }
 
+/// The text pypdf extracts: the drawn glyphs through their ToUnicode maps
+/// (pypdf does not read `/ActualText`).
+pub fn pypdf_text(pdf: &Path) -> String {
+    let out = Command::new(python())
+        .args([
+            "-c",
+            "import sys, pypdf; print(''.join(p.extract_text() for p in pypdf.PdfReader(sys.argv[1]).pages))",
+        ])
+        .arg(pdf)
+        .output()
+        .expect("python with pypdf is required: run scripts/install-test-deps");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
 pub fn pdftk_fill(src: &Path, dst: &Path, values: &BTreeMap<String, String>) {
+    pdftk_fill_with(src, dst, values, &[]);
+}
+
+/// pdftk's `fill_form` with extra output options (e.g. `need_appearances`).
+pub fn pdftk_fill_with(src: &Path, dst: &Path, values: &BTreeMap<String, String>, extra: &[&str]) {
     let mut by_code: BTreeMap<&str, Vec<(&str, &str)>> = BTreeMap::new();
     for (k, v) in values {
         let (code, field) = k.split_once('.').unwrap();
@@ -212,11 +251,64 @@ pub fn pdftk_fill(src: &Path, dst: &Path, values: &BTreeMap<String, String>) {
             data.to_str().unwrap(),
             "output",
             dst.to_str().unwrap(),
-        ],
+        ]
+        .into_iter()
+        .chain(extra.iter().copied())
+        .collect::<Vec<_>>(),
     );
     assert!(
         out.status.success(),
         "pdftk: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// Dark pixels poppler draws inside `rect` (points, inset by 2) of page 1,
+/// rendered in grey at 144 dpi.
+pub fn ink(pdf: &Path, rect: [f32; 4]) -> usize {
+    let px = |v: f32| ((v * 2.0).round() as i64).to_string();
+    let out = pdf.with_extension("ink");
+    let [x0, y0, x1, y1] = rect;
+    let status = run(
+        "pdftoppm",
+        &[
+            "-r",
+            "144",
+            "-gray",
+            "-singlefile",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-x",
+            &px(x0 + 2.0),
+            "-y",
+            &px(la_pdf::layout::PAGE_H - y1 + 2.0),
+            "-W",
+            &px(x1 - x0 - 4.0),
+            "-H",
+            &px(y1 - y0 - 4.0),
+            pdf.to_str().unwrap(),
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let pgm = std::fs::read(format!("{}.pgm", out.display())).unwrap();
+    // P5 header: magic, width, height, maximum, each followed by white space.
+    let mut fields = 0;
+    let mut at = 0;
+    while fields < 4 {
+        while pgm[at].is_ascii_whitespace() {
+            at += 1;
+        }
+        while !pgm[at].is_ascii_whitespace() {
+            at += 1;
+        }
+        fields += 1;
+    }
+    pgm[at + 1..].iter().filter(|v| **v < 128).count()
 }

@@ -1,0 +1,286 @@
+//! Embedding fonts in a sheet: each used font as a Type0 / CIDFontType2
+//! subset with its widths and ToUnicode map, and the form font whole
+//! (docs/decisions.md D24).
+
+use std::sync::OnceLock;
+
+use pdf_writer::types::{CidFontType, FontFlags, SystemInfo, UnicodeCmap};
+use pdf_writer::{Filter, Name, Rect, Ref, Str};
+
+use crate::fonts::{FontFile, FORM_FONT};
+use crate::pack::Objects;
+use crate::render::{compress, RenderError};
+use crate::text::Subset;
+
+/// The objects of one embedded font.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FontRefs {
+    pub type0: Ref,
+    cid: Ref,
+    descriptor: Ref,
+    file: Ref,
+    to_unicode: Ref,
+}
+
+impl FontRefs {
+    /// Five new object ids from `next`.
+    pub fn new(mut next: impl FnMut() -> Ref) -> FontRefs {
+        FontRefs {
+            type0: next(),
+            cid: next(),
+            descriptor: next(),
+            file: next(),
+            to_unicode: next(),
+        }
+    }
+}
+
+/// A font ready to embed: the (subset) file deflated, widths in font units
+/// by glyph id, what each glyph reads as.
+struct Embeddable<'a> {
+    name: String,
+    face: &'a ttf_parser::Face<'a>,
+    deflated: Vec<u8>,
+    length: usize,
+    widths: Vec<u16>,
+    to_unicode: Vec<u8>,
+}
+
+const SYSTEM: SystemInfo = SystemInfo {
+    registry: Str(b"Adobe"),
+    ordering: Str(b"Identity"),
+    supplement: 0,
+};
+
+/// The ToUnicode map, deflated.
+fn to_unicode<'a>(pairs: impl IntoIterator<Item = (u16, &'a str)>) -> Vec<u8> {
+    let mut cmap = UnicodeCmap::new(Name(b"Custom"), SYSTEM);
+    for (g, text) in pairs {
+        cmap.pair_with_multiple(g, text.chars());
+    }
+    compress(&cmap.finish())
+}
+
+/// Embeds the glyphs of `subset` from `file`.
+pub(crate) fn write_subset(
+    objects: &mut Objects,
+    refs: FontRefs,
+    file: &FontFile,
+    subset: &Subset,
+) -> Result<(), RenderError> {
+    let data = subsetter::subset(file.data, 0, &subset.remapper)
+        .map_err(|e| RenderError::Font(format!("subsetting {}: {e:?}", file.name)))?;
+    let face = ttf_parser::Face::parse(file.data, 0)
+        .map_err(|e| RenderError::Font(format!("{}: {e}", file.name)))?;
+    let font = Embeddable {
+        name: format!("LASUBS+{}", file.name),
+        face: &face,
+        deflated: compress(&data),
+        length: data.len(),
+        widths: subset.widths.clone(),
+        to_unicode: to_unicode(subset.to_unicode.iter().map(|(g, t)| (*g, t.as_str()))),
+    };
+    write(objects, refs, &font);
+    Ok(())
+}
+
+/// The form font's codes above ASCII: (character, glyph name). Viewers
+/// that build a typed value's appearance encode it through this table (and
+/// the ToUnicode map); pdftk's own builder knows only the names of the
+/// Adobe Glyph List, so it draws ASCII and punctuation (docs/decisions.md D24).
+fn form_extra_chars() -> Vec<(char, String)> {
+    let named = [
+        ('—', "emdash"),
+        ('–', "endash"),
+        ('‘', "quoteleft"),
+        ('’', "quoteright"),
+        ('“', "quotedblleft"),
+        ('”', "quotedblright"),
+        ('•', "bullet"),
+        ('…', "ellipsis"),
+    ];
+    let devanagari = (0x901..=0x939)
+        .chain(0x93C..=0x94D)
+        .chain([0x950])
+        .chain(0x958..=0x970);
+    let mut out: Vec<(char, String)> = vec![('₹', "uni20B9".to_owned())];
+    out.extend(named.iter().map(|(c, n)| (*c, (*n).to_owned())));
+    out.extend(
+        devanagari
+            .filter_map(char::from_u32)
+            .map(|c| (c, format!("uni{:04X}", c as u32))),
+    );
+    out
+}
+
+/// First code of [`form_extra_chars`].
+const FORM_EXTRA: u8 = 128;
+
+/// The form font, prepared once per process: the whole file deflated hard,
+/// its simple-font encoding, widths and ToUnicode map.
+struct FormFont {
+    deflated: Vec<u8>,
+    length: usize,
+    /// Widths (1/1000 em) of codes 32..=255.
+    widths: Vec<f32>,
+    differences: Vec<String>,
+    to_unicode: Vec<u8>,
+}
+
+fn form_font() -> Result<&'static FormFont, RenderError> {
+    static FORM: OnceLock<Result<FormFont, String>> = OnceLock::new();
+    FORM.get_or_init(|| {
+        let face = ttf_parser::Face::parse(FORM_FONT.data, 0).map_err(|e| e.to_string())?;
+        let extra = form_extra_chars();
+        let mut codes: Vec<(u8, char)> = (32u8..127).map(|b| (b, char::from(b))).collect();
+        codes.extend((FORM_EXTRA..=255).zip(extra.iter().map(|e| e.0)));
+        let scale = 1000.0 / f32::from(face.units_per_em());
+        let mut widths = vec![0.0; 224];
+        let mut cmap = UnicodeCmap::new(Name(b"Custom"), SYSTEM);
+        for (code, c) in &codes {
+            let advance = face.glyph_index(*c).and_then(|g| face.glyph_hor_advance(g));
+            widths[usize::from(code - 32)] = f32::from(advance.unwrap_or(0)) * scale;
+            cmap.pair(*code, *c);
+        }
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        std::io::Write::write_all(&mut z, FORM_FONT.data).map_err(|e| e.to_string())?;
+        Ok(FormFont {
+            deflated: z.finish().map_err(|e| e.to_string())?,
+            length: FORM_FONT.data.len(),
+            widths,
+            differences: extra.into_iter().map(|e| e.1).collect(),
+            to_unicode: compress(&cmap.finish()),
+        })
+    })
+    .as_ref()
+    .map_err(|e| RenderError::Font(format!("form font: {e}")))
+}
+
+/// The form font's objects.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FormFontRefs {
+    pub font: Ref,
+    descriptor: Ref,
+    file: Ref,
+    to_unicode: Ref,
+}
+
+impl FormFontRefs {
+    /// Four new object ids from `next`.
+    pub fn new(mut next: impl FnMut() -> Ref) -> FormFontRefs {
+        FormFontRefs {
+            font: next(),
+            descriptor: next(),
+            file: next(),
+            to_unicode: next(),
+        }
+    }
+}
+
+/// Embeds the whole form font as a simple TrueType font: ASCII as in
+/// WinAnsi, the rupee sign, punctuation and Devanagari from code 128.
+pub(crate) fn write_form_font(
+    objects: &mut Objects,
+    refs: FormFontRefs,
+) -> Result<(), RenderError> {
+    let form = form_font()?;
+    let face = ttf_parser::Face::parse(FORM_FONT.data, 0)
+        .map_err(|e| RenderError::Font(format!("form font: {e}")))?;
+    let base = format!("LAFORM+{}", FORM_FONT.name);
+    objects.packed(refs.font, |c| {
+        let mut d = c.indirect(refs.font).dict();
+        d.pair(Name(b"Type"), Name(b"Font"));
+        d.pair(Name(b"Subtype"), Name(b"TrueType"));
+        d.pair(Name(b"BaseFont"), Name(base.as_bytes()));
+        d.pair(Name(b"FirstChar"), 32);
+        d.pair(Name(b"LastChar"), 255);
+        d.insert(Name(b"Widths"))
+            .array()
+            .items(form.widths.iter().copied());
+        d.pair(Name(b"FontDescriptor"), refs.descriptor);
+        d.pair(Name(b"ToUnicode"), refs.to_unicode);
+        let mut enc = d.insert(Name(b"Encoding")).dict();
+        enc.pair(Name(b"Type"), Name(b"Encoding"));
+        enc.pair(Name(b"BaseEncoding"), Name(b"WinAnsiEncoding"));
+        let mut diff = enc.insert(Name(b"Differences")).array();
+        diff.item(i32::from(FORM_EXTRA));
+        for name in &form.differences {
+            diff.item(Name(name.as_bytes()));
+        }
+    });
+    descriptor(objects, refs.descriptor, &base, &face, refs.file);
+    objects.top(refs.file, |c| {
+        c.stream(refs.file, &form.deflated)
+            .filter(Filter::FlateDecode)
+            .pair(
+                Name(b"Length1"),
+                i32::try_from(form.length).unwrap_or(i32::MAX),
+            );
+    });
+    objects.top(refs.to_unicode, |c| {
+        c.cmap(refs.to_unicode, &form.to_unicode)
+            .filter(Filter::FlateDecode);
+    });
+    Ok(())
+}
+
+/// A font descriptor from the font's own metrics.
+fn descriptor(objects: &mut Objects, id: Ref, name: &str, face: &ttf_parser::Face, file: Ref) {
+    let scale = 1000.0 / f32::from(face.units_per_em());
+    let units = |v: i16| f32::from(v) * scale;
+    let b = face.global_bounding_box();
+    objects.packed(id, |c| {
+        c.font_descriptor(id)
+            .name(Name(name.as_bytes()))
+            .flags(FontFlags::NON_SYMBOLIC)
+            .bbox(Rect::new(
+                units(b.x_min),
+                units(b.y_min),
+                units(b.x_max),
+                units(b.y_max),
+            ))
+            .italic_angle(0.0)
+            .ascent(units(face.ascender()))
+            .descent(units(face.descender()))
+            .cap_height(units(face.capital_height().unwrap_or(face.ascender())))
+            .stem_v(80.0)
+            .font_file2(file);
+    });
+}
+
+/// The five objects of a Type0 font.
+fn write(objects: &mut Objects, refs: FontRefs, font: &Embeddable) {
+    let base = Name(font.name.as_bytes());
+    let scale = 1000.0 / f32::from(font.face.units_per_em());
+    objects.packed(refs.type0, |c| {
+        c.type0_font(refs.type0)
+            .base_font(base)
+            .encoding_predefined(Name(b"Identity-H"))
+            .descendant_font(refs.cid)
+            .to_unicode(refs.to_unicode);
+    });
+    objects.packed(refs.cid, |c| {
+        let mut c = c.cid_font(refs.cid);
+        c.subtype(CidFontType::Type2)
+            .base_font(base)
+            .system_info(SYSTEM)
+            .font_descriptor(refs.descriptor)
+            .default_width(0.0)
+            .cid_to_gid_map_predefined(Name(b"Identity"));
+        c.widths()
+            .consecutive(0, font.widths.iter().map(|w| f32::from(*w) * scale));
+    });
+    descriptor(objects, refs.descriptor, &font.name, font.face, refs.file);
+    objects.top(refs.file, |c| {
+        c.stream(refs.file, &font.deflated)
+            .filter(Filter::FlateDecode)
+            .pair(
+                Name(b"Length1"),
+                i32::try_from(font.length).unwrap_or(i32::MAX),
+            );
+    });
+    objects.top(refs.to_unicode, |c| {
+        c.cmap(refs.to_unicode, &font.to_unicode)
+            .filter(Filter::FlateDecode);
+    });
+}

@@ -1,0 +1,620 @@
+//! Text on a sheet (docs/decisions.md D24): a cell's text is itemized by
+//! font (one per script) and bidi level, each run shaped (rustybuzz; plain
+//! Latin, Greek and Cyrillic map one character to one glyph and skip the
+//! shaper), wrapped onto at most the lines the cell allows, and shortened
+//! with "…" only when it still does not fit. Glyphs land in per-font subsets
+//! that remember what each glyph reads as.
+
+use std::collections::HashMap;
+
+use rustybuzz::{Direction, UnicodeBuffer};
+use subsetter::GlyphRemapper;
+use unicode_bidi::{BidiInfo, Level};
+use unicode_script::{Script, UnicodeScript};
+
+use crate::fonts::{clean, FontId};
+
+/// Drawn in place of a character no font covers.
+pub const PLACEHOLDER: char = '\u{FFFD}';
+const ELLIPSIS: char = '…';
+
+/// One glyph as placed, in points at the size it was laid out in.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Placed {
+    /// Glyph id in its font's subset.
+    pub gid: u16,
+    /// Pen advance.
+    pub advance: f32,
+    /// Offset from the pen position.
+    pub dx: f32,
+    pub dy: f32,
+    /// Whether it sits where the font's own advance puts it.
+    pub natural: bool,
+}
+
+/// Glyphs of one font, in visual order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Run {
+    pub font: FontId,
+    pub glyphs: Vec<Placed>,
+}
+
+/// One line of a cell, in visual order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Line {
+    pub runs: Vec<Run>,
+    pub width: f32,
+}
+
+/// A cell's text, laid out.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Laid {
+    pub lines: Vec<Line>,
+    /// The whole text as extracted (cleaned).
+    pub text: String,
+    /// The glyphs alone do not read back as `text` (shaped, wrapped,
+    /// shortened or with placeholders): `/ActualText` carries it.
+    pub needs_actual_text: bool,
+    /// Characters no font covers, drawn as placeholders.
+    pub missing: Vec<char>,
+    /// The text reads right to left (its first strong character does).
+    pub right_to_left: bool,
+}
+
+/// One font's glyphs used by a document.
+#[derive(Debug)]
+pub struct Subset {
+    /// Font glyph ids → subset ids.
+    pub remapper: GlyphRemapper,
+    /// Advance (font units) by subset id.
+    pub widths: Vec<u16>,
+    /// What each subset glyph reads as, for the ToUnicode map.
+    pub to_unicode: Vec<(u16, String)>,
+    /// Points per font unit at size 1.
+    pub scale: f32,
+}
+
+impl Subset {
+    fn new(font: FontId) -> Result<Subset, String> {
+        let face = font.face()?;
+        let mut remapper = GlyphRemapper::new();
+        // .notdef must be glyph 0 of the subset.
+        remapper.remap(0);
+        let notdef = face.glyph_hor_advance(ttf_parser::GlyphId(0)).unwrap_or(0);
+        Ok(Subset {
+            remapper,
+            widths: vec![notdef],
+            to_unicode: Vec::new(),
+            scale: 1.0 / face.units_per_em() as f32,
+        })
+    }
+
+    /// The subset id of font glyph `old` (advance `advance`), added with
+    /// what it reads as when new.
+    fn add(&mut self, old: u16, advance: u16, reads: &str) -> u16 {
+        let before = self.remapper.num_gids();
+        let new = self.remapper.remap(old);
+        if self.remapper.num_gids() != before {
+            self.widths.push(advance);
+            if !reads.is_empty() {
+                self.to_unicode.push((new, reads.to_owned()));
+            }
+        }
+        new
+    }
+}
+
+/// A run of text in one font and one direction (byte range of the line).
+#[derive(Debug, Clone, PartialEq)]
+struct Item {
+    start: usize,
+    end: usize,
+    /// `None`: no font covers the characters; drawn as placeholders.
+    font: Option<FontId>,
+    level: Level,
+}
+
+/// What shaping one line gave.
+#[derive(Debug, Default)]
+struct Shaped {
+    line: Line,
+    missing: Vec<char>,
+    complex: bool,
+    right_to_left: bool,
+    /// (byte where a cluster starts, width of the clusters before it), in
+    /// logical order; filled only when asked for.
+    bounds: Vec<(usize, f32)>,
+}
+
+/// Per-document shaper: the subsets, and a direct cache for plain text.
+#[derive(Debug)]
+pub struct Shaper {
+    subsets: Vec<Option<Subset>>,
+    /// Plain characters below U+0800: (subset id, advance, missing).
+    plain: Vec<Option<(u16, u16, bool)>>,
+    plain_more: HashMap<char, (u16, u16, bool)>,
+}
+
+/// Characters drawn one glyph each, without the shaper: Latin, Greek and
+/// Cyrillic letters without combining marks, punctuation, currency signs.
+fn is_plain(c: char) -> bool {
+    matches!(c as u32, 0..=0x2FF | 0x370..=0x482 | 0x48A..=0x58F | 0x2000..=0x20CF)
+}
+
+/// Strongly right-to-left characters (Hebrew, Arabic and their forms).
+fn is_rtl(c: char) -> bool {
+    matches!(c as u32, 0x590..=0x8FF | 0xFB1D..=0xFDFF | 0xFE70..=0xFEFF)
+}
+
+impl Shaper {
+    /// A shaper with nothing used yet.
+    pub fn new() -> Result<Shaper, String> {
+        let mut shaper = Shaper {
+            subsets: FontId::ALL.iter().map(|_| None).collect(),
+            plain: vec![None; 0x800],
+            plain_more: HashMap::new(),
+        };
+        shaper.subset(FontId::Latin)?;
+        Ok(shaper)
+    }
+
+    /// The subsets used so far, by font.
+    pub fn subsets(&self) -> impl Iterator<Item = (FontId, &Subset)> {
+        FontId::ALL
+            .into_iter()
+            .zip(&self.subsets)
+            .filter_map(|(f, s)| s.as_ref().map(|s| (f, s)))
+    }
+
+    /// A font's subset, started on first use.
+    pub fn subset(&mut self, font: FontId) -> Result<&mut Subset, String> {
+        let slot = &mut self.subsets[font as usize];
+        if slot.is_none() {
+            *slot = Some(Subset::new(font)?);
+        }
+        slot.as_mut().ok_or_else(|| "subset".to_owned())
+    }
+
+    /// Natural advance of subset glyph `gid` of `font`, in points at `size`.
+    pub fn natural(&self, font: FontId, gid: u16, size: f32) -> f32 {
+        self.subsets[font as usize].as_ref().map_or(0.0, |s| {
+            f32::from(s.widths.get(usize::from(gid)).copied().unwrap_or(0)) * s.scale * size
+        })
+    }
+
+    /// Lays `text` out at `size` in `width` points on at most `max_lines`
+    /// lines: wrapped at spaces (or, for a single long word, between
+    /// clusters), the last line shortened with "…" when the rest does not fit.
+    pub fn layout(&mut self, text: &str, size: f32, width: f32, max_lines: usize) -> Laid {
+        let text = clean(text);
+        let whole = self.shape(&text, size, false);
+        let mut laid = Laid {
+            lines: Vec::new(),
+            text: String::new(),
+            // Right-to-left text that fits is left to the glyphs: readers
+            // put those in logical order themselves, as in any Arabic-script
+            // PDF, and would reverse an /ActualText they take for visual.
+            needs_actual_text: (whole.complex && !whole.right_to_left) || !whole.missing.is_empty(),
+            missing: whole.missing.clone(),
+            right_to_left: whole.right_to_left,
+        };
+        if whole.line.width <= width {
+            laid.lines.push(whole.line);
+            laid.text = text.into_owned();
+            return laid;
+        }
+        laid.needs_actual_text = true;
+        let mut rest: &str = &text;
+        while laid.lines.len() + 1 < max_lines.max(1) {
+            let shaped = self.shape(rest, size, true);
+            let end = break_at(rest, &shaped.bounds, width);
+            laid.lines
+                .push(self.shape(rest[..end].trim_end(), size, false).line);
+            rest = rest[end..].trim_start();
+            let next = self.shape(rest, size, false);
+            if next.line.width <= width {
+                laid.lines.push(next.line);
+                laid.text = text.into_owned();
+                return laid;
+            }
+        }
+        let last = self.shorten(rest, size, width, laid.right_to_left);
+        laid.lines.push(last);
+        laid.text = text.into_owned();
+        laid
+    }
+
+    /// `text` cut between clusters so that it and "…" fit in `width`.
+    fn shorten(&mut self, text: &str, size: f32, width: f32, rtl: bool) -> Line {
+        let ellipsis = self.plain_run(&ELLIPSIS.to_string(), size, &mut Vec::new());
+        let e: f32 = ellipsis.glyphs.iter().map(|g| g.advance).sum();
+        let shaped = self.shape(text, size, true);
+        let cut = shaped
+            .bounds
+            .iter()
+            .take_while(|(_, before)| before + e <= width)
+            .map(|(at, _)| *at)
+            .last()
+            .unwrap_or(0);
+        let mut line = self.shape(text[..cut].trim_end(), size, false).line;
+        line.width += e;
+        if rtl {
+            line.runs.insert(0, ellipsis);
+        } else {
+            line.runs.push(ellipsis);
+        }
+        line
+    }
+
+    /// Shapes one line of `text`; with `bounds`, also where its clusters start.
+    fn shape(&mut self, text: &str, size: f32, bounds: bool) -> Shaped {
+        let mut out = Shaped::default();
+        let mut clusters = Vec::new();
+        if text.chars().all(is_plain) {
+            let run = self.plain_run(text, size, &mut out.missing);
+            if bounds {
+                let mut starts = text.char_indices().map(|(i, _)| i);
+                clusters.extend(starts.by_ref().zip(run.glyphs.iter().map(|g| g.advance)));
+            }
+            out.line.width = run.glyphs.iter().map(|g| g.advance).sum();
+            out.line.runs.push(run);
+        } else {
+            out.complex = true;
+            let (items, base) = itemize(text);
+            out.right_to_left = base.is_rtl();
+            let mut runs = Vec::with_capacity(items.len());
+            for item in &items {
+                let run = self.item_run(text, item, size, &mut out.missing, &mut clusters);
+                runs.push((item.level, run));
+            }
+            reorder(&mut runs);
+            out.line.width = runs
+                .iter()
+                .flat_map(|(_, r)| &r.glyphs)
+                .map(|g| g.advance)
+                .sum();
+            out.line.runs = runs.into_iter().map(|(_, r)| r).collect();
+        }
+        if bounds {
+            out.bounds = cluster_bounds(clusters);
+        }
+        out
+    }
+
+    /// Plain text: one glyph per character, from the Latin font.
+    fn plain_run(&mut self, text: &str, size: f32, missing: &mut Vec<char>) -> Run {
+        let scale = self.subsets[FontId::Latin as usize]
+            .as_ref()
+            .map_or(0.0, |s| s.scale * size);
+        let glyphs = text
+            .chars()
+            .map(|c| {
+                let (gid, advance, miss) = self.plain_glyph(c);
+                if miss {
+                    missing.push(c);
+                }
+                Placed {
+                    gid,
+                    advance: f32::from(advance) * scale,
+                    dx: 0.0,
+                    dy: 0.0,
+                    natural: true,
+                }
+            })
+            .collect();
+        Run {
+            font: FontId::Latin,
+            glyphs,
+        }
+    }
+
+    /// (subset id, advance, whether missing) of a plain character.
+    fn plain_glyph(&mut self, c: char) -> (u16, u16, bool) {
+        let small = (c as usize) < self.plain.len();
+        let hit = if small {
+            self.plain[c as usize]
+        } else {
+            self.plain_more.get(&c).copied()
+        };
+        if let Some(hit) = hit {
+            return hit;
+        }
+        let Ok(face) = FontId::Latin.face() else {
+            return (0, 0, true);
+        };
+        let (old, reads, miss) = match face.glyph_index(c) {
+            Some(g) => (g, c, false),
+            None => {
+                let g = face
+                    .glyph_index(PLACEHOLDER)
+                    .or_else(|| face.glyph_index('?'));
+                (g.unwrap_or(ttf_parser::GlyphId(0)), PLACEHOLDER, true)
+            }
+        };
+        let advance = face.glyph_hor_advance(old).unwrap_or(0);
+        let new = match self.subset(FontId::Latin) {
+            Ok(s) => s.add(old.0, advance, reads.encode_utf8(&mut [0; 4])),
+            Err(_) => 0,
+        };
+        let hit = (new, advance, miss);
+        if small {
+            self.plain[c as usize] = Some(hit);
+        } else {
+            self.plain_more.insert(c, hit);
+        }
+        hit
+    }
+
+    /// One item shaped by rustybuzz (or drawn as placeholders); records each
+    /// glyph's (cluster byte, advance) in `clusters`.
+    fn item_run(
+        &mut self,
+        text: &str,
+        item: &Item,
+        size: f32,
+        missing: &mut Vec<char>,
+        clusters: &mut Vec<(usize, f32)>,
+    ) -> Run {
+        let piece = &text[item.start..item.end];
+        let Some(font) = item.font else {
+            missing.extend(piece.chars());
+            let placeholders: String = piece.chars().map(|_| PLACEHOLDER).collect();
+            let run = self.plain_run(&placeholders, size, &mut Vec::new());
+            let starts = piece.char_indices().map(|(i, _)| item.start + i);
+            clusters.extend(starts.zip(run.glyphs.iter().map(|g| g.advance)));
+            return run;
+        };
+        let (Ok(face), Ok(subset)) = (font.face(), self.subset(font)) else {
+            return Run {
+                font,
+                glyphs: Vec::new(),
+            };
+        };
+        let mut buffer = UnicodeBuffer::new();
+        buffer.push_str(piece);
+        buffer.set_direction(if item.level.is_rtl() {
+            Direction::RightToLeft
+        } else {
+            Direction::LeftToRight
+        });
+        buffer.guess_segment_properties();
+        let shaped = rustybuzz::shape(face, &[], buffer);
+        let scale = subset.scale * size;
+        let infos = shaped.glyph_infos();
+        let mut glyphs = Vec::with_capacity(infos.len());
+        for (i, (info, pos)) in infos.iter().zip(shaped.glyph_positions()).enumerate() {
+            let cluster = info.cluster as usize;
+            let old = u16::try_from(info.glyph_id).unwrap_or(0);
+            let reads = cluster_text(piece, infos, i);
+            if old == 0 && !reads.chars().all(is_default_ignorable) {
+                missing.extend(reads.chars());
+            }
+            let own = face
+                .glyph_hor_advance(ttf_parser::GlyphId(old))
+                .unwrap_or(0);
+            let reads = glyph_reads(face, infos, i, reads, old);
+            let gid = subset.add(old, own, reads);
+            let advance = pos.x_advance as f32 * scale;
+            clusters.push((item.start + cluster, advance));
+            glyphs.push(Placed {
+                gid,
+                advance,
+                dx: pos.x_offset as f32 * scale,
+                dy: pos.y_offset as f32 * scale,
+                natural: pos.x_offset == 0 && pos.y_offset == 0 && pos.x_advance == i32::from(own),
+            });
+        }
+        Run { font, glyphs }
+    }
+}
+
+/// The text of the cluster glyph `i` belongs to.
+fn cluster_text<'a>(piece: &'a str, infos: &[rustybuzz::GlyphInfo], i: usize) -> &'a str {
+    let start = infos[i].cluster as usize;
+    // Clusters are monotonic (either way); the next larger cluster ends it.
+    let end = infos
+        .iter()
+        .map(|g| g.cluster as usize)
+        .filter(|c| *c > start)
+        .min()
+        .unwrap_or(piece.len());
+    piece.get(start..end).unwrap_or_default()
+}
+
+/// What glyph `i` reads as in a ToUnicode map: its whole cluster when it is
+/// the cluster's only glyph, else the character it is the plain glyph of.
+fn glyph_reads<'a>(
+    face: &rustybuzz::Face,
+    infos: &[rustybuzz::GlyphInfo],
+    i: usize,
+    cluster: &'a str,
+    old: u16,
+) -> &'a str {
+    let alone = infos
+        .iter()
+        .filter(|g| g.cluster == infos[i].cluster)
+        .count()
+        == 1;
+    if alone {
+        return cluster;
+    }
+    cluster
+        .char_indices()
+        .find(|(_, c)| face.glyph_index(*c).is_some_and(|g| g.0 == old))
+        .map_or("", |(at, c)| &cluster[at..at + c.len_utf8()])
+}
+
+fn is_default_ignorable(c: char) -> bool {
+    matches!(c as u32, 0x200B..=0x200F | 0x2060..=0x206F | 0xFE00..=0xFE0F | 0xFEFF)
+}
+
+/// (cluster start, width before it) in logical order, with the end.
+fn cluster_bounds(mut clusters: Vec<(usize, f32)>) -> Vec<(usize, f32)> {
+    clusters.sort_by_key(|c| c.0);
+    let mut out: Vec<(usize, f32)> = Vec::with_capacity(clusters.len());
+    let mut before = 0.0;
+    for (at, advance) in clusters {
+        if out.last().is_none_or(|last| last.0 != at) {
+            out.push((at, before));
+        }
+        before += advance;
+    }
+    out.push((usize::MAX, before));
+    out
+}
+
+/// Where the first line of `text` ends: after the last space that lets it
+/// fit, else after the last cluster that fits (at least one cluster).
+fn break_at(text: &str, bounds: &[(usize, f32)], width: f32) -> usize {
+    let mut space = None;
+    let mut cluster = None;
+    for &(at, before) in bounds.iter().filter(|b| b.0 < text.len()) {
+        if before > width {
+            break;
+        }
+        if at > 0 {
+            cluster = Some(at);
+            if text.as_bytes()[at] == b' ' {
+                space = Some(at);
+            }
+        }
+    }
+    let first_end = bounds.get(1).map_or(text.len(), |b| b.0.min(text.len()));
+    space.or(cluster).unwrap_or(first_end)
+}
+
+/// The line's items in logical order, and its base direction.
+fn itemize(text: &str) -> (Vec<Item>, Level) {
+    let bidi = text.chars().any(is_rtl).then(|| BidiInfo::new(text, None));
+    let base = bidi
+        .as_ref()
+        .and_then(|b| b.paragraphs.first().map(|p| p.level))
+        .unwrap_or_else(Level::ltr);
+    let fonts = char_fonts(text);
+    let mut items: Vec<Item> = Vec::new();
+    for ((at, c), font) in text.char_indices().zip(fonts) {
+        let level = bidi.as_ref().map_or(base, |b| b.levels[at]);
+        match items.last_mut() {
+            Some(last) if last.font == font && last.level == level => last.end = at + c.len_utf8(),
+            _ => items.push(Item {
+                start: at,
+                end: at + c.len_utf8(),
+                font,
+                level,
+            }),
+        }
+    }
+    (items, base)
+}
+
+/// The font of each character: its script's font when that covers it;
+/// marks stay with their base; spaces, digits and punctuation take the
+/// font before them, else the next script's, else any that covers them.
+fn char_fonts(text: &str) -> Vec<Option<FontId>> {
+    let chars: Vec<char> = text.chars().collect();
+    let strong: Vec<Option<FontId>> = chars
+        .iter()
+        .map(|c| FontId::for_script(c.script()))
+        .collect();
+    let mut next_strong = vec![None; chars.len()];
+    let mut next = None;
+    for i in (0..chars.len()).rev() {
+        next_strong[i] = next;
+        next = strong[i].or(next);
+    }
+    let any = |c: char| FontId::ALL.into_iter().find(|f| f.covers(c));
+    let mut fonts: Vec<Option<FontId>> = Vec::with_capacity(chars.len());
+    for (i, &c) in chars.iter().enumerate() {
+        let prev = fonts.last().copied().flatten();
+        let font = match strong[i] {
+            Some(f) if f.covers(c) => Some(f),
+            Some(_) => any(c),
+            None if c.script() == Script::Inherited && prev.is_some() => prev,
+            None => [prev, next_strong[i]]
+                .into_iter()
+                .flatten()
+                .find(|f| f.covers(c))
+                .or_else(|| any(c)),
+        };
+        fonts.push(font);
+    }
+    fonts
+}
+
+/// Visual order (rule L2 of the bidi algorithm): from the highest level
+/// down to the lowest odd one, reverse every stretch at that level or above.
+fn reorder(runs: &mut [(Level, Run)]) {
+    let Some(highest) = runs.iter().map(|r| r.0.number()).max() else {
+        return;
+    };
+    let lowest_odd = runs
+        .iter()
+        .map(|r| r.0.number())
+        .filter(|l| l % 2 == 1)
+        .min()
+        .unwrap_or(highest + 1);
+    for level in (lowest_odd..=highest).rev() {
+        let mut i = 0;
+        while i < runs.len() {
+            if runs[i].0.number() < level {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < runs.len() && runs[i].0.number() >= level {
+                i += 1;
+            }
+            runs[start..i].reverse();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn laid(text: &str, width: f32, lines: usize) -> Laid {
+        Shaper::new().unwrap().layout(text, 8.0, width, lines)
+    }
+
+    #[test]
+    fn plain_text_that_fits_is_one_natural_line() {
+        let l = laid("José Müller", 200.0, 2);
+        assert_eq!(l.lines.len(), 1);
+        assert!(!l.needs_actual_text);
+        assert!(l.lines[0].runs[0].glyphs.iter().all(|g| g.natural));
+    }
+
+    #[test]
+    fn long_text_wraps_at_a_space_then_shortens() {
+        let two = laid("Dr. Venkataramanan Subrahmanyam Iyer", 100.0, 2);
+        assert_eq!(two.lines.len(), 2);
+        assert!(two.lines.iter().all(|l| l.width <= 100.0));
+        let long = "x ".repeat(200);
+        let cut = laid(&long, 100.0, 2);
+        assert_eq!(cut.lines.len(), 2);
+        assert!(cut.lines[1].width <= 100.0 + 0.01);
+        assert_eq!(cut.text, long.trim_end());
+        let one = laid("x".repeat(500).as_str(), 100.0, 1);
+        assert_eq!(one.lines.len(), 1);
+        assert!(one.lines[0].width <= 100.0 + 0.01);
+    }
+
+    #[test]
+    fn scripts_get_their_fonts_and_urdu_runs_right_to_left() {
+        let l = laid("Asha आशा", 200.0, 1);
+        let fonts: Vec<FontId> = l.lines[0].runs.iter().map(|r| r.font).collect();
+        assert_eq!(fonts, [FontId::Latin, FontId::Devanagari]);
+        let u = laid("شاہد 12", 200.0, 1);
+        assert!(u.right_to_left);
+        assert!(u.missing.is_empty());
+        assert!(u.lines[0].runs.iter().all(|r| r.font == FontId::Arabic));
+    }
+
+    #[test]
+    fn a_character_no_font_covers_is_missing() {
+        let l = laid("ok 🪔", 200.0, 1);
+        assert_eq!(l.missing, ['🪔']);
+        assert!(l.needs_actual_text);
+    }
+}
