@@ -592,3 +592,100 @@ fn sheets_rendered_during_a_run_that_rolls_back_leave_no_file_behind() {
     );
     assert_eq!(count(&mut c, "SELECT count(*) AS n FROM documents"), 0);
 }
+
+/// The text pdftotext extracts from the run's only sheet of `store`.
+fn sheet_text(conn: &mut PgConnection, store: &str) -> String {
+    let path: String = documents::table
+        .filter(documents::reference_id_2.eq(store))
+        .select(documents::file_path.assume_not_null())
+        .order(documents::id.desc())
+        .first(conn)
+        .unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .args([path.as_str(), "-"])
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn names_in_any_script_run_clean_and_an_unreadable_one_is_one_warning() {
+    let db = migrated_db();
+    let mut c = db.conn();
+    seed::store(&mut c, "S1", Some("Kothrud"), true).unwrap();
+    let a = seed::agent(&mut c, Some("0001"), "Asha", true).unwrap();
+    seed::mapping(&mut c, "S1", a, MappingSeed::default()).unwrap();
+    seed::recipient(&mut c, None, "any", "ops@example.com", "to", true).unwrap();
+    let names = [
+        "क्षितिज श्रीवास्तव",
+        "சுப்ரமணியம்",
+        "بلال شاہد حسین",
+        "Zoë Ångström",
+    ];
+    let leads: Vec<SeedLead> = (1..=4)
+        .map(|i| {
+            let mut l = SeedLead::new(i, "S1", None, None);
+            l.store_name = None;
+            l.customer_name = Some(names[i as usize - 1].into());
+            l.special_instruction = Some("शिवाजी नगर, पुणे".into());
+            l
+        })
+        .collect();
+    seed::leads(&mut c, &leads).unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let sink = SmtpSink::start().unwrap();
+    let r = run_pipeline(&mut c, &options(root.path(), smtp(sink.port))).unwrap();
+    assert_eq!(
+        r.overall_status,
+        OverallStatus::Success,
+        "{}",
+        r.summary_text
+    );
+    assert_eq!(r.unreadable_leads(), 0);
+    let text = sheet_text(&mut c, "S1");
+    for name in names {
+        assert!(text.contains(name), "{name}: {text}");
+    }
+    // The leads carry no store name: the header takes store_master's.
+    assert!(text.contains("Store: S1 - Kothrud"), "{text}");
+
+    let mut odd = SeedLead::new(5, "S1", None, None);
+    odd.customer_name = Some("Ravi 🪔".into());
+    seed::leads(&mut c, &[odd]).unwrap();
+    let r = run_pipeline(&mut c, &options(root.path(), smtp(sink.port))).unwrap();
+    assert_eq!(r.overall_status, OverallStatus::SuccessWithWarnings);
+    let line = "1 lead(s) with characters no sheet font covers (drawn as placeholders)";
+    assert!(r.summary_text.contains(line), "{}", r.summary_text);
+    let row: (Option<String>, Option<String>, Option<serde_json::Value>) =
+        pipeline_run_summaries::table
+            .order(pipeline_run_summaries::id.desc())
+            .select((
+                pipeline_run_summaries::overall_status,
+                pipeline_run_summaries::summary_text,
+                pipeline_run_summaries::metrics_json,
+            ))
+            .first(&mut c)
+            .unwrap();
+    assert_eq!(row.0.as_deref(), Some("success_with_warnings"));
+    assert!(row.1.unwrap().contains(line));
+    assert_eq!(row.2.unwrap()["unreadable_leads"], 1);
+    let summary = sink
+        .received()
+        .into_iter()
+        .map(|m| {
+            MessageParser::default()
+                .parse(&m.data)
+                .unwrap()
+                .body_text(0)
+                .unwrap()
+                .into_owned()
+        })
+        .rfind(|body| body.contains(&format!("Leads assignment run {}", r.run_id)))
+        .unwrap();
+    assert_eq!(
+        summary.matches("no sheet font covers").count(),
+        1,
+        "{summary}"
+    );
+    assert!(summary.contains(line), "{summary}");
+}

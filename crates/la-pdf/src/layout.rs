@@ -38,6 +38,9 @@ pub const LABEL_SIZE: f32 = 5.5;
 /// Horizontal padding inside a cell.
 pub const PAD: f32 = 2.5;
 
+/// The one date format on the sheet (`strftime`).
+pub const DATE_FORMAT: &str = "%d-%m-%Y";
+
 /// The one-line legend in every page's footer.
 pub const LEGEND: &str =
     "E = existing customer, N = new customer \u{b7} Conv: Y or N (Yes/No) \u{b7} \

@@ -5,9 +5,11 @@
 //! `lead_assignment_outcomes` ([`ingest`]). docs/decisions.md S2.8, S4.2,
 //! D9, D10, D15.
 
+mod draw;
 mod embed;
 pub mod files;
 pub mod fonts;
+mod frame;
 pub mod identity;
 pub mod ingest;
 pub mod layout;

@@ -6,11 +6,13 @@ use pdf_writer::types::{AnnotationFlags, FieldFlags, FieldType};
 use pdf_writer::writers::{Catalog, DocumentInfo};
 use pdf_writer::{Chunk, Content, Filter, Finish, Name, Rect, Ref, Str, TextStr};
 
+use crate::draw::{PageText, FONT_NAMES};
 use crate::embed::{self, FontRefs, FormFontRefs};
 use crate::fonts::FontId;
+use crate::frame::{self, Stamp};
 use crate::layout::*;
 use crate::pack::Objects;
-use crate::text::{Laid, Line, Shaper};
+use crate::text::{Laid, Shaper};
 
 /// The sheet's identity, printed in every page's header.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,90 +76,12 @@ const AP_CONTENT: &[u8] = b"/Tx BMC EMC";
 /// The form's default appearance: typed values in the form font.
 const FORM_DA: &[u8] = b"/LAF 8 Tf 0 g";
 const FORM_FONT: Name<'static> = Name(b"LAF");
-/// Each font's resource name, by [`FontId`].
-const FONT_NAMES: [&[u8]; 11] = [
-    b"F1", b"F2", b"F3", b"F4", b"F5", b"F6", b"F7", b"F8", b"F9", b"F10", b"F11",
-];
-
 struct Refs(i32);
 
 impl Refs {
     fn next(&mut self) -> Ref {
         self.0 += 1;
         Ref::new(self.0)
-    }
-}
-
-/// Text pieces of one page, positioned, and the fonts they use.
-struct PageText {
-    content: Content,
-    font: Option<(FontId, f32)>,
-    buf: Vec<u8>,
-    fonts: [bool; 11],
-}
-
-impl PageText {
-    fn new() -> PageText {
-        let mut content = Content::new();
-        content.begin_text();
-        PageText {
-            content,
-            font: None,
-            buf: Vec::new(),
-            fonts: [false; 11],
-        }
-    }
-
-    /// A laid-out cell, its first line's baseline at `y`, each further
-    /// line `step` lower; right-to-left text is set flush right in `width`.
-    fn show(&mut self, laid: &Laid, size: f32, (x, y): (f32, f32), width: f32, step: f32) {
-        for (i, line) in laid.lines.iter().enumerate() {
-            if laid.needs_actual_text {
-                // The whole text on the first line, nothing on the others:
-                // the cell extracts as it is stored (docs/decisions.md D24).
-                let text = if i == 0 { laid.text.as_str() } else { "" };
-                self.content
-                    .begin_marked_content_with_properties(Name(b"Span"))
-                    .properties()
-                    .actual_text(TextStr(text));
-            }
-            let left = if laid.right_to_left {
-                x + width - line.width
-            } else {
-                x
-            };
-            self.line(line, size, left, y - i as f32 * step);
-            if laid.needs_actual_text {
-                self.content.end_marked_content();
-            }
-        }
-    }
-
-    /// One line: each run of natural glyphs shown at once, any other glyph
-    /// placed on its own.
-    fn line(&mut self, line: &Line, size: f32, x: f32, y: f32) {
-        let mut pen = x;
-        for run in &line.runs {
-            if self.font != Some((run.font, size)) {
-                self.content
-                    .set_font(Name(FONT_NAMES[run.font as usize]), size);
-                self.font = Some((run.font, size));
-                self.fonts[run.font as usize] = true;
-            }
-            let mut glyphs = run.glyphs.iter().peekable();
-            while let Some(first) = glyphs.next() {
-                self.content
-                    .set_text_matrix([1.0, 0.0, 0.0, 1.0, pen + first.dx, y + first.dy]);
-                self.buf.clear();
-                self.buf.extend(first.gid.to_be_bytes());
-                pen += first.advance;
-                while let Some(g) = glyphs.next_if(|g| first.natural && g.natural) {
-                    self.buf.extend(g.gid.to_be_bytes());
-                    pen += g.advance;
-                }
-                self.content.show(Str(&self.buf));
-            }
-        }
     }
 }
 
@@ -200,16 +124,13 @@ fn date(d: Option<NaiveDate>) -> String {
         .unwrap_or_default()
 }
 
-/// The one date format on the sheet.
-const DATE_FORMAT: &str = "%d-%m-%Y";
-
 /// Row 1 of a lead, laid out: one cell per column.
 type LaidRow = [Laid; 8];
 
 /// Renders `sheet` (docs/decisions.md S4.2.2, D10, D24): every lead's Row 1
 /// laid out first (a wrapped name or address makes its row taller), then
-/// each page's header, headings, leads and footer, then the shared objects
-/// (fonts, form, appearances).
+/// each page (the shared frame, its leads, its number), then the shared
+/// objects (fonts, form, appearances).
 pub fn render_sheet(sheet: &Sheet) -> Result<RenderedSheet, RenderError> {
     if let Some(bad) = sheet
         .rows
@@ -257,14 +178,6 @@ fn lay_row(shaper: &mut Shaper, row: &SheetRow) -> LaidRow {
     })
 }
 
-/// Header cells: (x, width), the lines each may take, the line it starts on.
-const HEADER_CELLS: [((f32, f32), usize, usize); 4] = [
-    (HEADER_GROUP, 1, 0),
-    (HEADER_AGENT, WRAP_LINES, 0),
-    (HEADER_STORE, WRAP_LINES, 0),
-    (HEADER_DATE, 1, 1),
-];
-
 /// Row 1 columns whose text wraps: Customer Name and Address.
 const WRAPPING_COLUMNS: [usize; 2] = [5, 6];
 
@@ -283,17 +196,17 @@ struct SheetWriter {
     /// Each used font's objects, by [`FontId`], made on first use.
     fonts: [Option<FontRefs>; 11],
     form_font: FormFontRefs,
+    /// The page frame and the Row 2 stamp (form XObjects).
+    frame: Ref,
+    row2: Ref,
     /// One appearance stream per input field (shared by every lead).
     appearances: Vec<Ref>,
+    /// The Conv combo box's options, one array every lead's Conv refers to.
+    conv_options: Ref,
     /// (page, content stream) per page.
     page_refs: Vec<(Ref, Ref)>,
     row1_x: Vec<f32>,
     row2_x: Vec<f32>,
-    /// The small labels inside every Row 2 cell, laid out once per sheet.
-    labels: Vec<Laid>,
-    /// Group code, agent, store, batch date; the legend.
-    header: [Laid; 4],
-    legend: Laid,
     /// Each lead's parent field.
     parents: Vec<Ref>,
     /// The hidden identity field (its own widget), when the sheet has one.
@@ -301,25 +214,24 @@ struct SheetWriter {
     missing_glyphs: Vec<(String, Vec<char>)>,
 }
 
+/// One page's content: XObject invocations, the grid's path, the text.
+struct PageDraw {
+    stamps: Content,
+    grid: Content,
+    text: PageText,
+}
+
 impl SheetWriter {
-    fn new(sheet: &Sheet, mut shaper: Shaper, pages: usize) -> SheetWriter {
+    fn new(sheet: &Sheet, shaper: Shaper, pages: usize) -> SheetWriter {
         let mut refs = Refs(0);
         let (catalog, page_tree, info) = (refs.next(), refs.next(), refs.next());
         let form_font = FormFontRefs::new(|| refs.next());
+        let (frame, row2) = (refs.next(), refs.next());
         let appearances = INPUT_FIELDS.iter().map(|_| refs.next()).collect();
+        let conv_options = refs.next();
         let page_refs = (0..pages).map(|_| (refs.next(), refs.next())).collect();
         let identity = sheet.identity.as_ref().map(|_| refs.next());
-        let labels = INPUT_FIELDS
-            .iter()
-            .map(|f| shaper.layout(f.label, LABEL_SIZE, f.width - 2.0 * PAD, 1))
-            .collect();
-        let texts = header_texts(&sheet.header);
-        let header = std::array::from_fn(|i| {
-            let ((_, width), lines, _) = HEADER_CELLS[i];
-            shaper.layout(&texts[i], HEADER_SIZE, width, lines)
-        });
-        let legend = shaper.layout(LEGEND, FOOTER_SIZE, CONTENT_W - FOOTER_PAGE_W, 1);
-        SheetWriter {
+        let mut w = SheetWriter {
             objects: Objects::default(),
             refs,
             catalog,
@@ -327,40 +239,77 @@ impl SheetWriter {
             info,
             fonts: [None; 11],
             form_font,
+            frame,
+            row2,
             appearances,
+            conv_options,
             page_refs,
             row1_x: column_xs(ROW1_COLUMNS.iter().map(|c| c.1)),
             row2_x: column_xs(INPUT_FIELDS.iter().map(|f| f.width)),
-            labels,
-            header,
-            legend,
             parents: Vec::with_capacity(sheet.rows.len()),
             identity,
             missing_glyphs: Vec::new(),
             shaper,
-        }
+        };
+        let page_frame = frame::page_frame(&mut w.shaper, &sheet.header);
+        w.stamp(frame, page_frame);
+        let row2_stamp = frame::row2_stamp(&mut w.shaper);
+        w.stamp(row2, row2_stamp);
+        w
     }
 
-    /// One page: header, headings, its leads, the grid and the footer.
+    /// A form XObject with the fonts it uses.
+    fn stamp(&mut self, id: Ref, stamp: Stamp) {
+        let fonts = self.page_fonts(&stamp.fonts);
+        let data = compress(&stamp.content);
+        self.objects.top(id, |c| {
+            let mut x = c.form_xobject(id, &data);
+            // A point of room around it: no line is clipped at its edges.
+            x.bbox(Rect::new(
+                -1.0,
+                -1.0,
+                stamp.size.0 + 1.0,
+                stamp.size.1 + 1.0,
+            ));
+            x.filter(Filter::FlateDecode);
+            let mut resources = x.resources();
+            let mut dict = resources.fonts();
+            for (font, r) in fonts {
+                dict.pair(Name(FONT_NAMES[font as usize]), r);
+            }
+        });
+    }
+
+    /// One page: the frame, its leads, "Page N of M".
     fn page(&mut self, page_no: usize, leads: &[(&SheetRow, &LaidRow, f32)]) {
         let (page_ref, content_ref) = self.page_refs[page_no];
-        let mut grid = Content::new();
-        let mut text = PageText::new();
-        self.header(&mut text);
-        self.headings(&mut text, &mut grid);
+        let mut draw = PageDraw {
+            stamps: Content::new(),
+            grid: Content::new(),
+            text: PageText::new(),
+        };
+        draw.stamps.x_object(frame::FRAME);
+        frame::body_lines(&mut draw.grid);
         let mut annots = Vec::with_capacity(leads.len() * INPUT_FIELDS.len() + 1);
         if page_no == 0 {
             annots.extend(self.identity);
         }
         let mut top = BODY_TOP;
         for (row, laid, row1_h) in leads {
-            annots.extend(self.lead(&mut text, &mut grid, page_ref, (top, *row1_h), row, laid));
+            annots.extend(self.lead(&mut draw, page_ref, (top, *row1_h), row, laid));
             top -= row1_h + ROW2_H;
         }
-        self.footer(&mut text, page_no);
+        self.page_number(&mut draw.text, page_no);
+        let PageDraw {
+            stamps,
+            mut grid,
+            mut text,
+        } = draw;
         grid.stroke();
         text.content.end_text();
-        let mut data = grid.finish().into_vec();
+        let mut data = stamps.finish().into_vec();
+        data.push(b'\n');
+        data.extend_from_slice(&grid.finish());
         data.push(b'\n');
         data.extend_from_slice(&text.content.finish());
         self.objects.top(content_ref, |c| {
@@ -368,7 +317,10 @@ impl SheetWriter {
                 .filter(Filter::FlateDecode);
         });
         let fonts = self.page_fonts(&text.fonts);
-        let page_tree = self.page_tree;
+        let (page_tree, stamps) = (
+            self.page_tree,
+            [(frame::FRAME, self.frame), (frame::ROW2, self.row2)],
+        );
         self.objects.top(page_ref, |c| {
             let mut page = c.page(page_ref);
             page.parent(page_tree)
@@ -376,6 +328,7 @@ impl SheetWriter {
                 .contents(content_ref);
             {
                 let mut resources = page.resources();
+                resources.x_objects().pairs(stamps);
                 let mut dict = resources.fonts();
                 for (font, r) in fonts {
                     dict.pair(Name(FONT_NAMES[font as usize]), r);
@@ -397,78 +350,21 @@ impl SheetWriter {
         out
     }
 
-    /// The sheet's identity: group code and batch date on the left, the
-    /// agent and the store (each on up to two lines) beside them.
-    fn header(&mut self, text: &mut PageText) {
-        let line1 = PAGE_H - MARGIN - HEADER_SIZE;
-        let line2 = line1 - HEADER_SIZE - HEADER_LINE_GAP;
-        for (laid, ((x, width), _, line)) in self.header.iter().zip(HEADER_CELLS) {
-            let y = if line == 0 { line1 } else { line2 };
-            text.show(laid, HEADER_SIZE, (MARGIN + x, y), width, line1 - line2);
-        }
-    }
-
-    /// The legend and "Page N of M", under the body.
-    fn footer(&mut self, text: &mut PageText, page_no: usize) {
+    /// "Page N of M", right-aligned in the footer.
+    fn page_number(&mut self, text: &mut PageText, page_no: usize) {
         let baseline = BODY_BOTTOM - FOOTER_H + 3.0;
-        text.show(
-            &self.legend,
-            FOOTER_SIZE,
-            (MARGIN, baseline),
-            CONTENT_W,
-            0.0,
-        );
         let label = format!("Page {} of {}", page_no + 1, self.page_refs.len());
         let laid = self.shaper.layout(&label, HEADER_SIZE, FOOTER_PAGE_W, 1);
         let w = laid.lines.first().map_or(0.0, |l| l.width);
         text.show(&laid, HEADER_SIZE, (PAGE_W - MARGIN - w, baseline), w, 0.0);
     }
 
-    /// The two rows of column headings and their grid.
-    fn headings(&mut self, text: &mut PageText, grid: &mut Content) {
-        let top = PAGE_H - MARGIN - HEADER_H;
-        let row1 = ROW1_COLUMNS.iter().map(|(t, w)| (*t, *w)).zip(&self.row1_x);
-        let row2 = INPUT_FIELDS
-            .iter()
-            .map(|f| (f.label, f.width))
-            .zip(&self.row2_x);
-        for (((title, width), x), baseline) in row1
-            .map(|c| (c, top - HEADING_H + HEADING_BASELINE))
-            .chain(row2.map(|c| (c, top - 2.0 * HEADING_H + HEADING_BASELINE)))
-        {
-            let laid = self
-                .shaper
-                .layout(title, HEADING_SIZE, width - 2.0 * PAD, 1);
-            text.show(
-                &laid,
-                HEADING_SIZE,
-                (x + PAD, baseline),
-                width - 2.0 * PAD,
-                0.0,
-            );
-        }
-        grid.set_line_width(0.6).set_stroke_gray(0.2);
-        grid.rect(MARGIN, BODY_TOP, CONTENT_W, 2.0 * HEADING_H)
-            .stroke();
-        grid.set_line_width(0.3).set_stroke_gray(0.45);
-        grid.move_to(MARGIN, BODY_TOP + HEADING_H)
-            .line_to(PAGE_W - MARGIN, BODY_TOP + HEADING_H);
-        vertical_lines(
-            grid,
-            &self.row1_x,
-            BODY_TOP + HEADING_H,
-            BODY_TOP + 2.0 * HEADING_H,
-        );
-        vertical_lines(grid, &self.row2_x, BODY_TOP, BODY_TOP + HEADING_H);
-    }
-
     /// One lead whose block starts at `top` with Row 1 `row1_h` high: Row 1
-    /// text, Row 2 labels and fields, its grid. Returns the page's new
+    /// text and lines, the Row 2 stamp, the fields. Returns the page's new
     /// widget annotations.
     fn lead(
         &mut self,
-        text: &mut PageText,
-        grid: &mut Content,
+        draw: &mut PageDraw,
         page_ref: Ref,
         (y_top, row1_h): (f32, f32),
         row: &SheetRow,
@@ -479,13 +375,8 @@ impl SheetWriter {
         let baseline = y_top - ROW1_H + ROW1_BASELINE;
         for (i, cell) in laid.iter().enumerate() {
             let width = ROW1_COLUMNS[i].1 - 2.0 * PAD;
-            text.show(
-                cell,
-                BODY_SIZE,
-                (self.row1_x[i] + PAD, baseline),
-                width,
-                ROW1_LINE,
-            );
+            let at = (self.row1_x[i] + PAD, baseline);
+            draw.text.show(cell, BODY_SIZE, at, width, ROW1_LINE);
         }
         let missing: Vec<char> = laid
             .iter()
@@ -495,12 +386,13 @@ impl SheetWriter {
             self.missing_glyphs
                 .push((row.lead_assignment_code.clone(), missing));
         }
+        draw.stamps.save_state();
+        draw.stamps.transform([1.0, 0.0, 0.0, 1.0, 0.0, y_bottom]);
+        draw.stamps.x_object(frame::ROW2).restore_state();
         let parent = self.refs.next();
         let mut kids = Vec::with_capacity(INPUT_FIELDS.len());
         for (i, field) in INPUT_FIELDS.iter().enumerate() {
             let x = self.row2_x[i];
-            let label_at = (x + PAD, y_mid - LABEL_SIZE - LABEL_GAP);
-            text.show(&self.labels[i], LABEL_SIZE, label_at, field.width, 0.0);
             let widget = self.refs.next();
             kids.push(widget);
             let rect = Rect::new(
@@ -517,10 +409,10 @@ impl SheetWriter {
                 .children(kids.iter().copied());
         });
         self.parents.push(parent);
+        let grid = &mut draw.grid;
         grid.rect(MARGIN, y_bottom, CONTENT_W, row1_h + ROW2_H);
         grid.move_to(MARGIN, y_mid).line_to(PAGE_W - MARGIN, y_mid);
-        vertical_lines(grid, &self.row1_x, y_mid, y_top);
-        vertical_lines(grid, &self.row2_x, y_bottom, y_mid);
+        frame::vertical_lines(grid, &self.row1_x, y_mid, y_top);
         kids
     }
 
@@ -535,6 +427,7 @@ impl SheetWriter {
         page_ref: Ref,
         appearance: Ref,
     ) {
+        let options = self.conv_options;
         self.objects.packed(widget, |c| {
             let mut f = c.form_field(widget);
             f.parent(parent)
@@ -543,7 +436,7 @@ impl SheetWriter {
             if field.kind == InputKind::YesNo {
                 f.field_type(FieldType::Choice)
                     .field_flags(FieldFlags::COMBO);
-                f.choice_options().options(CONV_OPTIONS.map(TextStr));
+                f.pair(Name(b"Opt"), options);
             } else {
                 f.field_type(FieldType::Text);
             }
@@ -578,8 +471,12 @@ impl SheetWriter {
         })
     }
 
-    /// The page tree and the fields' appearance streams.
+    /// The page tree, the Conv options and the fields' appearance streams.
     fn shared_objects(&mut self) {
+        let options = self.conv_options;
+        self.objects.packed(options, |c| {
+            c.indirect(options).array().items(CONV_OPTIONS.map(TextStr));
+        });
         let (tree, pages) = (self.page_tree, &self.page_refs);
         self.objects.packed(tree, |c| {
             c.pages(tree)
@@ -651,28 +548,4 @@ fn identity_field(pdf: &mut Chunk, field: Ref, value: &str, page: Option<Ref>) {
         a.page(page);
     }
     a.finish();
-}
-
-/// The header's four texts: page group, agent, store, batch date.
-fn header_texts(h: &SheetHeader) -> [String; 4] {
-    let store = match &h.store_name {
-        Some(n) if !n.trim().is_empty() => format!("Store: {} - {}", h.store_code, n),
-        _ => format!("Store: {}", h.store_code),
-    };
-    [
-        format!("Page Group Code: {}", h.page_group_code),
-        format!("Agent: {} - {}", h.agent_code, h.agent_name),
-        store,
-        format!(
-            "Batch Date: {} (batch {})",
-            h.batch_date.format(DATE_FORMAT),
-            h.batch_id
-        ),
-    ]
-}
-
-fn vertical_lines(grid: &mut Content, xs: &[f32], y0: f32, y1: f32) {
-    for x in xs.iter().skip(1) {
-        grid.move_to(*x, y0).line_to(*x, y1);
-    }
 }

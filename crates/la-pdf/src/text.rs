@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use rustybuzz::{Direction, UnicodeBuffer};
+use rustybuzz::{Direction, ShapePlan, UnicodeBuffer};
 use subsetter::GlyphRemapper;
 use unicode_bidi::{BidiInfo, Level};
 use unicode_script::{Script, UnicodeScript};
@@ -133,6 +133,17 @@ pub struct Shaper {
     /// Plain characters below U+0800: (subset id, advance, missing).
     plain: Vec<Option<(u16, u16, bool)>>,
     plain_more: HashMap<char, (u16, u16, bool)>,
+    plans: Plans,
+}
+
+/// Shaping plans by (font, right to left, script).
+#[derive(Default)]
+struct Plans(HashMap<(FontId, bool, rustybuzz::ttf_parser::Tag), ShapePlan>);
+
+impl std::fmt::Debug for Plans {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} shaping plans", self.0.len())
+    }
 }
 
 /// Characters drawn one glyph each, without the shaper: Latin, Greek and
@@ -153,6 +164,7 @@ impl Shaper {
             subsets: FontId::ALL.iter().map(|_| None).collect(),
             plain: vec![None; 0x800],
             plain_more: HashMap::new(),
+            plans: Plans::default(),
         };
         shaper.subset(FontId::Latin)?;
         Ok(shaper)
@@ -364,21 +376,19 @@ impl Shaper {
             clusters.extend(starts.zip(run.glyphs.iter().map(|g| g.advance)));
             return run;
         };
-        let (Ok(face), Ok(subset)) = (font.face(), self.subset(font)) else {
+        let Ok(face) = font.face() else {
             return Run {
                 font,
                 glyphs: Vec::new(),
             };
         };
-        let mut buffer = UnicodeBuffer::new();
-        buffer.push_str(piece);
-        buffer.set_direction(if item.level.is_rtl() {
-            Direction::RightToLeft
-        } else {
-            Direction::LeftToRight
-        });
-        buffer.guess_segment_properties();
-        let shaped = rustybuzz::shape(face, &[], buffer);
+        let shaped = self.shape_piece(font, face, piece, item.level.is_rtl());
+        let Ok(subset) = self.subset(font) else {
+            return Run {
+                font,
+                glyphs: Vec::new(),
+            };
+        };
         let scale = subset.scale * size;
         let infos = shaped.glyph_infos();
         let mut glyphs = Vec::with_capacity(infos.len());
@@ -405,6 +415,33 @@ impl Shaper {
             });
         }
         Run { font, glyphs }
+    }
+}
+
+impl Shaper {
+    /// rustybuzz's glyphs for `piece`, with a shaping plan compiled once per
+    /// font, direction and script.
+    fn shape_piece(
+        &mut self,
+        font: FontId,
+        face: &rustybuzz::Face,
+        piece: &str,
+        rtl: bool,
+    ) -> rustybuzz::GlyphBuffer {
+        let mut buffer = UnicodeBuffer::new();
+        buffer.push_str(piece);
+        let direction = if rtl {
+            Direction::RightToLeft
+        } else {
+            Direction::LeftToRight
+        };
+        buffer.set_direction(direction);
+        buffer.guess_segment_properties();
+        let script = buffer.script();
+        let plan = (self.plans.0)
+            .entry((font, rtl, script.tag()))
+            .or_insert_with(|| ShapePlan::new(face, direction, Some(script), None, &[]));
+        rustybuzz::shape_with_plan(face, plan, buffer)
     }
 }
 

@@ -341,7 +341,9 @@ fn every_page_has_the_legend_and_every_field_a_tooltip() {
                 .is_ok_and(|t| t.as_str().is_ok_and(|t| t == b"conv"))
         })
         .unwrap();
-    let options: Vec<String> = (conv.get(b"Opt").unwrap().as_array().unwrap().iter())
+    // One options array for every lead's Conv.
+    let opt = deref(conv.get(b"Opt").unwrap());
+    let options: Vec<String> = (doc.get_object(opt).unwrap().as_array().unwrap().iter())
         .map(|o| String::from_utf8_lossy(o.as_str().unwrap()).into_owned())
         .collect();
     assert_eq!(options, ["", "Y", "N", "Yes", "No"]);
