@@ -86,6 +86,19 @@ const LAST: [&str; 18] = [
     "Rodrigues",
     "Müller",
 ];
+/// Customers whose names arrive in their own script (one in five).
+const NATIVE: [&str; 10] = [
+    "आरव देशपांडे",
+    "स्नेहा कुलकर्णी",
+    "क्षितिज श्रीवास्तव",
+    "ਹਰਪ੍ਰੀਤ ਸਿੰਘ",
+    "પ્રિયંકા શ્રીમાળી",
+    "சுப்ரமணியம் ஐயர்",
+    "శ్రీనివాస్ రెడ్డి",
+    "ಕ್ಷಮಾ ಶ್ರೀನಿವಾಸ್",
+    "সুদীপ্ত চট্টোপাধ্যায়",
+    "بلال شاہد حسین",
+];
 const STREETS: [&str; 10] = [
     "Karve Road",
     "FC Road",
@@ -207,13 +220,17 @@ fn demo_on(server: &la_pgtemp::TempServer, leads: usize, out: &Path) -> Result<u
 }
 
 fn lead(rng: &mut Rng, id: i32, store: &str, area: &str, today: NaiveDate) -> SeedLead {
-    let name = format!("{} {}", rng.pick(&FIRST), rng.pick(&LAST));
+    let name = match rng.below(5) {
+        0 => rng.pick(&NATIVE).to_string(),
+        _ => format!("{} {}", rng.pick(&FIRST), rng.pick(&LAST)),
+    };
     let mut l = SeedLead::new(id, store, None, None);
     l.mobile_number = format!("9{:09}", 100_000_000 + rng.below(899_999_999));
     l.customer_name = Some(name);
     l.store_name = Some(area.to_string());
-    l.special_instruction = match rng.below(6) {
+    l.special_instruction = match rng.below(7) {
         0 => None,
+        6 => Some(format!("फ्लैट {}, शिवाजी नगर, पुणे", 1 + rng.below(99))),
         1 => Some(format!(
             "Call before pickup; gate code {}",
             1000 + rng.below(9000)
@@ -264,7 +281,10 @@ fn seed_demo(
                              coded: bool|
          -> QueryResult<i64> {
             agent_no += 1;
-            let name = format!("{} {}", rng.pick(&FIRST), rng.pick(&LAST));
+            let name = match rng.below(5) {
+                0 => rng.pick(&NATIVE).to_string(),
+                _ => format!("{} {}", rng.pick(&FIRST), rng.pick(&LAST)),
+            };
             let code = format!("{agent_no:04}");
             seed::agent(conn, coded.then_some(code.as_str()), &name, active)
         };

@@ -265,13 +265,21 @@ fn long_names_and_addresses_wrap_onto_two_lines_then_shorten() {
     s.rows[1].cx_name = Some(name.into());
     s.rows[1].address = Some(address.into());
     s.rows[2].address = Some(long.clone());
+    let agent = "Venkataramanan Subrahmanyam Iyengar Chandrasekharan";
+    let store = "Shree Ganesh Laundry and Dry Cleaners, Erandwane Kothrud Branch";
+    s.header.agent_name = agent.into();
+    s.header.store_name = Some(store.into());
     let r = render_sheet(&s).unwrap();
     let p = write(&dir, "wrap.pdf", &r.bytes);
     qpdf_check(&p);
 
     // Every character is in the text layer.
     let text = normal(&pdftotext(&p));
-    for whole in [name, address, long.as_str()] {
+    let header = [
+        format!("Agent: 0001 - {agent}"),
+        format!("Store: S001 - {store}"),
+    ];
+    for whole in [name, address, long.as_str(), &header[0], &header[1]] {
         assert!(text.contains(&normal(whole)), "{whole}: {text}");
     }
     // What is drawn: the 400-character address ends in "…" (pypdf reads
