@@ -5,7 +5,7 @@
 use pdf_writer::{Content, Name, Str, TextStr};
 
 use crate::fonts::FontId;
-use crate::text::{Laid, Line};
+use crate::text::{Laid, Line, Placed};
 
 /// Each font's resource name, by [`FontId`].
 pub(crate) const FONT_NAMES: [&[u8]; 11] = [
@@ -59,8 +59,8 @@ impl PageText {
         }
     }
 
-    /// One line: each run of natural glyphs shown at once, any other glyph
-    /// placed on its own.
+    /// One line, in visual order: glyphs shown as strings, a new one where a
+    /// glyph sits off its pen position.
     fn line(&mut self, line: &Line, size: f32, x: f32, y: f32) {
         let mut pen = x;
         for run in &line.runs {
@@ -70,19 +70,39 @@ impl PageText {
                 self.font = Some((run.font, size));
                 self.fonts[run.font as usize] = true;
             }
-            let mut glyphs = run.glyphs.iter().peekable();
-            while let Some(first) = glyphs.next() {
-                self.content
-                    .set_text_matrix([1.0, 0.0, 0.0, 1.0, pen + first.dx, y + first.dy]);
-                self.buf.clear();
-                self.buf.extend(first.gid.to_be_bytes());
-                pen += first.advance;
-                while let Some(g) = glyphs.next_if(|g| first.natural && g.natural) {
-                    self.buf.extend(g.gid.to_be_bytes());
-                    pen += g.advance;
-                }
-                self.content.show(Str(&self.buf));
+            // A string of glyphs from one with an offset (or the run's
+            // first) up to the next with an offset or a vertical one.
+            let mut start = 0;
+            while start < run.glyphs.len() {
+                let first = &run.glyphs[start];
+                let rest = run.glyphs[start + 1..]
+                    .iter()
+                    .take_while(|g| first.dy == 0.0 && g.dx == 0.0 && g.dy == 0.0)
+                    .count();
+                let chunk = &run.glyphs[start..start + 1 + rest];
+                self.glyphs(chunk, pen, y);
+                pen += chunk.iter().map(|g| g.advance).sum::<f32>();
+                start += chunk.len();
             }
+        }
+    }
+
+    /// Glyphs shown from the pen position `x` on baseline `y` (the first
+    /// one's offset applied), each advancing by its font width.
+    fn glyphs(&mut self, glyphs: &[Placed], x: f32, y: f32) {
+        let Some(first) = glyphs.first() else { return };
+        self.content
+            .set_text_matrix([1.0, 0.0, 0.0, 1.0, x + first.dx, y]);
+        // A mark's vertical offset as text rise: its line stays the line.
+        if first.dy != 0.0 {
+            self.content.set_rise(first.dy);
+        }
+        self.buf.clear();
+        self.buf
+            .extend(glyphs.iter().flat_map(|g| g.code.to_be_bytes()));
+        self.content.show(Str(&self.buf));
+        if first.dy != 0.0 {
+            self.content.set_rise(0.0);
         }
     }
 }

@@ -20,10 +20,12 @@ pub(crate) struct FontRefs {
     descriptor: Ref,
     file: Ref,
     to_unicode: Ref,
+    /// The CIDToGIDMap stream, written only when codes are not glyph ids.
+    map: Ref,
 }
 
 impl FontRefs {
-    /// Five new object ids from `next`.
+    /// Six new object ids from `next`.
     pub fn new(mut next: impl FnMut() -> Ref) -> FontRefs {
         FontRefs {
             type0: next(),
@@ -31,6 +33,7 @@ impl FontRefs {
             descriptor: next(),
             file: next(),
             to_unicode: next(),
+            map: next(),
         }
     }
 }
@@ -42,7 +45,9 @@ struct Embeddable<'a> {
     face: &'a ttf_parser::Face<'a>,
     deflated: Vec<u8>,
     length: usize,
-    widths: Vec<u16>,
+    widths: Vec<i32>,
+    /// The glyph of each code, unless every code is its glyph's id.
+    code_to_glyph: Option<Vec<u16>>,
     to_unicode: Vec<u8>,
 }
 
@@ -78,6 +83,7 @@ pub(crate) fn write_subset(
         deflated: compress(&data),
         length: data.len(),
         widths: subset.widths.clone(),
+        code_to_glyph: (!subset.codes_are_glyphs()).then(|| subset.code_to_glyph.clone()),
         to_unicode: to_unicode(subset.to_unicode.iter().map(|(g, t)| (*g, t.as_str()))),
     };
     write(objects, refs, &font);
@@ -250,6 +256,15 @@ fn descriptor(objects: &mut Objects, id: Ref, name: &str, face: &ttf_parser::Fac
 
 /// The five objects of a Type0 font.
 fn write(objects: &mut Objects, refs: FontRefs, font: &Embeddable) {
+    // A code → glyph map (two bytes a code) when codes are not glyph ids.
+    let map = font.code_to_glyph.as_ref().map(|_| refs.map);
+    if let (Some(id), Some(glyphs)) = (map, &font.code_to_glyph) {
+        let bytes: Vec<u8> = glyphs.iter().flat_map(|g| g.to_be_bytes()).collect();
+        let data = compress(&bytes);
+        objects.top(id, |c| {
+            c.stream(id, &data).filter(Filter::FlateDecode);
+        });
+    }
     let base = Name(font.name.as_bytes());
     let scale = 1000.0 / f32::from(font.face.units_per_em());
     objects.packed(refs.type0, |c| {
@@ -265,10 +280,13 @@ fn write(objects: &mut Objects, refs: FontRefs, font: &Embeddable) {
             .base_font(base)
             .system_info(SYSTEM)
             .font_descriptor(refs.descriptor)
-            .default_width(0.0)
-            .cid_to_gid_map_predefined(Name(b"Identity"));
+            .default_width(0.0);
+        match &map {
+            Some(stream) => c.pair(Name(b"CIDToGIDMap"), *stream),
+            None => c.cid_to_gid_map_predefined(Name(b"Identity")),
+        };
         c.widths()
-            .consecutive(0, font.widths.iter().map(|w| f32::from(*w) * scale));
+            .consecutive(0, font.widths.iter().map(|w| *w as f32 * scale));
     });
     descriptor(objects, refs.descriptor, &font.name, font.face, refs.file);
     objects.top(refs.file, |c| {

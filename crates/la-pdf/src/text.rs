@@ -21,15 +21,15 @@ const ELLIPSIS: char = '…';
 /// One glyph as placed, in points at the size it was laid out in.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Placed {
-    /// Glyph id in its font's subset.
-    pub gid: u16,
+    /// The code that shows it (its font's CID).
+    pub code: u16,
     /// Pen advance.
     pub advance: f32,
-    /// Offset from the pen position.
+    /// Offset from the pen position. Its code's width is its advance less
+    /// `dx`, so the next glyph follows it in the same string unless `dy`
+    /// is not zero.
     pub dx: f32,
     pub dy: f32,
-    /// Whether it sits where the font's own advance puts it.
-    pub natural: bool,
 }
 
 /// Glyphs of one font, in visual order.
@@ -61,14 +61,23 @@ pub struct Laid {
     pub right_to_left: bool,
 }
 
-/// One font's glyphs used by a document.
+/// One font's glyphs used by a document, and the codes (CIDs) that show
+/// them. A glyph gets a code per text it stands for, so that a reader
+/// mapping codes to text (ToUnicode) gets each cluster's text once, in the
+/// order the codes are shown; and per width, so that after a glyph placed
+/// off its pen position the text position is back on the pen (readers that
+/// guess spaces from gaps see none inside a word).
 #[derive(Debug)]
 pub struct Subset {
-    /// Font glyph ids → subset ids.
+    /// Font glyph ids → subset glyph ids.
     pub remapper: GlyphRemapper,
-    /// Advance (font units) by subset id.
-    pub widths: Vec<u16>,
-    /// What each subset glyph reads as, for the ToUnicode map.
+    /// Subset glyph id by code.
+    pub code_to_glyph: Vec<u16>,
+    /// Width (font units) by code.
+    pub widths: Vec<i32>,
+    /// Codes by subset glyph id: (what it reads as, width, code).
+    codes: HashMap<u16, Vec<(String, i32, u16)>>,
+    /// What each code reads as, for the ToUnicode map.
     pub to_unicode: Vec<(u16, String)>,
     /// Points per font unit at size 1.
     pub scale: f32,
@@ -78,29 +87,37 @@ impl Subset {
     fn new(font: FontId) -> Result<Subset, String> {
         let face = font.face()?;
         let mut remapper = GlyphRemapper::new();
-        // .notdef must be glyph 0 of the subset.
+        // .notdef must be glyph 0 of the subset, and code 0 show it.
         remapper.remap(0);
         let notdef = face.glyph_hor_advance(ttf_parser::GlyphId(0)).unwrap_or(0);
         Ok(Subset {
             remapper,
-            widths: vec![notdef],
+            code_to_glyph: vec![0],
+            widths: vec![i32::from(notdef)],
+            codes: HashMap::from([(0, vec![(String::new(), i32::from(notdef), 0)])]),
             to_unicode: Vec::new(),
             scale: 1.0 / face.units_per_em() as f32,
         })
     }
 
-    /// The subset id of font glyph `old` (advance `advance`), added with
-    /// what it reads as when new.
-    fn add(&mut self, old: u16, advance: u16, reads: &str) -> u16 {
-        let before = self.remapper.num_gids();
-        let new = self.remapper.remap(old);
-        if self.remapper.num_gids() != before {
-            self.widths.push(advance);
-            if !reads.is_empty() {
-                self.to_unicode.push((new, reads.to_owned()));
-            }
+    /// The code showing font glyph `old` as `reads`, `width` units wide.
+    fn add(&mut self, old: u16, width: i32, reads: &str) -> u16 {
+        let glyph = self.remapper.remap(old);
+        let codes = self.codes.entry(glyph).or_default();
+        if let Some((_, _, code)) = codes.iter().find(|(r, w, _)| r == reads && *w == width) {
+            return *code;
         }
-        new
+        let code = u16::try_from(self.code_to_glyph.len()).unwrap_or(0);
+        self.code_to_glyph.push(glyph);
+        self.widths.push(width);
+        codes.push((reads.to_owned(), width, code));
+        self.to_unicode.push((code, reads.to_owned()));
+        code
+    }
+
+    /// Whether every code is its glyph's id (the `Identity` map).
+    pub fn codes_are_glyphs(&self) -> bool {
+        (self.code_to_glyph.iter().enumerate()).all(|(c, g)| c == usize::from(*g))
     }
 }
 
@@ -130,7 +147,7 @@ struct Shaped {
 #[derive(Debug)]
 pub struct Shaper {
     subsets: Vec<Option<Subset>>,
-    /// Plain characters below U+0800: (subset id, advance, missing).
+    /// Plain characters below U+0800: (code, advance, missing).
     plain: Vec<Option<(u16, u16, bool)>>,
     plain_more: HashMap<char, (u16, u16, bool)>,
     plans: Plans,
@@ -185,13 +202,6 @@ impl Shaper {
             *slot = Some(Subset::new(font)?);
         }
         slot.as_mut().ok_or_else(|| "subset".to_owned())
-    }
-
-    /// Natural advance of subset glyph `gid` of `font`, in points at `size`.
-    pub fn natural(&self, font: FontId, gid: u16, size: f32) -> f32 {
-        self.subsets[font as usize].as_ref().map_or(0.0, |s| {
-            f32::from(s.widths.get(usize::from(gid)).copied().unwrap_or(0)) * s.scale * size
-        })
     }
 
     /// Lays `text` out at `size` in `width` points on at most `max_lines`
@@ -301,16 +311,15 @@ impl Shaper {
         let glyphs = text
             .chars()
             .map(|c| {
-                let (gid, advance, miss) = self.plain_glyph(c);
+                let (code, advance, miss) = self.plain_glyph(c);
                 if miss {
                     missing.push(c);
                 }
                 Placed {
-                    gid,
+                    code,
                     advance: f32::from(advance) * scale,
                     dx: 0.0,
                     dy: 0.0,
-                    natural: true,
                 }
             })
             .collect();
@@ -320,7 +329,7 @@ impl Shaper {
         }
     }
 
-    /// (subset id, advance, whether missing) of a plain character.
+    /// (code, advance, whether missing) of a plain character.
     fn plain_glyph(&mut self, c: char) -> (u16, u16, bool) {
         let small = (c as usize) < self.plain.len();
         let hit = if small {
@@ -345,7 +354,7 @@ impl Shaper {
         };
         let advance = face.glyph_hor_advance(old).unwrap_or(0);
         let new = match self.subset(FontId::Latin) {
-            Ok(s) => s.add(old.0, advance, reads.encode_utf8(&mut [0; 4])),
+            Ok(s) => s.add(old.0, i32::from(advance), reads.encode_utf8(&mut [0; 4])),
             Err(_) => 0,
         };
         let hit = (new, advance, miss);
@@ -391,27 +400,26 @@ impl Shaper {
         };
         let scale = subset.scale * size;
         let infos = shaped.glyph_infos();
+        let first = first_of_cluster(infos);
         let mut glyphs = Vec::with_capacity(infos.len());
         for (i, (info, pos)) in infos.iter().zip(shaped.glyph_positions()).enumerate() {
             let cluster = info.cluster as usize;
             let old = u16::try_from(info.glyph_id).unwrap_or(0);
-            let reads = cluster_text(piece, infos, i);
-            if old == 0 && !reads.chars().all(is_default_ignorable) {
-                missing.extend(reads.chars());
+            let text = cluster_text(piece, infos, i);
+            if old == 0 && !text.chars().all(is_default_ignorable) {
+                missing.extend(text.chars());
             }
-            let own = face
-                .glyph_hor_advance(ttf_parser::GlyphId(old))
-                .unwrap_or(0);
-            let reads = glyph_reads(face, infos, i, reads, old);
-            let gid = subset.add(old, own, reads);
+            // Shown at its offset, it must leave the text position on the
+            // next pen position: its width is its advance less its offset.
+            let width = pos.x_advance - pos.x_offset;
+            let code = subset.add(old, width, if first[i] { text } else { "" });
             let advance = pos.x_advance as f32 * scale;
             clusters.push((item.start + cluster, advance));
             glyphs.push(Placed {
-                gid,
+                code,
                 advance,
                 dx: pos.x_offset as f32 * scale,
                 dy: pos.y_offset as f32 * scale,
-                natural: pos.x_offset == 0 && pos.y_offset == 0 && pos.x_advance == i32::from(own),
             });
         }
         Run { font, glyphs }
@@ -458,27 +466,19 @@ fn cluster_text<'a>(piece: &'a str, infos: &[rustybuzz::GlyphInfo], i: usize) ->
     piece.get(start..end).unwrap_or_default()
 }
 
-/// What glyph `i` reads as in a ToUnicode map: its whole cluster when it is
-/// the cluster's only glyph, else the character it is the plain glyph of.
-fn glyph_reads<'a>(
-    face: &rustybuzz::Face,
-    infos: &[rustybuzz::GlyphInfo],
-    i: usize,
-    cluster: &'a str,
-    old: u16,
-) -> &'a str {
-    let alone = infos
-        .iter()
-        .filter(|g| g.cluster == infos[i].cluster)
-        .count()
-        == 1;
-    if alone {
-        return cluster;
-    }
-    cluster
-        .char_indices()
-        .find(|(_, c)| face.glyph_index(*c).is_some_and(|g| g.0 == old))
-        .map_or("", |(at, c)| &cluster[at..at + c.len_utf8()])
+/// Which glyphs are the first of their cluster in the order they are shown
+/// (visual): each cluster's text goes to that glyph and nothing to the
+/// others, so that a reader of the codes gets it once. (Readers put
+/// right-to-left text, shown in visual order, back in logical order.)
+fn first_of_cluster(infos: &[rustybuzz::GlyphInfo]) -> Vec<bool> {
+    let mut last = None;
+    (infos.iter())
+        .map(|info| {
+            let first = last != Some(info.cluster);
+            last = Some(info.cluster);
+            first
+        })
+        .collect()
 }
 
 fn is_default_ignorable(c: char) -> bool {
@@ -615,11 +615,14 @@ mod tests {
     }
 
     #[test]
-    fn plain_text_that_fits_is_one_natural_line() {
+    fn plain_text_that_fits_is_one_line_without_offsets() {
         let l = laid("José Müller", 200.0, 2);
         assert_eq!(l.lines.len(), 1);
         assert!(!l.needs_actual_text);
-        assert!(l.lines[0].runs[0].glyphs.iter().all(|g| g.natural));
+        assert!(l.lines[0].runs[0]
+            .glyphs
+            .iter()
+            .all(|g| g.dx == 0.0 && g.dy == 0.0));
     }
 
     #[test]
