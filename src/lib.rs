@@ -32,4 +32,4 @@ pub use runner::{
     check_sender, default_outbox, generate_run_id, run_pipeline, skip_flag_set, transport_for,
     EmailDelivery, PhaseProgress, PipelineError, PipelineOptions, PIPELINE_NAME,
 };
-pub use summary::{finished_batches_line, left_reasons};
+pub use summary::{finished_batches_line, left_reasons, unreadable_line};

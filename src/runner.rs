@@ -476,8 +476,14 @@ impl<'a> Run<'a> {
         let (status, msg) = match written {
             Ok(done) => {
                 self.report.sheets = done;
+                // docs/decisions.md D24: a lead drawn with placeholders is a warning.
+                let status = if self.report.unreadable_leads() > 0 {
+                    PhaseStatus::Warning
+                } else {
+                    PhaseStatus::Ok
+                };
                 (
-                    PhaseStatus::Ok,
+                    status,
                     summary::sheets_line(&self.report, &self.options.reports_root),
                 )
             }

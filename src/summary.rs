@@ -110,7 +110,7 @@ pub(crate) fn sheets_line(r: &PipelineReport, root: &Path) -> String {
 }
 
 /// `N lead(s) with characters no sheet font covers …`, when there are any.
-pub(crate) fn unreadable_line(r: &PipelineReport) -> Option<String> {
+pub fn unreadable_line(r: &PipelineReport) -> Option<String> {
     let n = r.unreadable_leads();
     (n > 0).then(|| {
         format!("{n} lead(s) with characters no sheet font covers (drawn as placeholders)")

@@ -246,6 +246,9 @@ fn run_totals(s: &mut String, r: &PipelineReport) {
         r.sheets.len(),
         r.sheet_failures.len()
     );
+    if let Some(line) = leads_assignment::unreadable_line(r) {
+        let _ = writeln!(s, "warning: {line}");
+    }
     match &r.notify {
         Some(n) => {
             let _ = writeln!(s, "Emails: {} via {}", n.tally(), n.transport);

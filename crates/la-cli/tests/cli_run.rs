@@ -64,6 +64,17 @@ fn standalone_run_then_nothing_to_assign() {
         2,
         "no sheets for an empty run"
     );
+
+    // A character no sheet font has: one warning line, and the status says so.
+    let mut odd = seed::SeedLead::new(9001, "S0", None, None);
+    odd.customer_name = Some("Ravi 🪔".into());
+    seed::leads(&mut c, &[odd]).unwrap();
+    let third = run(&db, root.path(), &[]);
+    let stdout = text(&third.stdout);
+    assert_eq!(third.status.code(), Some(0), "{stdout}");
+    let line = "warning: 1 lead(s) with characters no sheet font covers (drawn as placeholders)";
+    assert_eq!(stdout.matches(line).count(), 1, "{stdout}");
+    assert!(stdout.contains("Status: success_with_warnings"), "{stdout}");
 }
 
 #[test]

@@ -215,18 +215,11 @@ pub(crate) fn write_form_font(
         }
     });
     descriptor(objects, refs.descriptor, &base, &face, refs.file);
-    objects.top(refs.file, |c| {
-        c.stream(refs.file, &form.deflated)
-            .filter(Filter::FlateDecode)
-            .pair(
-                Name(b"Length1"),
-                i32::try_from(form.length).unwrap_or(i32::MAX),
-            );
-    });
-    objects.top(refs.to_unicode, |c| {
-        c.cmap(refs.to_unicode, &form.to_unicode)
-            .filter(Filter::FlateDecode);
-    });
+    file_and_cmap(
+        objects,
+        (refs.file, &form.deflated, form.length),
+        (refs.to_unicode, &form.to_unicode),
+    );
     Ok(())
 }
 
@@ -289,16 +282,23 @@ fn write(objects: &mut Objects, refs: FontRefs, font: &Embeddable) {
             .consecutive(0, font.widths.iter().map(|w| *w as f32 * scale));
     });
     descriptor(objects, refs.descriptor, &font.name, font.face, refs.file);
-    objects.top(refs.file, |c| {
-        c.stream(refs.file, &font.deflated)
+    file_and_cmap(
+        objects,
+        (refs.file, &font.deflated, font.length),
+        (refs.to_unicode, &font.to_unicode),
+    );
+}
+
+/// The font file (deflated, with its length before) and the ToUnicode map
+/// (deflated).
+fn file_and_cmap(objects: &mut Objects, file: (Ref, &[u8], usize), cmap: (Ref, &[u8])) {
+    let (id, deflated, length) = file;
+    objects.top(id, |c| {
+        c.stream(id, deflated)
             .filter(Filter::FlateDecode)
-            .pair(
-                Name(b"Length1"),
-                i32::try_from(font.length).unwrap_or(i32::MAX),
-            );
+            .pair(Name(b"Length1"), i32::try_from(length).unwrap_or(i32::MAX));
     });
-    objects.top(refs.to_unicode, |c| {
-        c.cmap(refs.to_unicode, &font.to_unicode)
-            .filter(Filter::FlateDecode);
+    objects.top(cmap.0, |c| {
+        c.cmap(cmap.0, cmap.1).filter(Filter::FlateDecode);
     });
 }

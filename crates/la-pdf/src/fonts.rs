@@ -119,43 +119,9 @@ impl FontId {
     }
 }
 
-/// Control characters removed; line breaks and tabs become spaces; runs of
-/// white space folded; trimmed.
-pub fn clean(text: &str) -> std::borrow::Cow<'_, str> {
-    let simple = !text.starts_with(' ')
-        && !text.ends_with(' ')
-        && !text.contains("  ")
-        && text
-            .chars()
-            .all(|c| c == ' ' || !(c.is_whitespace() || c.is_control()));
-    if simple {
-        return std::borrow::Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut space = false;
-    for c in text.chars() {
-        if c.is_whitespace() {
-            space = !out.is_empty();
-        } else if !c.is_control() {
-            if space {
-                out.push(' ');
-                space = false;
-            }
-            out.push(c);
-        }
-    }
-    std::borrow::Cow::Owned(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn clean_removes_controls_and_folds_space() {
-        assert_eq!(clean(" a\r\n\tb\u{7}c  d "), "a bc d");
-        assert_eq!(clean("\u{1b}[31mred"), "[31mred");
-    }
 
     #[test]
     fn every_font_parses_and_covers_its_script() {

@@ -12,7 +12,7 @@ use subsetter::GlyphRemapper;
 use unicode_bidi::{BidiInfo, Level};
 use unicode_script::{Script, UnicodeScript};
 
-use crate::fonts::{clean, FontId};
+use crate::fonts::FontId;
 
 /// Drawn in place of a character no font covers.
 pub const PLACEHOLDER: char = '\u{FFFD}';
@@ -606,9 +606,43 @@ fn reorder(runs: &mut [(Level, Run)]) {
     }
 }
 
+/// Control characters removed; line breaks and tabs become spaces; runs of
+/// white space folded; trimmed.
+pub fn clean(text: &str) -> std::borrow::Cow<'_, str> {
+    let simple = !text.starts_with(' ')
+        && !text.ends_with(' ')
+        && !text.contains("  ")
+        && text
+            .chars()
+            .all(|c| c == ' ' || !(c.is_whitespace() || c.is_control()));
+    if simple {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut space = false;
+    for c in text.chars() {
+        if c.is_whitespace() {
+            space = !out.is_empty();
+        } else if !c.is_control() {
+            if space {
+                out.push(' ');
+                space = false;
+            }
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clean_removes_controls_and_folds_space() {
+        assert_eq!(clean(" a\r\n\tb\u{7}c  d "), "a bc d");
+        assert_eq!(clean("\u{1b}[31mred"), "[31mred");
+    }
 
     fn laid(text: &str, width: f32, lines: usize) -> Laid {
         Shaper::new().unwrap().layout(text, 8.0, width, lines)

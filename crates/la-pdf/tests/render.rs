@@ -7,12 +7,6 @@ mod common;
 use common::*;
 use la_pdf::{layout, render_sheet, FIELD_NAMES};
 
-fn write(dir: &tempfile::TempDir, name: &str, bytes: &[u8]) -> std::path::PathBuf {
-    let p = dir.path().join(name);
-    std::fs::write(&p, bytes).unwrap();
-    p
-}
-
 #[test]
 fn sheet_is_valid_with_seven_named_fields_per_lead() {
     let dir = tempfile::tempdir().unwrap();

@@ -47,12 +47,6 @@ fn normal(text: &str) -> String {
     nfc.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-fn write(dir: &tempfile::TempDir, name: &str, bytes: &[u8]) -> std::path::PathBuf {
-    let p = dir.path().join(name);
-    std::fs::write(&p, bytes).unwrap();
-    p
-}
-
 #[test]
 fn every_script_is_embedded_and_extracts_exactly() {
     let dir = tempfile::tempdir().unwrap();

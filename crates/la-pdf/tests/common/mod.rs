@@ -54,6 +54,13 @@ pub fn sheet(n: usize) -> Sheet {
     sheet
 }
 
+/// `bytes` written to `name` in `dir`.
+pub fn write(dir: &tempfile::TempDir, name: &str, bytes: &[u8]) -> std::path::PathBuf {
+    let p = dir.path().join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
 pub fn run(cmd: &str, args: &[&str]) -> std::process::Output {
     Command::new(cmd).args(args).output().unwrap_or_else(|e| {
         panic!("{cmd} is required for this test: run scripts/install-test-deps (Debian: qpdf, poppler-utils, pdftk-java): {e}")
