@@ -39,7 +39,7 @@ impl FontRefs {
 }
 
 /// A font ready to embed: the (subset) file deflated, widths in font units
-/// by glyph id, what each glyph reads as.
+/// by code, each code's glyph, what each code reads as.
 struct Embeddable<'a> {
     name: String,
     face: &'a ttf_parser::Face<'a>,
@@ -301,4 +301,20 @@ fn file_and_cmap(objects: &mut Objects, file: (Ref, &[u8], usize), cmap: (Ref, &
     objects.top(cmap.0, |c| {
         c.cmap(cmap.0, cmap.1).filter(Filter::FlateDecode);
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_form_character_has_a_code_and_a_glyph() {
+        let extra = form_extra_chars();
+        assert!(extra.len() <= usize::from(u8::MAX - FORM_EXTRA) + 1);
+        let face = ttf_parser::Face::parse(FORM_FONT.data, 0).unwrap();
+        let ascii = (32u8..127).map(char::from);
+        for c in ascii.chain(extra.iter().map(|e| e.0)) {
+            assert!(face.glyph_index(c).is_some(), "{c:?}");
+        }
+    }
 }

@@ -59,6 +59,10 @@ pub const ROW1_COLUMNS: [(&str, f32); 8] = [
     ("Source", 96.0),
 ];
 
+/// Row 1 columns whose text wraps onto a second line: Customer Name and
+/// Address.
+pub const ROW1_WRAPPING: [usize; 2] = [5, 6];
+
 /// What an input field holds: how it is drawn and how its value is read back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InputKind {
@@ -258,6 +262,12 @@ mod tests {
         let w2: f32 = INPUT_FIELDS.iter().map(|f| f.width).sum();
         assert!((w1 - CONTENT_W).abs() < 0.01, "{w1}");
         assert!((w2 - CONTENT_W).abs() < 0.01, "{w2}");
+    }
+
+    #[test]
+    fn names_and_addresses_wrap() {
+        let wrapping = ROW1_WRAPPING.map(|i| ROW1_COLUMNS[i].0);
+        assert_eq!(wrapping, ["Customer Name", "Address"]);
     }
 
     #[test]

@@ -145,7 +145,7 @@ pub fn render_sheet(sheet: &Sheet) -> Result<RenderedSheet, RenderError> {
     let pages = paginate(&heights);
     let mut w = SheetWriter::new(sheet, shaper, pages.len());
     for (page_no, range) in pages.into_iter().enumerate() {
-        let leads: Vec<_> = (range.clone())
+        let leads: Vec<_> = range
             .map(|i| (&sheet.rows[i], &rows[i], heights[i]))
             .collect();
         w.page(page_no, &leads);
@@ -169,7 +169,7 @@ fn lay_row(shaper: &mut Shaper, row: &SheetRow) -> LaidRow {
     ];
     std::array::from_fn(|i| {
         let (_, width) = ROW1_COLUMNS[i];
-        let lines = if WRAPPING_COLUMNS.contains(&i) {
+        let lines = if ROW1_WRAPPING.contains(&i) {
             WRAP_LINES
         } else {
             1
@@ -177,9 +177,6 @@ fn lay_row(shaper: &mut Shaper, row: &SheetRow) -> LaidRow {
         shaper.layout(values[i], BODY_SIZE, width - 2.0 * PAD, lines)
     })
 }
-
-/// Row 1 columns whose text wraps: Customer Name and Address.
-const WRAPPING_COLUMNS: [usize; 2] = [5, 6];
 
 fn row1_height_of(row: &LaidRow) -> f32 {
     row1_height(row.iter().map(|l| l.lines.len()).max().unwrap_or(1))

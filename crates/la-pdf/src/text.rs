@@ -3,7 +3,7 @@
 //! Latin, Greek and Cyrillic map one character to one glyph and skip the
 //! shaper), wrapped onto at most the lines the cell allows, and shortened
 //! with "…" only when it still does not fit. Glyphs land in per-font subsets
-//! that remember what each glyph reads as.
+//! whose codes remember what each glyph shown reads as.
 
 use std::collections::HashMap;
 
@@ -205,45 +205,54 @@ impl Shaper {
     }
 
     /// Lays `text` out at `size` in `width` points on at most `max_lines`
-    /// lines: wrapped at spaces (or, for a single long word, between
-    /// clusters), the last line shortened with "…" when the rest does not fit.
+    /// lines.
     pub fn layout(&mut self, text: &str, size: f32, width: f32, max_lines: usize) -> Laid {
-        let text = clean(text);
+        let text = clean(text).into_owned();
         let whole = self.shape(&text, size, false);
-        let mut laid = Laid {
-            lines: Vec::new(),
-            text: String::new(),
+        let fits = whole.line.width <= width;
+        let rtl = whole.right_to_left;
+        let lines = if fits {
+            vec![whole.line]
+        } else {
+            self.wrap(&text, size, width, (max_lines, rtl))
+        };
+        Laid {
+            lines,
+            text,
             // Right-to-left text that fits is left to the glyphs: readers
             // put those in logical order themselves, as in any Arabic-script
             // PDF, and would reverse an /ActualText they take for visual.
-            needs_actual_text: (whole.complex && !whole.right_to_left) || !whole.missing.is_empty(),
-            missing: whole.missing.clone(),
-            right_to_left: whole.right_to_left,
-        };
-        if whole.line.width <= width {
-            laid.lines.push(whole.line);
-            laid.text = text.into_owned();
-            return laid;
+            needs_actual_text: !fits || (whole.complex && !rtl) || !whole.missing.is_empty(),
+            missing: whole.missing,
+            right_to_left: rtl,
         }
-        laid.needs_actual_text = true;
-        let mut rest: &str = &text;
-        while laid.lines.len() + 1 < max_lines.max(1) {
+    }
+
+    /// `text`, too wide for one line, wrapped at spaces (a single long word
+    /// between clusters) onto at most `max_lines`, the last one shortened
+    /// with "…" when the rest does not fit.
+    fn wrap(
+        &mut self,
+        text: &str,
+        size: f32,
+        width: f32,
+        (max_lines, rtl): (usize, bool),
+    ) -> Vec<Line> {
+        let mut lines = Vec::with_capacity(max_lines);
+        let mut rest = text;
+        while lines.len() + 1 < max_lines.max(1) {
             let shaped = self.shape(rest, size, true);
             let end = break_at(rest, &shaped.bounds, width);
-            laid.lines
-                .push(self.shape(rest[..end].trim_end(), size, false).line);
+            lines.push(self.shape(rest[..end].trim_end(), size, false).line);
             rest = rest[end..].trim_start();
             let next = self.shape(rest, size, false);
             if next.line.width <= width {
-                laid.lines.push(next.line);
-                laid.text = text.into_owned();
-                return laid;
+                lines.push(next.line);
+                return lines;
             }
         }
-        let last = self.shorten(rest, size, width, laid.right_to_left);
-        laid.lines.push(last);
-        laid.text = text.into_owned();
-        laid
+        lines.push(self.shorten(rest, size, width, rtl));
+        lines
     }
 
     /// `text` cut between clusters so that it and "…" fit in `width`.
