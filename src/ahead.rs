@@ -10,11 +10,18 @@ use la_pdf::{Prerender, Sheet, SheetHeader, SheetKey, SheetRow, StoreNames};
 
 /// Feeds each store's sheets to the renderer as the store is dealt.
 #[derive(Debug)]
-pub(crate) struct SheetsAhead(pub Prerender, StoreNames);
+pub(crate) struct SheetsAhead {
+    pub renderer: Prerender,
+    /// For headers whose leads carry no store name.
+    names: StoreNames,
+}
 
 impl SheetsAhead {
     pub fn new(reports_root: &Path, key: SheetKey, names: StoreNames) -> SheetsAhead {
-        SheetsAhead(Prerender::new(reports_root, key), names)
+        SheetsAhead {
+            renderer: Prerender::new(reports_root, key),
+            names,
+        }
     }
 }
 
@@ -36,7 +43,9 @@ impl PlanObserver for SheetsAhead {
                 agent_code: usable_agent_code(m.agent_code.as_deref()).unwrap_or_default(),
                 agent_name: m.agent_name.clone(),
                 store_code: store_code.to_string(),
-                store_name: self.1.header_name(store_code, first.store_name.as_deref()),
+                store_name: self
+                    .names
+                    .header_name(store_code, first.store_name.as_deref()),
                 batch_id: batch.batch_id,
                 batch_date: batch.batch_date,
             };
@@ -58,7 +67,7 @@ impl PlanObserver for SheetsAhead {
                 rows,
                 identity: None,
             };
-            self.0.add(sheet, first.agent_id);
+            self.renderer.add(sheet, first.agent_id);
         }
     }
 }

@@ -470,7 +470,7 @@ impl<'a> Run<'a> {
             only_missing: false,
         };
         let written = match self.ahead.take() {
-            Some(ahead) => ahead.0.finish(conn, batch_id, &pdf_options),
+            Some(ahead) => ahead.renderer.finish(conn, batch_id, &pdf_options),
             None => generate_sheets(conn, batch_id, &pdf_options),
         };
         let (status, msg) = match written {
@@ -647,11 +647,7 @@ fn store_diagnostics(report: &PipelineReport) -> Vec<StoreDiagnostic> {
             .filter(|s| s.store_code == d.store_code)
             .map(|s| s.unreadable_leads)
             .sum();
-        if n > 0 {
-            d.reasons.push(format!(
-                "{n} lead(s) with characters no sheet font covers (drawn as placeholders)"
-            ));
-        }
+        d.reasons.extend(summary::unreadable_words(n));
     }
     out
 }

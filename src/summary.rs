@@ -109,9 +109,15 @@ pub(crate) fn sheets_line(r: &PipelineReport, root: &Path) -> String {
     s
 }
 
-/// `N lead(s) with characters no sheet font covers …`, when there are any.
+/// The run's `N lead(s) with characters no sheet font covers …`, when
+/// there are any.
 pub fn unreadable_line(r: &PipelineReport) -> Option<String> {
-    let n = r.unreadable_leads();
+    unreadable_words(r.unreadable_leads())
+}
+
+/// `N lead(s) with characters no sheet font covers (drawn as placeholders)`
+/// when `n` is not zero: the one wording of it (docs/decisions.md D24).
+pub(crate) fn unreadable_words(n: usize) -> Option<String> {
     (n > 0).then(|| {
         format!("{n} lead(s) with characters no sheet font covers (drawn as placeholders)")
     })

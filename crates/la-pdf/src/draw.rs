@@ -1,14 +1,14 @@
-//! Drawing laid-out text into a content stream: runs of natural glyphs shown
-//! at once, other glyphs placed one by one, `/ActualText` where the glyphs
-//! alone do not read back as the text (docs/decisions.md D24).
+//! Drawing laid-out text into a content stream: glyphs shown as strings, a
+//! new one where a glyph sits off its pen position; `/ActualText` where the
+//! glyphs alone do not read back as the text (docs/decisions.md D24).
 
 use pdf_writer::{Content, Name, Str, TextStr};
 
-use crate::fonts::FontId;
+use crate::fonts::{FontId, FONT_COUNT};
 use crate::text::{Laid, Line, Placed};
 
 /// Each font's resource name, by [`FontId`].
-pub(crate) const FONT_NAMES: [&[u8]; 11] = [
+pub(crate) const FONT_NAMES: [&[u8]; FONT_COUNT] = [
     b"F1", b"F2", b"F3", b"F4", b"F5", b"F6", b"F7", b"F8", b"F9", b"F10", b"F11",
 ];
 
@@ -19,7 +19,7 @@ pub(crate) struct PageText {
     font: Option<(FontId, f32)>,
     buf: Vec<u8>,
     /// Which fonts it used, by [`FontId`].
-    pub fonts: [bool; 11],
+    pub fonts: [bool; FONT_COUNT],
 }
 
 impl PageText {
@@ -30,7 +30,7 @@ impl PageText {
             content,
             font: None,
             buf: Vec::new(),
-            fonts: [false; 11],
+            fonts: [false; FONT_COUNT],
         }
     }
 

@@ -41,8 +41,11 @@ macro_rules! font {
     };
 }
 
+/// How many fonts the catalogue has.
+pub const FONT_COUNT: usize = 11;
+
 /// The catalogue, in [`FontId`] order.
-pub const FONTS: [FontFile; 11] = [
+pub const FONTS: [FontFile; FONT_COUNT] = [
     font!("DejaVuSansCondensed", "DejaVuSansCondensed.ttf"),
     font!(
         "NotoSansDevanagari-Regular",
@@ -66,7 +69,7 @@ pub const FORM_FONT: FontFile = font!("LAFormSans", "LAFormSans.ttf");
 
 impl FontId {
     /// Every font, in catalogue order (the fallback order).
-    pub const ALL: [FontId; 11] = [
+    pub const ALL: [FontId; FONT_COUNT] = [
         FontId::Latin,
         FontId::Devanagari,
         FontId::Bengali,
@@ -106,7 +109,8 @@ impl FontId {
 
     /// The parsed font, parsed once per process.
     pub fn face(self) -> Result<&'static Face<'static>, String> {
-        static FACES: [OnceLock<Option<Face<'static>>>; 11] = [const { OnceLock::new() }; 11];
+        static FACES: [OnceLock<Option<Face<'static>>>; FONT_COUNT] =
+            [const { OnceLock::new() }; FONT_COUNT];
         FACES[self as usize]
             .get_or_init(|| Face::from_slice(self.file().data, 0))
             .as_ref()

@@ -6,6 +6,7 @@
 use pdf_writer::{Content, Name};
 
 use crate::draw::PageText;
+use crate::fonts::FONT_COUNT;
 use crate::layout::*;
 use crate::render::SheetHeader;
 use crate::text::Shaper;
@@ -17,7 +18,7 @@ pub(crate) const ROW2: Name<'static> = Name(b"R2");
 /// A form XObject's content and the fonts it uses.
 pub(crate) struct Stamp {
     pub content: Vec<u8>,
-    pub fonts: [bool; 11],
+    pub fonts: [bool; FONT_COUNT],
     /// Width and height of its bounding box.
     pub size: (f32, f32),
 }

@@ -8,7 +8,7 @@ use pdf_writer::{Chunk, Content, Filter, Finish, Name, Rect, Ref, Str, TextStr};
 
 use crate::draw::{PageText, FONT_NAMES};
 use crate::embed::{self, FontRefs, FormFontRefs};
-use crate::fonts::FontId;
+use crate::fonts::{FontId, FONT_COUNT};
 use crate::frame::{self, Stamp};
 use crate::layout::*;
 use crate::pack::Objects;
@@ -191,7 +191,7 @@ struct SheetWriter {
     page_tree: Ref,
     info: Ref,
     /// Each used font's objects, by [`FontId`], made on first use.
-    fonts: [Option<FontRefs>; 11],
+    fonts: [Option<FontRefs>; FONT_COUNT],
     form_font: FormFontRefs,
     /// The page frame and the Row 2 stamp (form XObjects).
     frame: Ref,
@@ -234,7 +234,7 @@ impl SheetWriter {
             catalog,
             page_tree,
             info,
-            fonts: [None; 11],
+            fonts: [None; FONT_COUNT],
             form_font,
             frame,
             row2,
@@ -336,7 +336,7 @@ impl SheetWriter {
     }
 
     /// The fonts a page used, with their objects (made on first use).
-    fn page_fonts(&mut self, used: &[bool; 11]) -> Vec<(FontId, Ref)> {
+    fn page_fonts(&mut self, used: &[bool; FONT_COUNT]) -> Vec<(FontId, Ref)> {
         let mut out = Vec::new();
         for font in FontId::ALL.into_iter().filter(|f| used[*f as usize]) {
             let refs = &mut self.refs;
