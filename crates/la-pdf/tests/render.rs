@@ -28,14 +28,7 @@ fn sheet_is_valid_with_seven_named_fields_per_lead() {
         }
     }
     let doc = lopdf::Document::load_mem(&r.bytes).unwrap();
-    let form = doc
-        .catalog()
-        .unwrap()
-        .get(b"AcroForm")
-        .unwrap()
-        .as_dict()
-        .unwrap()
-        .clone();
+    let form = acroform(&doc);
     assert!(form.get(b"NeedAppearances").unwrap().as_bool().unwrap());
     assert!(form.get(b"DR").is_ok() && form.get(b"DA").is_ok());
 }

@@ -73,14 +73,7 @@ fn every_script_is_embedded_and_extracts_exactly() {
     }
 
     let doc = Document::load_mem(&r.bytes).unwrap();
-    let form = doc
-        .catalog()
-        .unwrap()
-        .get(b"AcroForm")
-        .unwrap()
-        .as_dict()
-        .unwrap();
-    let dr = form.get(b"DR").unwrap().as_dict().unwrap();
+    let dr = acroform(&doc).get(b"DR").unwrap().as_dict().unwrap();
     let laf = dr
         .get(b"Font")
         .unwrap()

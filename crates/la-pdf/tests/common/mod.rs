@@ -88,6 +88,14 @@ pub fn pdftotext(path: &Path) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// The document's AcroForm dictionary (direct or referenced).
+pub fn acroform(doc: &lopdf::Document) -> &lopdf::Dictionary {
+    match doc.catalog().unwrap().get(b"AcroForm").unwrap() {
+        lopdf::Object::Reference(id) => doc.get_dictionary(*id).unwrap(),
+        other => other.as_dict().unwrap(),
+    }
+}
+
 /// Fully qualified field names of the AcroForm, with the page index of each
 /// terminal field's widget.
 pub fn fields(bytes: &[u8]) -> BTreeMap<String, usize> {
@@ -105,11 +113,7 @@ pub fn widgets(bytes: &[u8]) -> BTreeMap<String, (usize, [f32; 4])> {
         .into_iter()
         .map(|(n, id)| (id, n as usize - 1))
         .collect();
-    let catalog = doc.catalog().unwrap();
-    let form = match catalog.get(b"AcroForm").unwrap() {
-        lopdf::Object::Reference(id) => doc.get_dictionary(*id).unwrap(),
-        other => other.as_dict().unwrap(),
-    };
+    let form = acroform(&doc);
     let mut out = BTreeMap::new();
     fn walk(
         doc: &lopdf::Document,
