@@ -616,18 +616,14 @@ fn names_in_any_script_run_clean_and_an_unreadable_one_is_one_warning() {
     let a = seed::agent(&mut c, Some("0001"), "Asha", true).unwrap();
     seed::mapping(&mut c, "S1", a, MappingSeed::default()).unwrap();
     seed::recipient(&mut c, None, "any", "ops@example.com", "to", true).unwrap();
-    let names = [
-        "क्षितिज श्रीवास्तव",
-        "சுப்ரமணியம்",
-        "بلال شاہد حسین",
-        "Zoë Ångström",
-    ];
-    let leads: Vec<SeedLead> = (1..=4)
-        .map(|i| {
+    let scripts = leads_assignment::schema::testing::names_in_every_script();
+    let leads: Vec<SeedLead> = (1..)
+        .zip(&scripts)
+        .map(|(i, (_, name, address))| {
             let mut l = SeedLead::new(i, "S1", None, None);
             l.store_name = None;
-            l.customer_name = Some(names[i as usize - 1].into());
-            l.special_instruction = Some("शिवाजी नगर, पुणे".into());
+            l.customer_name = Some((*name).into());
+            l.special_instruction = Some((*address).into());
             l
         })
         .collect();
@@ -643,13 +639,14 @@ fn names_in_any_script_run_clean_and_an_unreadable_one_is_one_warning() {
     );
     assert_eq!(r.unreadable_leads(), 0);
     let text = sheet_text(&mut c, "S1");
-    for name in names {
-        assert!(text.contains(name), "{name}: {text}");
+    for (script, name, address) in &scripts {
+        assert!(text.contains(name), "{script} {name}: {text}");
+        assert!(text.contains(address), "{script} {address}: {text}");
     }
     // The leads carry no store name: the header takes store_master's.
     assert!(text.contains("Store: S1 - Kothrud"), "{text}");
 
-    let mut odd = SeedLead::new(5, "S1", None, None);
+    let mut odd = SeedLead::new(100, "S1", None, None);
     odd.customer_name = Some("Ravi 🪔".into());
     seed::leads(&mut c, &[odd]).unwrap();
     let r = run_pipeline(&mut c, &options(root.path(), smtp(sink.port))).unwrap();

@@ -10,32 +10,9 @@ use std::collections::BTreeMap;
 
 use common::*;
 use la_pdf::{layout, render_sheet};
+use la_schema::testing::names_in_every_script;
 use lopdf::{Document, Object, ObjectId};
 use unicode_normalization::UnicodeNormalization;
-
-/// (script, name, address), each Indian script, Urdu, and Latin, Greek and
-/// Cyrillic with diacritics. The Urdu address has no digits or Arabic
-/// commas: pdftotext and pypdf split right-to-left text at those and, on a
-/// page they find left to right, list the pieces left to right (their
-/// heuristic, not the file's text layer; docs/decisions.md D24).
-const SCRIPTS: [(&str, &str, &str); 12] = [
-    ("Devanagari", "क्षितिज श्रीवास्तव", "फ्लैट 12, शिवाजी नगर, पुणे"),
-    ("Bengali", "সুদীপ্ত চট্টোপাধ্যায়", "২৩ গড়িয়াহাট রোড, কলকাতা"),
-    ("Gurmukhi", "ਹਰਪ੍ਰੀਤ ਸਿੰਘ", "ਮਕਾਨ 7, ਮਾਡਲ ਟਾਊਨ, ਲੁਧਿਆਣਾ"),
-    ("Gujarati", "પ્રિયંકા શ્રીમાળી", "૧૪ નવરંગપુરા, અમદાવાદ"),
-    ("Oriya", "ସୁଭଶ୍ରୀ ପଟ୍ଟନାୟକ", "ଶହୀଦ ନଗର, ଭୁବନେଶ୍ୱର"),
-    ("Tamil", "க்ஷேத்ரா சுப்ரமணியம்", "௧௨ அண்ணா சாலை, சென்னை"),
-    ("Telugu", "శ్రీనివాస్ రెడ్డి", "బంజారా హిల్స్, హైదరాబాద్"),
-    ("Kannada", "ಕ್ಷಮಾ ಶ್ರೀನಿವಾಸ್", "ಜಯನಗರ 4ನೇ ಬ್ಲಾಕ್, ಬೆಂಗಳೂರು"),
-    ("Malayalam", "ശ്രീക്കുട്ടി നായർ", "എം.ജി. റോഡ്, കൊച്ചി"),
-    ("Urdu", "بلال شاہد حسین", "علی گنج نزد جامع مسجد لکھنؤ"),
-    (
-        "Latin",
-        "Zoë Ångström-Łukasiewicz",
-        "Flat 4, Chérie Apts, Ørsted Road",
-    ),
-    ("Greek, Cyrillic", "Ελένη Иванова", "Οδός 5, ул. Ленина"),
-];
 
 /// NFC, white space folded to single spaces, without the directional
 /// embeddings pdftotext wraps right-to-left runs in.
@@ -50,10 +27,16 @@ fn normal(text: &str) -> String {
 #[test]
 fn every_script_is_embedded_and_extracts_exactly() {
     let dir = tempfile::tempdir().unwrap();
-    let mut s = sheet(SCRIPTS.len());
-    for (row, (_, name, address)) in s.rows.iter_mut().zip(SCRIPTS) {
-        row.cx_name = Some(name.into());
-        row.address = Some(address.into());
+    let scripts = names_in_every_script();
+    assert_eq!(
+        scripts.len(),
+        12,
+        "9 Indian scripts, Urdu, Latin, Greek and Cyrillic"
+    );
+    let mut s = sheet(scripts.len());
+    for (row, (_, name, address)) in s.rows.iter_mut().zip(&scripts) {
+        row.cx_name = Some((*name).into());
+        row.address = Some((*address).into());
     }
     s.header.agent_name = "प्रियंका शर्मा".into();
     s.header.store_name = Some("कोथरूड".into());
@@ -94,7 +77,7 @@ fn every_script_is_embedded_and_extracts_exactly() {
     // the glyphs' codes: both give every name and address back exactly.
     for (reader, text) in [("pdftotext", pdftotext(&p)), ("pypdf", pypdf_text(&p))] {
         let text = normal(&text);
-        for (script, name, address) in SCRIPTS {
+        for (script, name, address) in &scripts {
             assert!(
                 text.contains(&normal(name)),
                 "{reader}: {script} name {name}: {text}"

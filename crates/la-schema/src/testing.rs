@@ -62,6 +62,19 @@ pub fn empty_db() -> TestDb {
     TestDb { url, name }
 }
 
+/// A customer in each script the sheets draw, as (script, name, address),
+/// from `tests/fixtures/names_in_every_script.tsv`.
+pub fn names_in_every_script() -> Vec<(&'static str, &'static str, &'static str)> {
+    include_str!("../../../tests/fixtures/names_in_every_script.tsv")
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .filter_map(|l| {
+            let mut parts = l.split('\t');
+            Some((parts.next()?, parts.next()?, parts.next()?))
+        })
+        .collect()
+}
+
 /// The legacy fixture (`tests/fixtures/legacy_schema.sql`): the operator's
 /// database before this project.
 pub const LEGACY_FIXTURE: &str = include_str!("../../../tests/fixtures/legacy_schema.sql");
