@@ -284,8 +284,8 @@ impl Shaper {
         if text.chars().all(is_plain) {
             let run = self.plain_run(text, size, &mut out.missing);
             if bounds {
-                let mut starts = text.char_indices().map(|(i, _)| i);
-                clusters.extend(starts.by_ref().zip(run.glyphs.iter().map(|g| g.advance)));
+                let starts = text.char_indices().map(|(i, _)| i);
+                clusters.extend(starts.zip(run.glyphs.iter().map(|g| g.advance)));
             }
             out.line.width = run.glyphs.iter().map(|g| g.advance).sum();
             out.line.runs.push(run);
