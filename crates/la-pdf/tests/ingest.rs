@@ -450,5 +450,5 @@ fn values_on_the_parent_field_or_the_widget_and_names_as_values() {
     assert_eq!(raw[0].values[0].as_deref(), Some("Y"));
     assert_eq!(raw[0].values[6].as_deref(), Some("Müller"));
     let o = la_pdf::ingest::validate(&raw[0]).unwrap().unwrap();
-    assert_eq!(o.converted_flag, Some(true));
+    assert_eq!(o.values.converted_flag, Some(true));
 }

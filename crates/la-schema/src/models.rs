@@ -95,11 +95,10 @@ pub struct StoreAgentMapping {
     pub max_daily_leads: Option<i32>,
 }
 
-/// A `lead_assignment_outcomes` row to upsert (docs/decisions.md S2.7).
-#[derive(Debug, Clone, PartialEq, Insertable, AsChangeset)]
+/// The seven values an agent fills in for a lead (docs/decisions.md S2.7).
+#[derive(Debug, Clone, Default, PartialEq, Insertable)]
 #[diesel(table_name = lead_assignment_outcomes, treat_none_as_null = true)]
-pub struct NewOutcome {
-    pub lead_assignment_id: i64,
+pub struct OutcomeValues {
     pub converted_flag: Option<bool>,
     pub order_number: Option<String>,
     pub order_date: Option<NaiveDate>,
@@ -107,6 +106,15 @@ pub struct NewOutcome {
     pub payment_mode: Option<String>,
     pub payment_amount: Option<BigDecimal>,
     pub remarks: Option<String>,
+}
+
+/// A `lead_assignment_outcomes` row to upsert.
+#[derive(Debug, Clone, PartialEq, Insertable)]
+#[diesel(table_name = lead_assignment_outcomes)]
+pub struct NewOutcome {
+    pub lead_assignment_id: i64,
+    #[diesel(embed)]
+    pub values: OutcomeValues,
 }
 
 /// A `lead_assignment_outcomes` row.
@@ -124,6 +132,21 @@ pub struct Outcome {
     pub remarks: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+impl Outcome {
+    /// Its seven values.
+    pub fn values(&self) -> OutcomeValues {
+        OutcomeValues {
+            converted_flag: self.converted_flag,
+            order_number: self.order_number.clone(),
+            order_date: self.order_date,
+            order_value: self.order_value.clone(),
+            payment_mode: self.payment_mode.clone(),
+            payment_amount: self.payment_amount.clone(),
+            remarks: self.remarks.clone(),
+        }
+    }
 }
 
 /// A `documents` row to insert or update (docs/decisions.md S2.8 conventions are filled by la-pdf).

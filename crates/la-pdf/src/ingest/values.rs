@@ -5,23 +5,17 @@ use std::str::FromStr;
 
 use bigdecimal::BigDecimal;
 use chrono::NaiveDate;
-use la_schema::models::{NewOutcome, Outcome as OutcomeRow};
+use la_schema::models::{NewOutcome, Outcome as OutcomeRow, OutcomeValues};
 
 use super::read::RawOutcome;
 use super::Problem;
-use crate::layout::{FieldId, INPUT_FIELDS};
+use crate::layout::{FieldId, DATE_FORMAT, INPUT_FIELDS};
 
-/// A validated outcome (before its assignment id is known).
+/// A validated outcome of the lead `code` (before its assignment id is known).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Outcome {
     pub code: String,
-    pub converted_flag: Option<bool>,
-    pub order_number: Option<String>,
-    pub order_date: Option<NaiveDate>,
-    pub order_value: Option<BigDecimal>,
-    pub payment_mode: Option<String>,
-    pub payment_amount: Option<BigDecimal>,
-    pub remarks: Option<String>,
+    pub values: OutcomeValues,
 }
 
 /// `Y`/`N`/`Yes`/`No` in any case.
@@ -106,7 +100,7 @@ pub fn parse_amount(s: &str) -> Result<BigDecimal, String> {
 }
 
 /// Puts one field's value into the outcome, parsed by what the field holds.
-fn set_value(o: &mut Outcome, id: FieldId, value: &str) -> Result<(), String> {
+fn set_value(o: &mut OutcomeValues, id: FieldId, value: &str) -> Result<(), String> {
     match id {
         FieldId::Conv => o.converted_flag = Some(parse_conv(value)?),
         FieldId::OrderNo => o.order_number = Some(value.to_string()),
@@ -134,7 +128,7 @@ pub fn validate(raw: &RawOutcome) -> Result<Option<Outcome>, Vec<Problem>> {
         let Some(v) = value.as_deref() else {
             continue;
         };
-        if let Err(reason) = set_value(&mut outcome, field.id, v) {
+        if let Err(reason) = set_value(&mut outcome.values, field.id, v) {
             problems.push(Problem::of(raw, field.name, v, reason));
         }
     }
@@ -149,13 +143,7 @@ impl Outcome {
     pub(super) fn into_row(self, lead_assignment_id: i64) -> NewOutcome {
         NewOutcome {
             lead_assignment_id,
-            converted_flag: self.converted_flag,
-            order_number: self.order_number,
-            order_date: self.order_date,
-            order_value: self.order_value,
-            payment_mode: self.payment_mode,
-            payment_amount: self.payment_amount,
-            remarks: self.remarks,
+            values: self.values,
         }
     }
 
@@ -166,17 +154,18 @@ impl Outcome {
     }
 
     fn shown_value(&self, id: FieldId) -> Option<String> {
+        let v = &self.values;
         let amount = |a: &Option<BigDecimal>| a.as_ref().map(|a| format!("{a:.2}"));
         match id {
-            FieldId::Conv => self
+            FieldId::Conv => v
                 .converted_flag
                 .map(|c| if c { "Y" } else { "N" }.to_string()),
-            FieldId::OrderNo => self.order_number.clone(),
-            FieldId::OrderDate => self.order_date.map(|d| d.format("%d-%m-%Y").to_string()),
-            FieldId::OrderValue => amount(&self.order_value),
-            FieldId::PaymentMode => self.payment_mode.clone(),
-            FieldId::PaymentAmount => amount(&self.payment_amount),
-            FieldId::Remarks => self.remarks.clone(),
+            FieldId::OrderNo => v.order_number.clone(),
+            FieldId::OrderDate => v.order_date.map(|d| d.format(DATE_FORMAT).to_string()),
+            FieldId::OrderValue => amount(&v.order_value),
+            FieldId::PaymentMode => v.payment_mode.clone(),
+            FieldId::PaymentAmount => amount(&v.payment_amount),
+            FieldId::Remarks => v.remarks.clone(),
         }
     }
 }
@@ -185,13 +174,7 @@ impl From<&OutcomeRow> for Outcome {
     fn from(o: &OutcomeRow) -> Outcome {
         Outcome {
             code: String::new(),
-            converted_flag: o.converted_flag,
-            order_number: o.order_number.clone(),
-            order_date: o.order_date,
-            order_value: o.order_value.clone(),
-            payment_mode: o.payment_mode.clone(),
-            payment_amount: o.payment_amount.clone(),
-            remarks: o.remarks.clone(),
+            values: o.values(),
         }
     }
 }
