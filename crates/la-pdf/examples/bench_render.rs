@@ -8,28 +8,13 @@
 use std::time::Instant;
 
 use chrono::NaiveDate;
-use la_pdf::{render_sheet, Sheet, SheetHeader, SheetIdentity, SheetKey, SheetRow};
-
-/// Names and addresses in every script the sheets draw.
-const MIXED: [(&str, &str); 12] = [
-    ("क्षितिज श्रीवास्तव", "फ्लैट 12, शिवाजी नगर, पुणे 411005"),
-    ("সুদীপ্ত চট্টোপাধ্যায়", "২৩ গড়িয়াহাট রোড, কলকাতা"),
-    ("ਹਰਪ੍ਰੀਤ ਸਿੰਘ", "ਮਕਾਨ 7, ਮਾਡਲ ਟਾਊਨ, ਲੁਧਿਆਣਾ"),
-    ("પ્રિયંકા શ્રીમાળી", "૧૪ નવરંગપુરા, અમદાવાદ"),
-    ("ସୁଭଶ୍ରୀ ପଟ୍ଟନାୟକ", "ଶହୀଦ ନଗର, ଭୁବନେଶ୍ୱର"),
-    ("க்ஷேத்ரா சுப்ரமணியம்", "௧௨ அண்ணா சாலை, சென்னை"),
-    ("శ్రీనివాస్ రెడ్డి", "బంజారా హిల్స్, హైదరాబాద్"),
-    ("ಕ್ಷಮಾ ಶ್ರೀನಿವಾಸ್", "ಜಯನಗರ 4ನೇ ಬ್ಲಾಕ್, ಬೆಂಗಳೂರು"),
-    ("ശ്രീക്കുട്ടി നായർ", "എം.ജി. റോഡ്, കൊച്ചി"),
-    ("بلال شاہد حسین", "علی گنج، نزد جامع مسجد، لکھنؤ"),
-    ("Zoë Ångström", "Flat 4, Chérie Apts, Ørsted Road, Pune"),
-    ("Rahul Sharma", "Flat 9, Lane 2, Karve Road, Pune 411004"),
-];
+use la_pdf::{render_sheet, Sheet, SheetHeader, SheetKey, SheetRow};
 
 fn mixed(store: usize, n: usize) -> Sheet {
     let mut s = sheet(store, n);
+    let scripts = la_schema::testing::names_in_every_script();
     for (i, row) in s.rows.iter_mut().enumerate() {
-        let (name, address) = MIXED[(store + i) % MIXED.len()];
+        let (_, name, address) = scripts[(store + i) % scripts.len()];
         row.cx_name = Some(name.into());
         row.address = Some(address.into());
     }
@@ -72,19 +57,7 @@ fn sheet(store: usize, n: usize) -> Sheet {
             .collect(),
         identity: None,
     };
-    let codes: Vec<String> = sheet
-        .rows
-        .iter()
-        .map(|r| r.lead_assignment_code.clone())
-        .collect();
-    let identity = SheetIdentity::new(
-        1,
-        &format!("S{store:04}"),
-        1,
-        &agent,
-        codes.iter().map(String::as_str),
-    );
-    sheet.identity = identity.sign(&SheetKey::from_bytes(&[1; 32])).ok();
+    la_pdf::identity::sign_sheet(&mut sheet, 1, &SheetKey::from_bytes(&[1; 32])).unwrap();
     sheet
 }
 

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::Command;
 
 use chrono::NaiveDate;
-use la_pdf::{Sheet, SheetHeader, SheetIdentity, SheetKey, SheetRow};
+use la_pdf::{Sheet, SheetHeader, SheetKey, SheetRow};
 
 pub const NAMES: [&str; 6] = [
     "José Müller",
@@ -44,13 +44,7 @@ pub fn sheet(n: usize) -> Sheet {
             .collect(),
         identity: None,
     };
-    let codes: Vec<String> = sheet
-        .rows
-        .iter()
-        .map(|r| r.lead_assignment_code.clone())
-        .collect();
-    let identity = SheetIdentity::new(17, "S001", 1, "0001", codes.iter().map(String::as_str));
-    sheet.identity = identity.sign(&SheetKey::from_bytes(&[1; 32])).ok();
+    la_pdf::identity::sign_sheet(&mut sheet, 1, &SheetKey::from_bytes(&[1; 32])).unwrap();
     sheet
 }
 
