@@ -162,19 +162,7 @@ fn demo_on(server: &la_pgtemp::TempServer, leads: usize, out: &Path) -> Result<u
 
     std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
     let layout = ReportsLayout::new(out);
-    let options = PipelineOptions {
-        run_env: leads_assignment::RunEnv::Dev,
-        run_id: None,
-        triggered_by: "demo".into(),
-        dry_run: false,
-        ignore_skip_flag: false,
-        reports_root: out.to_path_buf(),
-        timezone: None,
-        email: EmailDelivery::Outbox(layout.outbox_dir()),
-        from: "Leads Desk <leads@laundry.example>".into(),
-        progress: None,
-        outstanding_after_days: None,
-    };
+    let options = demo_options(out, &layout);
     let mut code = exit::OK;
     for run in 1..=2 {
         if run == 2 {
@@ -198,8 +186,36 @@ fn demo_on(server: &la_pgtemp::TempServer, leads: usize, out: &Path) -> Result<u
             code = exit::PARTIAL;
         }
     }
+    print_diagnostics(&mut conn)?;
+    out!("\nSheets: {}", layout.sheet_dir(today).display());
+    out!(
+        "Emails (.eml files written to the outbox, nothing sent): {}",
+        layout.outbox_dir().display()
+    );
+    Ok(code)
+}
+
+/// The demo's runs: dev, emails to the outbox under `out`.
+fn demo_options(out: &Path, layout: &ReportsLayout) -> PipelineOptions {
+    PipelineOptions {
+        run_env: leads_assignment::RunEnv::Dev,
+        run_id: None,
+        triggered_by: "demo".into(),
+        dry_run: false,
+        ignore_skip_flag: false,
+        reports_root: out.to_path_buf(),
+        timezone: None,
+        email: EmailDelivery::Outbox(layout.outbox_dir()),
+        from: "Leads Desk <leads@laundry.example>".into(),
+        progress: None,
+        outstanding_after_days: None,
+    }
+}
+
+/// Each store's verdict after the runs.
+fn print_diagnostics(conn: &mut PgConnection) -> Result<(), CmdError> {
     let diag = leads_assignment::diagnose(
-        &mut conn,
+        conn,
         &leads_assignment::DiagnoseOptions {
             store: None,
             run_env: leads_assignment::RunEnv::Dev,
@@ -211,12 +227,7 @@ fn demo_on(server: &la_pgtemp::TempServer, leads: usize, out: &Path) -> Result<u
     for d in &diag {
         out!("  {:<8} {}", d.store_code, d.verdict);
     }
-    out!("\nSheets: {}", layout.sheet_dir(today).display());
-    out!(
-        "Emails (.eml files written to the outbox, nothing sent): {}",
-        layout.outbox_dir().display()
-    );
-    Ok(code)
+    Ok(())
 }
 
 fn lead(rng: &mut Rng, id: i32, store: &str, area: &str, today: NaiveDate) -> SeedLead {

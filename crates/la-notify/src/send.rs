@@ -316,18 +316,7 @@ pub fn send_for_batch(
         .map_err(|e: lettre::address::AddressError| {
             NotifyError::From(options.from.clone(), e.to_string())
         })?;
-    let (batch_date, batch_run_id): (NaiveDate, Option<String>) = lab::table
-        .find(batch_id)
-        .select((lab::batch_date, lab::run_id))
-        .first(conn)
-        .optional()
-        .map_err(at(batch_id, "reading the batch"))?
-        .ok_or(NotifyError::NoBatch(batch_id))?;
-    let run_id = options
-        .run_id
-        .clone()
-        .or(batch_run_id)
-        .unwrap_or_else(|| format!("batch-{batch_id}"));
+    let (batch_date, run_id) = batch_of(conn, batch_id, options)?;
     let mut report = NotifyReport {
         batch_id,
         transport: transport.describe(),
@@ -383,6 +372,26 @@ pub fn send_for_batch(
     }
     log_results(&report, options.run_env);
     Ok(report)
+}
+
+/// The batch's date and the run id its emails show: the caller's, else the
+/// batch's, else `batch-{id}`.
+fn batch_of(
+    conn: &mut PgConnection,
+    batch_id: i64,
+    options: &NotifyOptions,
+) -> Result<(NaiveDate, String), NotifyError> {
+    let (batch_date, batch_run_id): (NaiveDate, Option<String>) = lab::table
+        .find(batch_id)
+        .select((lab::batch_date, lab::run_id))
+        .first(conn)
+        .optional()
+        .map_err(at(batch_id, "reading the batch"))?
+        .ok_or(NotifyError::NoBatch(batch_id))?;
+    let run_id = (options.run_id.clone())
+        .or(batch_run_id)
+        .unwrap_or_else(|| format!("batch-{batch_id}"));
+    Ok((batch_date, run_id))
 }
 
 /// The summary's context with the outstanding sheets.
