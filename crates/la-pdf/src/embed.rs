@@ -8,8 +8,8 @@ use pdf_writer::types::{CidFontType, FontFlags, SystemInfo, UnicodeCmap};
 use pdf_writer::{Filter, Name, Rect, Ref, Str};
 
 use crate::fonts::{FontFile, FORM_FONT};
-use crate::pack::Objects;
-use crate::render::{compress, RenderError};
+use crate::pack::{compress, Objects};
+use crate::render::RenderError;
 use crate::text::Subset;
 
 /// The objects of one embedded font.

@@ -2,7 +2,8 @@
 //! fonts) packed into compressed object streams, the rest (content streams,
 //! pages, the catalog) at top level, and a compressed cross-reference stream
 //! (PDF 1.5). Each object's byte range is recorded as it is written, so its
-//! bytes and number are known exactly without parsing anything.
+//! bytes and number are known exactly without parsing anything. Every
+//! stream is deflated by [`compress`].
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -104,7 +105,7 @@ impl Objects {
                 &mut out,
                 stream,
                 &format!("/Type/ObjStm/N {}/First {first}", group.len()),
-                &crate::render::compress(&raw),
+                &compress(&raw),
             );
         }
         let xref = next;
@@ -120,7 +121,7 @@ impl Objects {
                 catalog.get(),
                 info.get()
             ),
-            &crate::render::compress(&table),
+            &compress(&table),
         );
         let _ = write!(out, "startxref\n{xref_offset}\n%%EOF\n");
         Ok(out)
@@ -176,4 +177,39 @@ fn xref_table(entries: Vec<(i32, Entry)>, size: i32) -> Result<Vec<u8>, String> 
         table.extend_from_slice(&field3.to_be_bytes());
     }
     Ok(table)
+}
+
+/// `data` deflated (zlib), as every stream of a sheet is.
+pub(crate) fn compress(data: &[u8]) -> Vec<u8> {
+    thread_local! {
+        // One deflate state per thread, reset between streams: a sheet has
+        // dozens of streams, and a fresh state costs more than a small one.
+        static DEFLATE: std::cell::RefCell<flate2::Compress> =
+            std::cell::RefCell::new(flate2::Compress::new(flate2::Compression::fast(), true));
+    }
+    DEFLATE.with(|z| {
+        let mut z = z.borrow_mut();
+        z.reset();
+        let mut out = Vec::with_capacity(data.len() / 3 + 64);
+        loop {
+            let consumed = usize::try_from(z.total_in()).unwrap_or(usize::MAX);
+            let rest = data.get(consumed..).unwrap_or_default();
+            match z.compress_vec(rest, &mut out, flate2::FlushCompress::Finish) {
+                Ok(flate2::Status::StreamEnd) => break,
+                // More room needed: grow and go on.
+                Ok(_) => out.reserve(out.capacity().max(64)),
+                // Deflating into memory does not fail; were it to, the
+                // stream is stored uncompressed instead of being cut short.
+                Err(_) => return stored(data),
+            }
+        }
+        out
+    })
+}
+
+/// `data` as a zlib stream of stored (uncompressed) blocks.
+fn stored(data: &[u8]) -> Vec<u8> {
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::none());
+    let _ = std::io::Write::write_all(&mut z, data);
+    z.finish().unwrap_or_default()
 }

@@ -11,7 +11,7 @@ use crate::embed::{self, FontRefs, FormFontRefs};
 use crate::fonts::{FontId, FONT_COUNT};
 use crate::frame::{self, Stamp};
 use crate::layout::*;
-use crate::pack::Objects;
+use crate::pack::{compress, Objects};
 use crate::text::{Laid, Shaper};
 
 /// The sheet's identity, printed in every page's header.
@@ -85,40 +85,6 @@ impl Refs {
     }
 }
 
-pub(crate) fn compress(data: &[u8]) -> Vec<u8> {
-    thread_local! {
-        // One deflate state per thread, reset between streams: a sheet has
-        // dozens of streams, and a fresh state costs more than a small one.
-        static DEFLATE: std::cell::RefCell<flate2::Compress> =
-            std::cell::RefCell::new(flate2::Compress::new(flate2::Compression::fast(), true));
-    }
-    DEFLATE.with(|z| {
-        let mut z = z.borrow_mut();
-        z.reset();
-        let mut out = Vec::with_capacity(data.len() / 3 + 64);
-        loop {
-            let consumed = usize::try_from(z.total_in()).unwrap_or(usize::MAX);
-            let rest = data.get(consumed..).unwrap_or_default();
-            match z.compress_vec(rest, &mut out, flate2::FlushCompress::Finish) {
-                Ok(flate2::Status::StreamEnd) => break,
-                // More room needed: grow and go on.
-                Ok(_) => out.reserve(out.capacity().max(64)),
-                // Deflating into memory does not fail; were it to, the
-                // stream is stored uncompressed instead of being cut short.
-                Err(_) => return stored(data),
-            }
-        }
-        out
-    })
-}
-
-/// `data` as a zlib stream of stored (uncompressed) blocks.
-fn stored(data: &[u8]) -> Vec<u8> {
-    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::none());
-    let _ = std::io::Write::write_all(&mut z, data);
-    z.finish().unwrap_or_default()
-}
-
 fn date(d: Option<NaiveDate>) -> String {
     d.map(|d| d.format(DATE_FORMAT).to_string())
         .unwrap_or_default()
@@ -126,6 +92,14 @@ fn date(d: Option<NaiveDate>) -> String {
 
 /// Row 1 of a lead, laid out: one cell per column.
 type LaidRow = [Laid; 8];
+
+/// A lead as its page draws it: its row, its Row 1 laid out, that row's
+/// height.
+struct PageLead<'a> {
+    row: &'a SheetRow,
+    laid: &'a LaidRow,
+    row1_h: f32,
+}
 
 /// Renders `sheet` (docs/decisions.md S4.2.2, D10, D24): every lead's Row 1
 /// laid out first (a wrapped name or address makes its row taller), then
@@ -145,8 +119,12 @@ pub fn render_sheet(sheet: &Sheet) -> Result<RenderedSheet, RenderError> {
     let pages = paginate(&heights);
     let mut w = SheetWriter::new(sheet, shaper, pages.len());
     for (page_no, range) in pages.into_iter().enumerate() {
-        let leads: Vec<_> = range
-            .map(|i| (&sheet.rows[i], &rows[i], heights[i]))
+        let leads: Vec<PageLead> = range
+            .map(|i| PageLead {
+                row: &sheet.rows[i],
+                laid: &rows[i],
+                row1_h: heights[i],
+            })
             .collect();
         w.page(page_no, &leads);
     }
@@ -278,7 +256,7 @@ impl SheetWriter {
     }
 
     /// One page: the frame, its leads, "Page N of M".
-    fn page(&mut self, page_no: usize, leads: &[(&SheetRow, &LaidRow, f32)]) {
+    fn page(&mut self, page_no: usize, leads: &[PageLead]) {
         let (page_ref, content_ref) = self.page_refs[page_no];
         let mut draw = PageDraw {
             stamps: Content::new(),
@@ -292,9 +270,9 @@ impl SheetWriter {
             annots.extend(self.identity);
         }
         let mut top = BODY_TOP;
-        for (row, laid, row1_h) in leads {
-            annots.extend(self.lead(&mut draw, page_ref, (top, *row1_h), row, laid));
-            top -= row1_h + ROW2_H;
+        for lead in leads {
+            annots.extend(self.lead(&mut draw, page_ref, top, lead));
+            top -= lead.row1_h + ROW2_H;
         }
         self.page_number(&mut draw.text, page_no);
         let PageDraw {
@@ -356,16 +334,14 @@ impl SheetWriter {
         text.show(&laid, HEADER_SIZE, (PAGE_W - MARGIN - w, baseline), w, 0.0);
     }
 
-    /// One lead whose block starts at `top` with Row 1 `row1_h` high: Row 1
-    /// text and lines, the Row 2 stamp, the fields. Returns the page's new
-    /// widget annotations.
+    /// One lead whose block starts at `y_top`: Row 1 text and lines, the
+    /// Row 2 stamp, the fields. Returns the page's new widget annotations.
     fn lead(
         &mut self,
         draw: &mut PageDraw,
         page_ref: Ref,
-        (y_top, row1_h): (f32, f32),
-        row: &SheetRow,
-        laid: &LaidRow,
+        y_top: f32,
+        &PageLead { row, laid, row1_h }: &PageLead,
     ) -> Vec<Ref> {
         let y_mid = y_top - row1_h;
         let y_bottom = y_mid - ROW2_H;
