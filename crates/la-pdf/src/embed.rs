@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use pdf_writer::types::{CidFontType, FontFlags, SystemInfo, UnicodeCmap};
 use pdf_writer::{Filter, Name, Rect, Ref, Str};
 
-use crate::fonts::{FontFile, FORM_FONT};
+use crate::fonts::{FontId, FORM_FONT};
 use crate::pack::{compress, Objects};
 use crate::render::RenderError;
 use crate::text::Subset;
@@ -66,20 +66,20 @@ fn to_unicode<'a>(pairs: impl IntoIterator<Item = (u16, &'a str)>) -> Vec<u8> {
     compress(&cmap.finish())
 }
 
-/// Embeds the glyphs of `subset` from `file`.
+/// Embeds the glyphs of `subset` from `font`.
 pub(crate) fn write_subset(
     objects: &mut Objects,
     refs: FontRefs,
-    file: &FontFile,
+    font: FontId,
     subset: &Subset,
 ) -> Result<(), RenderError> {
+    let file = font.file();
     let data = subsetter::subset(file.data, 0, &subset.remapper)
         .map_err(|e| RenderError::Font(format!("subsetting {}: {e:?}", file.name)))?;
-    let face = ttf_parser::Face::parse(file.data, 0)
-        .map_err(|e| RenderError::Font(format!("{}: {e}", file.name)))?;
+    let face = font.face().map_err(RenderError::Font)?;
     let font = Embeddable {
         name: format!("LASUBS+{}", file.name),
-        face: &face,
+        face,
         deflated: compress(&data),
         length: data.len(),
         widths: subset.widths.clone(),
@@ -125,6 +125,7 @@ const FORM_EXTRA: u8 = 128;
 /// The form font, prepared once per process: the whole file deflated hard,
 /// its simple-font encoding, widths and ToUnicode map.
 struct FormFont {
+    face: ttf_parser::Face<'static>,
     deflated: Vec<u8>,
     length: usize,
     /// Widths (1/1000 em) of codes 32..=255.
@@ -151,6 +152,7 @@ fn form_font() -> Result<&'static FormFont, RenderError> {
         let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
         std::io::Write::write_all(&mut z, FORM_FONT.data).map_err(|e| e.to_string())?;
         Ok(FormFont {
+            face,
             deflated: z.finish().map_err(|e| e.to_string())?,
             length: FORM_FONT.data.len(),
             widths,
@@ -190,8 +192,6 @@ pub(crate) fn write_form_font(
     refs: FormFontRefs,
 ) -> Result<(), RenderError> {
     let form = form_font()?;
-    let face = ttf_parser::Face::parse(FORM_FONT.data, 0)
-        .map_err(|e| RenderError::Font(format!("form font: {e}")))?;
     let base = format!("LAFORM+{}", FORM_FONT.name);
     objects.packed(refs.font, |c| {
         let mut d = c.indirect(refs.font).dict();
@@ -214,7 +214,7 @@ pub(crate) fn write_form_font(
             diff.item(Name(name.as_bytes()));
         }
     });
-    descriptor(objects, refs.descriptor, &base, &face, refs.file);
+    descriptor(objects, refs.descriptor, &base, &form.face, refs.file);
     file_and_cmap(
         objects,
         (refs.file, &form.deflated, form.length),

@@ -427,7 +427,7 @@ impl SheetWriter {
         self.shared_objects();
         for (font, subset) in self.shaper.subsets() {
             if let Some(refs) = self.fonts[font as usize] {
-                embed::write_subset(&mut self.objects, refs, font.file(), subset)?;
+                embed::write_subset(&mut self.objects, refs, font, subset)?;
             }
         }
         embed::write_form_font(&mut self.objects, self.form_font)?;
