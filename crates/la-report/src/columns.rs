@@ -72,6 +72,24 @@ impl Value {
     }
 }
 
+/// What describes a column: its name (the CSV header and JSON key), its table
+/// heading and its table width.
+struct Described {
+    name: &'static str,
+    heading: &'static str,
+    width: usize,
+}
+
+impl Described {
+    const fn new(name: &'static str, heading: &'static str, width: usize) -> Described {
+        Described {
+            name,
+            heading,
+            width,
+        }
+    }
+}
+
 impl Column {
     /// The report's columns for a grouping: its keys, then the figures.
     pub fn for_grouping(by: GroupBy) -> Vec<Column> {
@@ -87,34 +105,34 @@ impl Column {
 
     /// The CSV header and JSON key.
     pub fn name(self) -> &'static str {
-        self.describe().0
+        self.describe().name
     }
 
     /// A table's short heading.
     pub fn heading(self) -> &'static str {
-        self.describe().1
+        self.describe().heading
     }
 
     /// A table's column width.
     pub fn width(self) -> usize {
-        self.describe().2
+        self.describe().width
     }
 
-    fn describe(self) -> (&'static str, &'static str, usize) {
+    fn describe(self) -> Described {
         match self {
-            Column::StoreCode => ("store_code", "store", 8),
-            Column::AgentCode => ("agent_code", "agent", 5),
-            Column::AgentName => ("agent_name", "name", 14),
-            Column::LeadType => ("lead_type", "type", 4),
-            Column::BatchDate => ("batch_date", "date", 10),
-            Column::Assigned => ("assigned", "assigned", 8),
-            Column::WithOutcome => ("with_outcome", "outcome", 7),
-            Column::Converted => ("converted", "conv", 6),
-            Column::ConversionRate => ("conversion_rate", "rate", 6),
-            Column::OrderValue => ("order_value", "order value", 11),
-            Column::PaymentAmount => ("payment_amount", "paid", 11),
-            Column::Sheets => ("sheets", "sheets", 6),
-            Column::SheetsOutstanding => ("sheets_outstanding", "out", 4),
+            Column::StoreCode => Described::new("store_code", "store", 8),
+            Column::AgentCode => Described::new("agent_code", "agent", 5),
+            Column::AgentName => Described::new("agent_name", "name", 14),
+            Column::LeadType => Described::new("lead_type", "type", 4),
+            Column::BatchDate => Described::new("batch_date", "date", 10),
+            Column::Assigned => Described::new("assigned", "assigned", 8),
+            Column::WithOutcome => Described::new("with_outcome", "outcome", 7),
+            Column::Converted => Described::new("converted", "conv", 6),
+            Column::ConversionRate => Described::new("conversion_rate", "rate", 6),
+            Column::OrderValue => Described::new("order_value", "order value", 11),
+            Column::PaymentAmount => Described::new("payment_amount", "paid", 11),
+            Column::Sheets => Described::new("sheets", "sheets", 6),
+            Column::SheetsOutstanding => Described::new("sheets_outstanding", "out", 4),
         }
     }
 
