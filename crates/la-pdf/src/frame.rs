@@ -40,12 +40,38 @@ fn stamp(grid: Content, mut text: PageText, size: (f32, f32)) -> Stamp {
     }
 }
 
-/// Header cells: (x, width), the lines each may take, the line it starts on.
-const HEADER_CELLS: [((f32, f32), usize, usize); 4] = [
-    (HEADER_GROUP, 1, 0),
-    (HEADER_AGENT, WRAP_LINES, 0),
-    (HEADER_STORE, WRAP_LINES, 0),
-    (HEADER_DATE, 1, 1),
+/// Where a header text goes.
+struct HeaderCell {
+    /// (x from the left margin, width).
+    at: (f32, f32),
+    /// The lines it may take.
+    lines: usize,
+    /// The header line it starts on (0 or 1).
+    line: usize,
+}
+
+/// Group code, agent, store, batch date.
+const HEADER_CELLS: [HeaderCell; 4] = [
+    HeaderCell {
+        at: HEADER_GROUP,
+        lines: 1,
+        line: 0,
+    },
+    HeaderCell {
+        at: HEADER_AGENT,
+        lines: WRAP_LINES,
+        line: 0,
+    },
+    HeaderCell {
+        at: HEADER_STORE,
+        lines: WRAP_LINES,
+        line: 0,
+    },
+    HeaderCell {
+        at: HEADER_DATE,
+        lines: 1,
+        line: 1,
+    },
 ];
 
 /// The page frame: the sheet's identity (group code and batch date on the
@@ -56,14 +82,19 @@ pub(crate) fn page_frame(shaper: &mut Shaper, header: &SheetHeader) -> Stamp {
     let mut grid = Content::new();
     let line1 = PAGE_H - MARGIN - HEADER_SIZE;
     let line2 = line1 - HEADER_SIZE - HEADER_LINE_GAP;
-    for (value, ((x, width), lines, line)) in header_texts(header).iter().zip(HEADER_CELLS) {
+    for (value, cell) in header_texts(header).iter().zip(HEADER_CELLS) {
+        let HeaderCell {
+            at: (x, width),
+            lines,
+            line,
+        } = cell;
         let laid = shaper.layout(value, HEADER_SIZE, width, lines);
         let y = if line == 0 { line1 } else { line2 };
         text.show(&laid, HEADER_SIZE, (MARGIN + x, y), width, line1 - line2);
     }
     headings(shaper, &mut text, &mut grid);
     let legend = shaper.layout(LEGEND, FOOTER_SIZE, CONTENT_W - FOOTER_PAGE_W, 1);
-    let baseline = BODY_BOTTOM - FOOTER_H + 3.0;
+    let baseline = FOOTER_BASELINE;
     text.show(&legend, FOOTER_SIZE, (MARGIN, baseline), CONTENT_W, 0.0);
     stamp(grid, text, (PAGE_W, PAGE_H))
 }

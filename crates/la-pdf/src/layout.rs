@@ -211,6 +211,8 @@ pub const BODY_TOP: f32 = PAGE_H - MARGIN - HEADER_H - 2.0 * HEADING_H;
 
 /// Bottom of the body, above the footer.
 pub const BODY_BOTTOM: f32 = MARGIN + FOOTER_H;
+/// Baseline of the footer's legend and page number.
+pub const FOOTER_BASELINE: f32 = MARGIN + 3.0;
 
 /// Leads that fit on one page when nothing wraps.
 pub const fn leads_per_page() -> usize {

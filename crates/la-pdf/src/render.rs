@@ -327,7 +327,7 @@ impl SheetWriter {
 
     /// "Page N of M", right-aligned in the footer.
     fn page_number(&mut self, text: &mut PageText, page_no: usize) {
-        let baseline = BODY_BOTTOM - FOOTER_H + 3.0;
+        let baseline = FOOTER_BASELINE;
         let label = format!("Page {} of {}", page_no + 1, self.page_refs.len());
         let laid = self.shaper.layout(&label, HEADER_SIZE, FOOTER_PAGE_W, 1);
         let w = laid.lines.first().map_or(0.0, |l| l.width);

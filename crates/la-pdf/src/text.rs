@@ -147,10 +147,20 @@ struct Shaped {
 #[derive(Debug)]
 pub struct Shaper {
     subsets: Vec<Option<Subset>>,
-    /// Plain characters below U+0800: (code, advance, missing).
-    plain: Vec<Option<(u16, u16, bool)>>,
-    plain_more: HashMap<char, (u16, u16, bool)>,
+    /// Plain characters below U+0800.
+    plain: Vec<Option<PlainGlyph>>,
+    plain_more: HashMap<char, PlainGlyph>,
     plans: Plans,
+}
+
+/// A plain character's glyph.
+#[derive(Debug, Clone, Copy)]
+struct PlainGlyph {
+    code: u16,
+    /// Advance in font units.
+    advance: u16,
+    /// No font has the character: the code shows the placeholder.
+    missing: bool,
 }
 
 /// Shaping plans by (font, right to left, script).
@@ -320,7 +330,11 @@ impl Shaper {
         let glyphs = text
             .chars()
             .map(|c| {
-                let (code, advance, miss) = self.plain_glyph(c);
+                let PlainGlyph {
+                    code,
+                    advance,
+                    missing: miss,
+                } = self.plain_glyph(c);
                 if miss {
                     missing.push(c);
                 }
@@ -338,8 +352,8 @@ impl Shaper {
         }
     }
 
-    /// (code, advance, whether missing) of a plain character.
-    fn plain_glyph(&mut self, c: char) -> (u16, u16, bool) {
+    /// A plain character's glyph, looked up once per document.
+    fn plain_glyph(&mut self, c: char) -> PlainGlyph {
         let small = (c as usize) < self.plain.len();
         let hit = if small {
             self.plain[c as usize]
@@ -350,7 +364,11 @@ impl Shaper {
             return hit;
         }
         let Ok(face) = FontId::Latin.face() else {
-            return (0, 0, true);
+            return PlainGlyph {
+                code: 0,
+                advance: 0,
+                missing: true,
+            };
         };
         let (old, reads, miss) = match face.glyph_index(c) {
             Some(g) => (g, c, false),
@@ -362,11 +380,15 @@ impl Shaper {
             }
         };
         let advance = face.glyph_hor_advance(old).unwrap_or(0);
-        let new = match self.subset(FontId::Latin) {
+        let code = match self.subset(FontId::Latin) {
             Ok(s) => s.add(old.0, i32::from(advance), reads.encode_utf8(&mut [0; 4])),
             Err(_) => 0,
         };
-        let hit = (new, advance, miss);
+        let hit = PlainGlyph {
+            code,
+            advance,
+            missing: miss,
+        };
         if small {
             self.plain[c as usize] = Some(hit);
         } else {
