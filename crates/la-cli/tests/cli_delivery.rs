@@ -170,6 +170,13 @@ fn a_run_killed_after_its_commit_is_marked_interrupted_and_finished() {
         |n| n == 0,
         "the server never ended the dead run's session",
     );
+    // ... and with it the run's session lock ("LARU"), whatever connection held it.
+    wait_until(
+        &mut c,
+        "SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND classid = 1279349333",
+        |n| n == 0,
+        "the dead run's lock was never released",
+    );
     let status = |c: &mut PgConnection| {
         diesel::sql_query(
             "SELECT overall_status AS t FROM pipeline_run_summaries WHERE run_id = 'doomed'",
