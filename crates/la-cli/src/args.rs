@@ -135,6 +135,12 @@ pub enum Command {
         /// Who ingests, for the ingest ledger (default: the OS user).
         #[arg(long, value_name = "WHO")]
         ingested_by: Option<String>,
+        /// Let blank fields clear stored values (of leads the file fills in at least one field of); without it a blank never erases. Each cleared value is printed.
+        #[arg(long)]
+        clear_blanks: bool,
+        /// Refuse, unread, any file larger than this many megabytes.
+        #[arg(long, value_name = "MB", default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..=4096))]
+        max_file_size: u64,
     },
     /// Per store: why its leads would or would not be assigned and emailed; unfinished batches.
     Diagnose {

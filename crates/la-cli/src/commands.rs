@@ -140,11 +140,15 @@ pub fn dispatch(cli: Cli) -> Result<u8, CmdError> {
             paths,
             check,
             ingested_by,
+            clear_blanks,
+            max_file_size,
             ..
         } => {
             let options = IngestOptions {
                 ingested_by: ingested_by.unwrap_or_else(crate::ingest::os_user),
                 check_only: check,
+                clear_blanks,
+                max_file_bytes: max_file_size * 1024 * 1024,
             };
             crate::ingest::ingest(url, &paths, &options)
         }

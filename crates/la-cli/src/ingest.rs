@@ -1,8 +1,9 @@
 //! `ingest-outcomes`: filled sheets into outcomes, one block of lines per
 //! file, a total, exit 1 when any file failed.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
+use leads_assignment::pdf::ingest::{find_sheets, Found};
 use leads_assignment::pdf::{ingest_files, IngestError, IngestOptions, IngestReport};
 
 use crate::commands::{connect, CmdError};
@@ -14,9 +15,9 @@ pub fn ingest(
     paths: &[PathBuf],
     options: &IngestOptions,
 ) -> Result<u8, CmdError> {
-    let mut files = Vec::new();
-    for p in paths {
-        collect_pdfs(p, &mut files)?;
+    let Found { files, skipped } = find_sheets(paths);
+    for s in &skipped {
+        out!("{s}");
     }
     if files.is_empty() {
         return Err(CmdError::from("no PDF files found in the given paths"));
@@ -43,26 +44,6 @@ pub fn os_user() -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-fn collect_pdfs(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), CmdError> {
-    if path.is_dir() {
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
-            .map_err(|e| format!("{}: {e}", path.display()))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .collect();
-        entries.sort();
-        for p in entries {
-            if p.is_dir() {
-                collect_pdfs(&p, out)?;
-            } else if p.extension().is_some_and(|e| e.eq_ignore_ascii_case("pdf")) {
-                out.push(p);
-            }
-        }
-    } else {
-        out.push(path.to_path_buf());
-    }
-    Ok(())
-}
-
 /// One file: its counts and sheet, each changed value (old → new), each
 /// warning; or FAILED with every problem on its own line.
 fn file_lines(result: &Result<IngestReport, IngestError>, check: bool) -> String {
@@ -77,7 +58,10 @@ fn file_lines(result: &Result<IngestReport, IngestError>, check: bool) -> String
         r.counts(),
         r.sheet
     )];
-    lines.extend(r.changed.iter().map(|c| format!("         changed {c}")));
+    lines.extend(r.changed.iter().map(|c| {
+        let word = if c.is_cleared() { "cleared" } else { "changed" };
+        format!("         {word} {c}")
+    }));
     lines.extend(r.warnings.iter().map(|w| format!("         warning: {w}")));
     lines.join("\n")
 }

@@ -117,7 +117,7 @@ fn main() {
     );
     let options = IngestOptions {
         ingested_by: "bench".into(),
-        check_only: false,
+        ..IngestOptions::default()
     };
     let check = IngestOptions {
         check_only: true,

@@ -62,7 +62,7 @@ fn sheet_in_db(conn: &mut PgConnection, n: i32, root: &Path) -> (PathBuf, Vec<St
 fn opts() -> IngestOptions {
     IngestOptions {
         ingested_by: "test".into(),
-        check_only: false,
+        ..IngestOptions::default()
     }
 }
 

@@ -86,6 +86,7 @@ fn options(check_only: bool) -> IngestOptions {
     IngestOptions {
         ingested_by: "tester".into(),
         check_only,
+        ..IngestOptions::default()
     }
 }
 
@@ -245,7 +246,7 @@ fn a_field_renamed_to_another_agents_lead_is_refused_and_writes_nothing() {
 }
 
 #[test]
-fn sheets_without_identity_are_accepted_only_when_all_leads_are_of_one_sheet() {
+fn sheets_without_identity_are_accepted_only_for_unsigned_batches_and_one_sheet() {
     let Setup {
         mut c,
         root,
@@ -254,6 +255,21 @@ fn sheets_without_identity_are_accepted_only_when_all_leads_are_of_one_sheet() {
         ..
     } = setup();
     let (a, b) = (&sheets["0001"], &sheets["0002"]);
+
+    // docs/decisions.md D25: the batch's sheets are signed, so a file of it
+    // without identity is refused, however plausible its leads.
+    let stripped = root.path().join("stripped.pdf");
+    edited(&filled, &stripped, drop_identity);
+    let e = ingest_outcomes(&mut c, &stripped, &options(false)).unwrap_err();
+    assert!(
+        matches!(&e, IngestError::Identity { reason, .. } if reason.contains("missing or altered")),
+        "{e}"
+    );
+    assert_eq!(written(&mut c), (0, 0));
+    // From here on, a batch made before sheets carried identities.
+    diesel::sql_query("UPDATE lead_assignment_batches SET sheets_signed = false")
+        .execute(&mut c)
+        .unwrap();
 
     // Mixing two agents' codes in a sheet without identity.
     let mixed = root.path().join("mixed.pdf");

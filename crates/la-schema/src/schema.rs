@@ -62,6 +62,19 @@ diesel::table! {
         run_id -> Nullable<Text>,
         created_at -> Timestamptz,
         delivery_tracked -> Bool,
+        sheets_signed -> Bool,
+    }
+}
+
+diesel::table! {
+    lead_assignment_sheets (id) {
+        id -> Int8,
+        batch_id -> Int8,
+        store_code -> Varchar,
+        agent_id -> Int8,
+        file_name -> Text,
+        document_id -> Nullable<Int8>,
+        created_at -> Timestamptz,
     }
 }
 
@@ -119,6 +132,9 @@ diesel::table! {
         blank_count -> Int4,
         ingested_by -> Varchar,
         ingested_at -> Timestamptz,
+        values_sha256 -> Nullable<Text>,
+        revisions -> Array<Text>,
+        cleared_count -> Int4,
     }
 }
 
@@ -263,6 +279,7 @@ diesel::joinable!(lead_assignments -> agents_master (agent_id));
 diesel::joinable!(lead_assignment_outcomes -> lead_assignments (lead_assignment_id));
 diesel::joinable!(lead_assignment_deliveries -> lead_assignment_batches (batch_id));
 diesel::joinable!(agent_leave -> agents_master (agent_id));
+diesel::joinable!(lead_assignment_sheets -> lead_assignment_batches (batch_id));
 diesel::joinable!(notification_profiles -> pipelines (pipeline_id));
 diesel::joinable!(email_templates -> notification_profiles (profile_id));
 diesel::joinable!(notification_recipients -> notification_profiles (profile_id));
@@ -270,6 +287,7 @@ diesel::joinable!(notification_recipients -> notification_profiles (profile_id))
 diesel::allow_tables_to_appear_in_same_query!(
     lead_assignment_secrets,
     lead_assignment_ingests,
+    lead_assignment_sheets,
     store_master,
     missed_leads,
     agents_master,

@@ -55,10 +55,12 @@ impl IdentityCheck {
     }
 }
 
-/// A stored assignment: its id and its sheet.
+/// A stored assignment: its id, its sheet, and whether its batch's sheets
+/// carry a signed identity.
 pub(super) struct Assigned {
     pub id: i64,
     pub sheet: SheetOf,
+    pub signed: bool,
 }
 
 /// The file's sheet, established.
@@ -80,7 +82,7 @@ pub(super) fn identify(
 ) -> Result<Option<Identified>, String> {
     let claimed = match &fields.identity {
         Some(value) => {
-            let id = SheetIdentity::verify(value, key).map_err(|e| e.to_string())?;
+            let id = SheetIdentity::verify(value, key).map_err(|e| format!("{ALTERED}: {e}"))?;
             Some(SheetOf {
                 batch_id: id.batch_id,
                 store_code: id.store_code,
@@ -120,9 +122,19 @@ pub(super) fn identify(
     }
 }
 
-/// A sheet made before identities: accepted when all its known leads are of
-/// one sheet.
+/// What a refused identity says first.
+const ALTERED: &str = "the sheet's identity is missing or altered";
+
+/// A file without an identity: accepted only for a batch made before sheets
+/// carried identities (docs/decisions.md D25), and only when all its known
+/// leads are of one sheet.
 fn legacy(known: &HashMap<String, Assigned>) -> Result<Option<Identified>, String> {
+    if let Some(a) = known.values().filter(|a| a.signed).min_by_key(|a| &a.sheet) {
+        return Err(format!(
+            "{ALTERED}: sheets of batch {} carry a signed identity, and this file has none. Send the sheet file exactly as it was emailed, filled in and saved",
+            a.sheet.batch_id
+        ));
+    }
     let mut sheets: BTreeMap<(i64, &str, i64), (&SheetOf, usize)> = BTreeMap::new();
     for a in known.values() {
         let s = &a.sheet;

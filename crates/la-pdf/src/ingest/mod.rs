@@ -9,6 +9,7 @@ mod identify;
 pub mod read;
 mod store;
 pub mod values;
+pub mod walk;
 
 use std::path::{Path, PathBuf};
 
@@ -19,6 +20,7 @@ use sha2::{Digest, Sha256};
 pub use identify::{IdentityCheck, SheetOf};
 pub use read::{read_sheet, RawOutcome, SheetFields};
 pub use values::{parse_amount, parse_conv, parse_date, validate, Outcome};
+pub use walk::{find_sheets, Found, Skipped};
 
 use crate::identity::{IdentityError, SheetKey};
 
@@ -90,6 +92,21 @@ pub enum IngestError {
     /// not verify.
     #[error("{path}: refused: {reason}")]
     Identity { path: PathBuf, reason: String },
+    /// Not a regular file (a FIFO, a device, a socket, a folder).
+    #[error("{path}: skipped: {what}, not a regular file")]
+    NotRegular { path: PathBuf, what: &'static str },
+    /// Over the size limit; refused before it was read.
+    #[error(
+        "{path}: refused unread: {size} bytes is over the limit of {limit} bytes (--max-file-size)"
+    )]
+    TooLarge {
+        path: PathBuf,
+        size: u64,
+        limit: u64,
+    },
+    /// An older file of a sheet than the one last ingested for it.
+    #[error("{path}: refused: {reason}. Nothing was written; the newer values stay")]
+    Older { path: PathBuf, reason: String },
     /// The database's sheet key is not available.
     #[error("{path}: {source}")]
     Key {
@@ -112,12 +129,33 @@ pub enum IngestError {
 }
 
 /// How to ingest.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct IngestOptions {
     /// Who or what ingests, for the ledger (the CLI passes the OS user).
     pub ingested_by: String,
     /// Validate and report exactly as an ingest would, writing nothing.
     pub check_only: bool,
+    /// docs/decisions.md D25: a blank field keeps the stored value unless
+    /// the operator asks for blanks to clear (then each cleared value is
+    /// reported as a change to "").
+    pub clear_blanks: bool,
+    /// A file larger than this is refused before it is read.
+    pub max_file_bytes: u64,
+}
+
+/// The default [`IngestOptions::max_file_bytes`]: 50 MB, some hundred times
+/// a filled 1,000-lead sheet.
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 50 * 1024 * 1024;
+
+impl Default for IngestOptions {
+    fn default() -> IngestOptions {
+        IngestOptions {
+            ingested_by: String::new(),
+            check_only: false,
+            clear_blanks: false,
+            max_file_bytes: DEFAULT_MAX_FILE_BYTES,
+        }
+    }
 }
 
 /// One value that a file changes.
@@ -138,6 +176,13 @@ impl std::fmt::Display for Change {
             "{} {}: {:?} → {:?}",
             self.code, self.field, self.old, self.new
         )
+    }
+}
+
+impl Change {
+    /// A stored value the file clears (only with `clear_blanks`).
+    pub fn is_cleared(&self) -> bool {
+        self.new.is_empty() && !self.old.is_empty()
     }
 }
 
@@ -198,7 +243,7 @@ pub fn ingest_outcomes(
     path: &Path,
     options: &IngestOptions,
 ) -> Result<IngestReport, IngestError> {
-    let parsed = parse_file(path)?;
+    let parsed = parse_file(path, options.max_file_bytes)?;
     let key = load_key(conn, path)?;
     apply(conn, &parsed, &key, options)
 }
@@ -232,7 +277,7 @@ pub fn ingest_files(
                 let (tx, rx) = std::sync::mpsc::sync_channel(2);
                 scope.spawn(move || {
                     for path in paths.iter().skip(k).step_by(PARSERS) {
-                        if tx.send(parse_file(path)).is_err() {
+                        if tx.send(parse_file(path, options.max_file_bytes)).is_err() {
                             break;
                         }
                     }
@@ -269,14 +314,13 @@ const PARSERS: usize = 2;
 struct Parsed {
     path: PathBuf,
     checksum: String,
+    /// Digests of the earlier revisions the file carries (D25).
+    revisions: Vec<String>,
     fields: SheetFields,
 }
 
-fn parse_file(path: &Path) -> Result<Parsed, IngestError> {
-    let bytes = std::fs::read(path).map_err(|source| IngestError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+fn parse_file(path: &Path, limit: u64) -> Result<Parsed, IngestError> {
+    let bytes = walk::read_bounded(path, limit)?;
     parse(path, &bytes)
 }
 
@@ -284,8 +328,37 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<Parsed, IngestError> {
     Ok(Parsed {
         path: path.to_path_buf(),
         checksum: hex_sha256(bytes),
+        revisions: earlier_revisions(bytes),
         fields: read_sheet(path, bytes)?,
     })
+}
+
+/// The SHA-256 of each earlier revision a file carries: a viewer that saves
+/// incrementally appends to the file it opened, so the bytes up to each
+/// `%%EOF` but the last (with or without the line end after it) are that
+/// earlier file.
+fn earlier_revisions(bytes: &[u8]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while let Some(i) = find(&bytes[at..], b"%%EOF").map(|i| at + i + 5) {
+        let eol = bytes[i..]
+            .iter()
+            .take(2)
+            .take_while(|b| matches!(b, b'\r' | b'\n'))
+            .count();
+        for end in [i, i + eol].into_iter().filter(|&e| e < bytes.len()) {
+            let digest = hex_sha256(&bytes[..end]);
+            if !out.contains(&digest) {
+                out.push(digest);
+            }
+        }
+        at = i;
+    }
+    out
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 fn load_key(conn: &mut PgConnection, path: &Path) -> Result<SheetKey, IngestError> {
@@ -306,6 +379,7 @@ fn apply(
     let file = store::File {
         path: &parsed.path,
         checksum: parsed.checksum.clone(),
+        revisions: &parsed.revisions,
         fields: &parsed.fields,
         key,
         options,

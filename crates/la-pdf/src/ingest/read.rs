@@ -6,7 +6,7 @@ use std::path::Path;
 
 use lopdf::{Dictionary, Document, Object, ObjectId};
 
-use super::IngestError;
+use super::{IngestError, Problem};
 use crate::identity::IDENTITY_FIELD;
 use crate::layout::FIELD_NAMES;
 
@@ -104,17 +104,19 @@ fn widget_pages(doc: &Document) -> Pages {
 }
 
 /// Terminal fields as (fully qualified name, value, page). A value stored on
-/// a widget kid (no `/T`) counts for its field.
+/// a widget kid (no `/T`) counts for its field. A field object reached twice
+/// (listed twice, or its own kid) is read once; two distinct fields with one
+/// name are both kept, so the file can be refused as ambiguous.
 struct Walk<'a> {
     doc: &'a Document,
     pages: Pages,
-    seen: HashSet<String>,
+    visited: HashSet<ObjectId>,
     out: Vec<Terminal>,
 }
 
 impl Walk<'_> {
     fn field(&mut self, n: Node, prefix: &str, depth: usize) {
-        if depth > 8 {
+        if depth > 8 || n.id.is_some_and(|id| !self.visited.insert(id)) {
             return;
         }
         let name = n.dict.get(b"T").ok().and_then(|t| text(self.doc, t));
@@ -131,9 +133,6 @@ impl Walk<'_> {
             for k in kids.into_iter().filter(|k| k.dict.has(b"T")) {
                 self.field(k, &fq, depth + 1);
             }
-            return;
-        }
-        if !self.seen.insert(fq.clone()) {
             return;
         }
         let value_of = |d: &Dictionary| d.get(b"V").ok().and_then(|v| text(self.doc, v));
@@ -171,13 +170,16 @@ pub fn read_sheet(path: &Path, bytes: &[u8]) -> Result<SheetFields, IngestError>
     let mut walk = Walk {
         doc: &doc,
         pages: widget_pages(&doc),
-        seen: HashSet::new(),
+        visited: HashSet::new(),
         out: Vec::new(),
     };
     for f in fields.into_iter().filter_map(|f| node(&doc, f)) {
         walk.field(f, "", 0);
     }
-    let sheet = sheet_fields(walk.out);
+    let sheet = sheet_fields(walk.out).map_err(|problems| IngestError::Invalid {
+        path: path.to_path_buf(),
+        problems,
+    })?;
     if sheet.leads.is_empty() {
         return Err(IngestError::NotASheet {
             path: path.to_path_buf(),
@@ -225,24 +227,31 @@ fn load_pdf(path: &Path, bytes: &[u8]) -> Result<Document, IngestError> {
 }
 
 /// docs/decisions.md D10: each lead's values under its parent field, named
-/// by its lead_assignment_code; no header parsing. In code order.
-fn sheet_fields(terminal: Vec<Terminal>) -> SheetFields {
+/// by its lead_assignment_code; no header parsing. In code order. Two
+/// fields with one name (a lead's value or the identity) make the file
+/// ambiguous (D25): which one the agent saw cannot be known, so every such
+/// name is a problem and nothing of the file is used.
+fn sheet_fields(terminal: Vec<Terminal>) -> Result<SheetFields, Vec<Problem>> {
     let mut leads: BTreeMap<String, RawOutcome> = BTreeMap::new();
     let mut identity = None;
+    let mut names: HashMap<String, usize> = HashMap::new();
+    let mut problems = Vec::new();
     for t in terminal {
+        let copies = names.entry(t.name.clone()).or_insert(0);
+        *copies += 1;
+        if *copies == 2 {
+            problems.push(ambiguous(&t));
+        }
+        if *copies > 1 {
+            continue;
+        }
         if t.name == IDENTITY_FIELD {
             identity = t.value;
             continue;
         }
-        let Some((code, field)) = t.name.split_once('.') else {
+        let Some((code, i)) = lead_field(&t.name) else {
             continue;
         };
-        let Some(i) = FIELD_NAMES.iter().position(|f| *f == field) else {
-            continue;
-        };
-        if !is_lead_code(code) {
-            continue;
-        }
         let entry = leads.entry(code.to_string()).or_insert_with(|| RawOutcome {
             code: code.to_string(),
             ..RawOutcome::default()
@@ -253,10 +262,41 @@ fn sheet_fields(terminal: Vec<Terminal>) -> SheetFields {
             .map(|v| v.trim().to_string())
             .filter(|v| !v.is_empty());
     }
-    SheetFields {
-        leads: leads.into_values().collect(),
-        identity,
+    if !problems.is_empty() {
+        return Err(problems);
     }
+    Ok(SheetFields {
+        leads: leads.into_values().collect(),
+        identity: identity.filter(|v| !v.trim().is_empty()),
+    })
+}
+
+/// `CODE.field` of a lead: its code and the field's index in [`FIELD_NAMES`].
+fn lead_field(name: &str) -> Option<(&str, usize)> {
+    let (code, field) = name.split_once('.')?;
+    let i = FIELD_NAMES.iter().position(|f| *f == field)?;
+    is_lead_code(code).then_some((code, i))
+}
+
+/// The problem of a name that two fields carry.
+fn ambiguous(t: &Terminal) -> Problem {
+    let (code, field) = lead_field(&t.name)
+        .map(|(code, i)| (code.to_string(), FIELD_NAMES[i].to_string()))
+        .unwrap_or_else(|| (t.name.clone(), "-".to_string()));
+    let raw = RawOutcome {
+        code,
+        page: t.page,
+        ..RawOutcome::default()
+    };
+    Problem::of(
+        &raw,
+        &field,
+        "",
+        format!(
+            "ambiguous: the form has more than one field named {}; which one was filled in cannot be known, so the file is refused",
+            t.name
+        ),
+    )
 }
 
 #[cfg(test)]

@@ -8,9 +8,10 @@ use diesel::prelude::*;
 use diesel::upsert::excluded;
 use la_schema::models::{NewOutcome, Outcome as OutcomeRow};
 use la_schema::schema::{
-    agents_master as am, lead_assignment_ingests as lai, lead_assignment_outcomes as lao,
-    lead_assignments as la,
+    agents_master as am, lead_assignment_batches as lab, lead_assignment_ingests as lai,
+    lead_assignment_outcomes as lao, lead_assignments as la,
 };
+use sha2::Digest;
 
 use super::identify::{identify, Assigned, Identified, SheetOf};
 use super::values::{validate, Outcome};
@@ -22,6 +23,7 @@ use crate::layout::FIELD_NAMES;
 pub(super) struct File<'a> {
     pub path: &'a Path,
     pub checksum: String,
+    pub revisions: &'a [String],
     pub fields: &'a SheetFields,
     pub key: &'a SheetKey,
     pub options: &'a IngestOptions,
@@ -87,13 +89,56 @@ impl File<'_> {
         let Some(identified) = identified.filter(|_| problems.is_empty()) else {
             return Err(self.invalid(problems));
         };
-        let diff = diff(conn, outcomes, &known)?;
+        let digest = values_digest(&outcomes);
+        self.not_older(conn, &identified.sheet, &digest)?;
+        let diff = diff(conn, outcomes, &known, self.options.clear_blanks)?;
         let mut report = self.report(identified, diff.new, diff.changed, diff.unchanged, blank);
         if !self.options.check_only {
             upsert_outcomes(conn, &diff.rows)?;
-            report.ledger_id = Some(self.record(conn, &report)?);
+            report.ledger_id = Some(self.record(conn, &report, &digest)?);
         }
         Ok(report)
+    }
+
+    /// docs/decisions.md D25: a file older than the one last ingested for
+    /// its sheet is refused. Older means: the very file of an earlier ingest
+    /// that a later one replaced, or an earlier revision of the last file (a
+    /// viewer's incremental save keeps the file it started from). A file
+    /// with the last one's bytes or values is simply the same.
+    fn not_older(
+        &self,
+        conn: &mut PgConnection,
+        sheet: &SheetOf,
+        digest: &str,
+    ) -> Result<(), Failure> {
+        let rows: Vec<Ingested> = lai::table
+            .filter(lai::batch_id.eq(sheet.batch_id))
+            .filter(lai::store_code.eq(&sheet.store_code))
+            .filter(lai::agent_id.eq(sheet.agent_id))
+            .order((lai::ingested_at.desc(), lai::id.desc()))
+            .select(Ingested::as_select())
+            .load(conn)?;
+        let Some(last) = rows.first() else {
+            return Ok(());
+        };
+        if last.checksum == self.checksum || last.values_sha256.as_deref() == Some(digest) {
+            return Ok(());
+        }
+        let reason = if last.revisions.contains(&self.checksum) {
+            format!("it is an earlier version of {}", last.described())
+        } else if let Some(earlier) = rows.iter().find(|r| r.checksum == self.checksum) {
+            format!(
+                "it is {}, which {} has since replaced",
+                earlier.described(),
+                last.described()
+            )
+        } else {
+            return Ok(());
+        };
+        Err(Failure::Refused(IngestError::Older {
+            path: self.path(),
+            reason: format!("an older file of the sheet ({sheet}): {reason}"),
+        }))
     }
 
     fn invalid(&self, problems: Vec<Problem>) -> Failure {
@@ -132,7 +177,7 @@ impl File<'_> {
     }
 
     /// docs/decisions.md D21: the ledger row of this file.
-    fn record(&self, conn: &mut PgConnection, r: &IngestReport) -> QueryResult<i64> {
+    fn record(&self, conn: &mut PgConnection, r: &IngestReport, digest: &str) -> QueryResult<i64> {
         let count = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
         let file_name = self.path.file_name().map_or_else(
             || self.path.display().to_string(),
@@ -152,10 +197,49 @@ impl File<'_> {
                 lai::unchanged_count.eq(count(r.unchanged)),
                 lai::blank_count.eq(count(r.blank)),
                 lai::ingested_by.eq(ingested_by(&self.options.ingested_by)),
+                lai::values_sha256.eq(digest),
+                lai::revisions.eq(self.revisions),
+                lai::cleared_count.eq(count(r.changed.iter().filter(|c| c.is_cleared()).count())),
             ))
             .returning(lai::id)
             .get_result(conn)
     }
+}
+
+/// An earlier ingest of a sheet, as the older-file rule reads it.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = lai, check_for_backend(diesel::pg::Pg))]
+struct Ingested {
+    file_name: String,
+    checksum: String,
+    values_sha256: Option<String>,
+    revisions: Vec<String>,
+    ingested_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl Ingested {
+    fn described(&self) -> String {
+        format!(
+            "{} (ingested {})",
+            self.file_name,
+            self.ingested_at.format("%Y-%m-%d %H:%M:%S UTC")
+        )
+    }
+}
+
+/// What a file says, independent of how its bytes are laid out: each filled
+/// lead's values as the sheet shows them, in code order.
+fn values_digest(outcomes: &[Outcome]) -> String {
+    let mut h = sha2::Sha256::new();
+    for o in outcomes {
+        h.update(o.code.as_bytes());
+        for v in o.shown() {
+            h.update([0x1f]);
+            h.update(v.unwrap_or_default().as_bytes());
+        }
+        h.update([0x1e]);
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// At most 64 characters; "unknown" when empty.
@@ -182,10 +266,12 @@ fn assignments_of(
         store_code: String,
         agent_id: i64,
         agent_code: Option<String>,
+        signed: bool,
     }
     let codes: Vec<&str> = leads.iter().map(|l| l.code.as_str()).collect();
     let rows: Vec<Row> = la::table
         .inner_join(am::table)
+        .inner_join(lab::table)
         .filter(la::lead_assignment_code.eq_any(&codes))
         .select((
             la::lead_assignment_code,
@@ -194,6 +280,7 @@ fn assignments_of(
             la::store_code,
             la::agent_id,
             am::agent_code,
+            lab::sheets_signed,
         ))
         .load(conn)?;
     Ok(rows
@@ -205,16 +292,23 @@ fn assignments_of(
                 agent_id: r.agent_id,
                 agent_code: r.agent_code.unwrap_or_default().trim_end().to_string(),
             };
-            (r.code, Assigned { id: r.id, sheet })
+            let a = Assigned {
+                id: r.id,
+                sheet,
+                signed: r.signed,
+            };
+            (r.code, a)
         })
         .collect())
 }
 
-/// Compares each filled lead with its stored outcome, value by value.
+/// Compares each filled lead with its stored outcome, value by value. A
+/// blank field keeps the stored value unless `clear_blanks` (D25).
 fn diff(
     conn: &mut PgConnection,
     outcomes: Vec<Outcome>,
     known: &HashMap<String, Assigned>,
+    clear_blanks: bool,
 ) -> QueryResult<Diff> {
     let ids: Vec<i64> = outcomes
         .iter()
@@ -233,7 +327,7 @@ fn diff(
         changed: Vec::new(),
         unchanged: 0,
     };
-    for o in outcomes {
+    for mut o in outcomes {
         let Some(a) = known.get(&o.code) else {
             continue;
         };
@@ -242,7 +336,11 @@ fn diff(
             d.rows.push(o.into_row(a.id));
             continue;
         };
-        let changes = changes(&o, &Outcome::from(old));
+        let old = Outcome::from(old);
+        if !clear_blanks {
+            o.keep_stored(&old);
+        }
+        let changes = changes(&o, &old);
         if changes.is_empty() {
             d.unchanged += 1;
         } else {

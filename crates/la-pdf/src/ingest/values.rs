@@ -147,6 +147,18 @@ impl Outcome {
         }
     }
 
+    /// Fills each blank value from `stored`: a blank never erases (D25).
+    pub(super) fn keep_stored(&mut self, stored: &Outcome) {
+        let (v, s) = (&mut self.values, &stored.values);
+        v.converted_flag = v.converted_flag.or(s.converted_flag);
+        v.order_number = v.order_number.take().or_else(|| s.order_number.clone());
+        v.order_date = v.order_date.or(s.order_date);
+        v.order_value = v.order_value.take().or_else(|| s.order_value.clone());
+        v.payment_mode = v.payment_mode.take().or_else(|| s.payment_mode.clone());
+        v.payment_amount = v.payment_amount.take().or_else(|| s.payment_amount.clone());
+        v.remarks = v.remarks.take().or_else(|| s.remarks.clone());
+    }
+
     /// The seven values as the sheet shows them, in field order: what a
     /// change is judged and reported by.
     pub fn shown(&self) -> [Option<String>; 7] {
