@@ -116,6 +116,8 @@ const SOURCES: [&str; 5] = ["app", "website", "call centre", "walk-in", "whatsap
 pub fn demo(leads: usize, out: &Path) -> Result<u8, CmdError> {
     let started = std::time::Instant::now();
     clear_previous(out)?;
+    std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    mark_as_demo(out)?;
     out!("Starting a throwaway PostgreSQL…");
     let server = la_pgtemp::TempServer::start().map_err(|e| e.to_string())?;
     let result = demo_on(&server, leads, out);
@@ -127,18 +129,51 @@ pub fn demo(leads: usize, out: &Path) -> Result<u8, CmdError> {
     result
 }
 
+/// The file a demo leaves in the reports folder it wrote, so that the next
+/// demo knows the folder is a demo's to clear (docs/decisions.md D26).
+const DEMO_MARK: &str = ".leads-assignment-demo";
+
 /// What an earlier demo wrote into `out` (the reports tree's own folder, and
-/// nothing else) is removed, so old and new files never mix.
+/// nothing else) is removed, so old and new files never mix; only a folder a
+/// demo marked as its own, or an empty one, is ever removed. Anything else
+/// (real reports, a link) is refused with exit 2, and nothing is touched.
 fn clear_previous(out: &Path) -> Result<(), CmdError> {
-    // The reports tree's folder: sheets of every date and the outbox.
-    if let Some(dir) = ReportsLayout::new(out).outbox_dir().parent() {
-        let dir = dir.to_path_buf();
-        if std::fs::symlink_metadata(&dir).is_ok_and(|m| m.is_dir()) {
-            std::fs::remove_dir_all(&dir)
-                .map_err(|e| format!("clearing {}: {e}", dir.display()))?;
-            out!("Cleared the previous demo's {}", dir.display());
-        }
+    let dir = out.join("leads_assignment");
+    let Ok(meta) = std::fs::symlink_metadata(&dir) else {
+        return Ok(());
+    };
+    let refuse = |why: &str| {
+        CmdError::usage(format!(
+            "{} {why}, so the demo will not clear it; choose another --out (an empty or new folder)",
+            dir.display()
+        ))
+    };
+    if !meta.is_dir() {
+        return Err(refuse("is not a folder (a link or a file)"));
     }
+    let marked = std::fs::symlink_metadata(dir.join(DEMO_MARK)).is_ok_and(|m| m.is_file());
+    let empty = std::fs::read_dir(&dir)
+        .map_err(|e| format!("reading {}: {e}", dir.display()))?
+        .next()
+        .is_none();
+    if !marked && !empty {
+        return Err(refuse("holds files no demo wrote"));
+    }
+    std::fs::remove_dir_all(&dir).map_err(|e| format!("clearing {}: {e}", dir.display()))?;
+    out!("Cleared the previous demo's {}", dir.display());
+    Ok(())
+}
+
+/// Marks `out`'s reports folder as a demo's (see [`clear_previous`]).
+fn mark_as_demo(out: &Path) -> Result<(), CmdError> {
+    let dir = leads_assignment::pdf::files::real_dir(&out.join("leads_assignment"))
+        .map_err(|e| e.to_string())?;
+    leads_assignment::pdf::write_file_atomically(
+        &dir,
+        DEMO_MARK,
+        b"written by leads-assignment demo\n",
+    )
+    .map_err(|e| format!("marking {} as the demo's: {e}", dir.display()))?;
     Ok(())
 }
 

@@ -262,6 +262,15 @@ fn demo_clears_what_it_wrote_before() {
         .join("stale.eml");
     std::fs::create_dir_all(stale.parent().unwrap()).unwrap();
     std::fs::write(&stale, b"old").unwrap();
+    // docs/decisions.md D26: what a demo wrote is marked as the demo's.
+    std::fs::write(
+        out_dir
+            .path()
+            .join("leads_assignment")
+            .join(".leads-assignment-demo"),
+        b"",
+    )
+    .unwrap();
     let keep = out_dir.path().join("notes.txt");
     std::fs::write(&keep, b"mine").unwrap();
     let out = bare()

@@ -24,6 +24,8 @@ pub struct AttachmentFacts {
     pub document_id: i64,
     pub file_name: String,
     pub path: PathBuf,
+    /// `documents.checksum`: the file is attached only if it still hashes to it.
+    pub checksum: Option<String>,
 }
 
 /// What a store got in the batch.
@@ -229,6 +231,34 @@ impl EmailKey {
             other => format!("b{batch_id}-{other}"),
         }
     }
+
+    /// The stems of `keys`' outbox files for `batch_id`: [`Self::file_stem`],
+    /// except that keys whose stems coincide (a crafted collision of the
+    /// short hash) each get a long hash of the raw key appended (docs/
+    /// decisions.md D26). Depends only on the set of keys, so every run of
+    /// the batch names its files the same way.
+    pub fn outbox_stems<'a>(
+        keys: impl IntoIterator<Item = &'a EmailKey>,
+        batch_id: i64,
+    ) -> BTreeMap<&'a EmailKey, String> {
+        let mut by_stem: BTreeMap<String, Vec<&EmailKey>> = BTreeMap::new();
+        for k in keys {
+            by_stem.entry(k.file_stem(batch_id)).or_default().push(k);
+        }
+        let mut out = BTreeMap::new();
+        for (stem, keys) in by_stem {
+            let shared = keys.len() > 1;
+            for k in keys {
+                let name = if shared {
+                    format!("{stem}-{}", la_pdf::files::long_hash(&[&k.to_string()]))
+                } else {
+                    stem.clone()
+                };
+                out.insert(k, name);
+            }
+        }
+        out
+    }
 }
 
 /// One email to send.
@@ -236,6 +266,8 @@ impl EmailKey {
 pub struct PlannedEmail {
     /// Stable identity within the batch.
     pub key: EmailKey,
+    /// Its outbox file's stem, unique within the batch.
+    pub outbox_stem: String,
     pub kind: EmailKind,
     pub store_code: Option<String>,
     pub addressees: Addressees,
@@ -269,6 +301,7 @@ pub fn plan(
             })
             .map(|s| PlannedEmail {
                 key: EmailKey::Store(s.store_code.clone()),
+                outbox_stem: String::new(),
                 kind: EmailKind::Store,
                 store_code: Some(s.store_code.clone()),
                 addressees: group(recipients.iter().filter(|r| r.matches_store(&s.store_code))),
@@ -285,6 +318,7 @@ pub fn plan(
         (AttachMode::None, Scope::Store) => emails.extend(per_store(false)),
         (mode, _) => emails.push(PlannedEmail {
             key: EmailKey::AllSheets,
+            outbox_stem: String::new(),
             kind: EmailKind::AllSheets,
             store_code: None,
             addressees: group(storeless.iter().copied()),
@@ -306,11 +340,22 @@ pub fn plan(
     };
     emails.push(PlannedEmail {
         key: EmailKey::Summary,
+        outbox_stem: String::new(),
         kind: EmailKind::Summary,
         store_code: None,
         addressees: summary_to,
         attachments: Vec::new(),
     });
+    let stems: Vec<String> = {
+        let by_key = EmailKey::outbox_stems(emails.iter().map(|e| &e.key), facts.batch_id);
+        emails
+            .iter()
+            .map(|e| by_key.get(&e.key).cloned().unwrap_or_default())
+            .collect()
+    };
+    for (e, stem) in emails.iter_mut().zip(stems) {
+        e.outbox_stem = stem;
+    }
     emails
 }
 
@@ -332,6 +377,7 @@ mod tests {
             document_id: id,
             file_name: format!("{store}.pdf"),
             path: PathBuf::from(format!("/r/{store}.pdf")),
+            checksum: None,
         };
         BatchFacts {
             batch_id: 1,

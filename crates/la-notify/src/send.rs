@@ -555,7 +555,7 @@ impl Outbox<'_> {
         } else {
             let id = new_message_id(self.batch_id, &email.key, self.from);
             let sent = build_message(email, self.from, template, context, &id)
-                .and_then(|m| self.transport.send(&email.key.file_stem(self.batch_id), &m));
+                .and_then(|m| self.transport.send(&email.outbox_stem, &m));
             message_id = Some(id);
             match sent {
                 Ok(outcome) => EmailResult::from_outcome(outcome),
@@ -785,7 +785,8 @@ fn build_message(
     let pdf =
         ContentType::parse("application/pdf").map_err(|e| TransportError::Build(e.to_string()))?;
     for a in &email.attachments {
-        let bytes = std::fs::read(&a.path).map_err(|e| {
+        // docs/decisions.md D26: only the very bytes that were written.
+        let bytes = la_pdf::files::read_verified(&a.path, a.checksum.as_deref()).map_err(|e| {
             TransportError::Build(format!(
                 "attachment {} ({}): {e}",
                 a.file_name,
@@ -850,6 +851,7 @@ pub fn facts_from_sheets(
                     document_id,
                     file_name: s.file_name.clone(),
                     path: path.clone(),
+                    checksum: s.checksum.clone(),
                 })
             }
             (state, ..) => store

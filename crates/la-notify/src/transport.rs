@@ -409,7 +409,8 @@ impl Transport for FileOutbox {
 
     fn send(&mut self, name: &str, message: &Message) -> Result<DeliveryOutcome, TransportError> {
         let file = format!("{}.eml", la_pdf::sanitize(name));
-        la_pdf::write_file_atomically(&self.dir, &file, &message.formatted())
+        ready_outbox(&self.dir)
+            .and_then(|dir| la_pdf::write_file_atomically(&dir, &file, &message.formatted()))
             .map(|_| DeliveryOutcome::WrittenToOutbox)
             .map_err(|e| TransportError::Outbox {
                 path: self.dir.join(&file),
@@ -420,6 +421,19 @@ impl Transport for FileOutbox {
     fn describe(&self) -> String {
         format!("the outbox folder {} (nothing is sent)", self.dir.display())
     }
+}
+
+/// The outbox folder and the folder it is in, made if missing and never
+/// links (docs/decisions.md D26); the folder above them may be a link the
+/// operator chose.
+fn ready_outbox(dir: &Path) -> std::io::Result<PathBuf> {
+    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        if let Some(root) = parent.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(root)?;
+        }
+        la_pdf::files::real_dir(parent)?;
+    }
+    la_pdf::files::real_dir(dir)
 }
 
 /// Email disabled (`--no-email`): nothing is built or sent; every email is

@@ -31,9 +31,7 @@ impl ReportsLayout {
     /// absolute, whatever the root was). Staged files a killed process left
     /// there more than a day ago are removed on the way.
     pub fn ready_sheet_dir(&self, batch_date: NaiveDate) -> std::io::Result<PathBuf> {
-        let dir = self.sheet_dir(batch_date);
-        std::fs::create_dir_all(&dir)?;
-        let dir = std::fs::canonicalize(&dir)?;
+        let dir = self.ready(&batch_date.format("%Y-%m-%d").to_string())?;
         sweep_staged(&dir, std::time::Duration::from_secs(24 * 3600));
         Ok(dir)
     }
@@ -43,8 +41,84 @@ impl ReportsLayout {
         self.base().join("outbox")
     }
 
+    /// `{root}/leads_assignment/{leaf}`, each folder below the root made if
+    /// missing and refused if it is a link or not a folder (docs/decisions.md
+    /// D26: the root may be a link the operator chose; nothing below it is
+    /// followed). Absolute.
+    fn ready(&self, leaf: &str) -> std::io::Result<PathBuf> {
+        std::fs::create_dir_all(&self.root)?;
+        let root = std::fs::canonicalize(&self.root)?;
+        let base = real_dir(&root.join("leads_assignment"))?;
+        real_dir(&base.join(leaf))
+    }
+
     fn base(&self) -> PathBuf {
         self.root.join("leads_assignment")
+    }
+}
+
+/// Makes `dir` if missing (never through a link) and checks that it is a
+/// folder, not a link to one.
+pub fn real_dir(dir: &Path) -> std::io::Result<PathBuf> {
+    match std::fs::create_dir(dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(e),
+    }
+    let m = std::fs::symlink_metadata(dir)?;
+    if m.file_type().is_symlink() || !m.is_dir() {
+        let what = if m.file_type().is_symlink() {
+            "a link"
+        } else {
+            "not a folder"
+        };
+        return Err(std::io::Error::other(format!(
+            "{} is {what}; refusing to write through it (remove it, and let the pipeline make the folder)",
+            dir.display()
+        )));
+    }
+    Ok(dir.to_path_buf())
+}
+
+/// Reads the regular file at `path` without following a link at it and
+/// without blocking on a FIFO; what is read is what was checked.
+pub fn read_no_follow(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::File::options()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)?;
+    let m = file.metadata()?;
+    if !m.is_file() {
+        return Err(std::io::Error::other(format!(
+            "{} is not a regular file",
+            path.display()
+        )));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(m.len()).unwrap_or(0));
+    file.read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// SHA-256 of `bytes`, lowercase hex: how `documents.checksum` is written.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The file at `path` if it is exactly what was written: a regular file, not
+/// a link, whose SHA-256 is `checksum` (docs/decisions.md D26).
+pub fn read_verified(path: &Path, checksum: Option<&str>) -> Result<Vec<u8>, String> {
+    let bytes = read_no_follow(path).map_err(|e| e.to_string())?;
+    match checksum {
+        Some(c) if c.eq_ignore_ascii_case(&sha256_hex(&bytes)) => Ok(bytes),
+        Some(_) => Err(
+            "its content is not what was written (SHA-256 differs from documents.checksum)".into(),
+        ),
+        None => Err("documents has no checksum for it".into()),
     }
 }
 
@@ -132,6 +206,38 @@ pub fn sheet_file_name(
     )
 }
 
+/// The name a sheet gets when [`sheet_file_name`] is already another sheet's
+/// in its batch (docs/decisions.md D15, D26): a 128-bit hash of the raw store
+/// and agent codes before the batch id, so it still ends in `_b{batch}.pdf`.
+pub fn unique_sheet_file_name(
+    batch_date: NaiveDate,
+    store_code: &str,
+    agent_code: &str,
+    batch_id: i64,
+) -> String {
+    let base = sheet_file_name(batch_date, store_code, agent_code, batch_id);
+    let stem = base
+        .strip_suffix(&format!("_b{batch_id}.pdf"))
+        .unwrap_or(&base);
+    let hash = long_hash(&[store_code, agent_code]);
+    format!("{stem}_{hash}_b{batch_id}.pdf")
+}
+
+/// 32 hex digits of the SHA-256 of `parts` joined by NUL: what a crafted
+/// collision of [`file_part`]'s short hash cannot also share.
+pub fn long_hash(parts: &[&str]) -> String {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p.as_bytes());
+        h.update([0]);
+    }
+    h.finalize()
+        .iter()
+        .take(16)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// The batch id a sheet's file name carries (inverse of [`sheet_file_name`]).
 pub fn batch_of_file_name(file_name: &str) -> Option<i64> {
     file_name
@@ -165,7 +271,6 @@ pub struct StagedFile {
 /// The first half of [`write_file_atomically`]: create-new under a random
 /// name in `dir`, write, sync.
 pub fn stage_file(dir: &Path, bytes: &[u8]) -> std::io::Result<StagedFile> {
-    std::fs::create_dir_all(dir)?;
     let mut tmp = tempfile::Builder::new()
         .prefix(STAGED_PREFIX)
         .suffix(STAGED_SUFFIX)

@@ -15,6 +15,7 @@ pub mod ingest;
 pub mod layout;
 mod pack;
 mod prerender;
+mod registry;
 pub mod render;
 mod sheets;
 pub mod text;

@@ -43,7 +43,7 @@ pub struct Prerender {
     key: SheetKey,
     /// The sheet folder, once the first sheet named the batch date.
     dir: Option<PathBuf>,
-    queue: Option<SyncSender<(usize, Sheet)>>,
+    queue: Option<SyncSender<(usize, i64, Sheet)>>,
     workers: Vec<JoinHandle<Rendered>>,
     /// Sheets queued so far.
     queued: usize,
@@ -84,7 +84,7 @@ impl Prerender {
         let sent = self
             .queue
             .as_ref()
-            .is_some_and(|q| q.send((self.queued, sheet)).is_ok());
+            .is_some_and(|q| q.send((self.queued, agent_id, sheet)).is_ok());
         if sent {
             self.queued += 1;
         } else {
@@ -97,7 +97,7 @@ impl Prerender {
         let dir = layout
             .ready_sheet_dir(batch_date)
             .map_err(|e| format!("{}: {e}", layout.sheet_dir(batch_date).display()))?;
-        let (tx, rx) = sync_channel::<(usize, Sheet)>(QUEUE);
+        let (tx, rx) = sync_channel::<(usize, i64, Sheet)>(QUEUE);
         let rx = Arc::new(Mutex::new(rx));
         for k in 0..RENDERERS {
             let (rx, dir) = (Arc::clone(&rx), dir.clone());
@@ -177,7 +177,7 @@ impl Prerender {
 }
 
 /// One renderer: takes queued sheets until the queue closes.
-fn render_queue(rx: &Mutex<Receiver<(usize, Sheet)>>, dir: &Path) -> Rendered {
+fn render_queue(rx: &Mutex<Receiver<(usize, i64, Sheet)>>, dir: &Path) -> Rendered {
     let mut out = Vec::new();
     loop {
         // The lock is held only to take the next sheet.
@@ -185,11 +185,12 @@ fn render_queue(rx: &Mutex<Receiver<(usize, Sheet)>>, dir: &Path) -> Rendered {
             Ok(rx) => rx.recv(),
             Err(_) => break,
         };
-        let Ok((seq, sheet)) = next else {
+        let Ok((seq, agent_id, sheet)) = next else {
             break;
         };
         let staged = Staged::render(&sheet, dir);
         let meta = SheetMeta {
+            agent_id,
             leads: sheet.rows.len(),
             header: sheet.header,
         };

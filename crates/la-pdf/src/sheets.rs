@@ -16,6 +16,7 @@ use sha2::{Digest, Sha256};
 use crate::conventions::*;
 use crate::files::{batch_of_file_name, sheet_file_name, ReportsLayout};
 use crate::identity::{sign_sheet, SheetKey};
+use crate::registry;
 use crate::render::{render_sheet, Sheet, SheetHeader, SheetRow};
 
 /// Where sheets go.
@@ -165,19 +166,35 @@ pub fn generate_sheets(
     let key = SheetKey::load(conn).map_err(|source| PdfError::Key { batch_id, source })?;
     let expected = batch_sheets(conn, &[batch_id]).map_err(q("checking the batch's sheets"))?;
     // With only_missing, the sheets to write; else every one.
-    let wanted: HashSet<(String, i64)> = expected
+    let expected: Vec<ExpectedSheet> = expected
         .into_iter()
         .filter(|s| !options.only_missing || s.state != SheetState::Ok)
-        .map(|s| (s.store_code, s.agent_id))
         .collect();
-    let layout = ReportsLayout::new(&options.reports_root);
-    // When the folder cannot be made, each sheet's write says why.
-    let dir = layout
-        .ready_sheet_dir(batch_date)
-        .unwrap_or_else(|_| layout.sheet_dir(batch_date));
+    let wanted: HashSet<(String, i64)> = expected
+        .iter()
+        .map(|s| (s.store_code.clone(), s.agent_id))
+        .collect();
     if wanted.is_empty() {
         return Ok(Vec::new());
     }
+    let layout = ReportsLayout::new(&options.reports_root);
+    // When the folder cannot be made (or is a link), each sheet says why.
+    let dir = layout.ready_sheet_dir(batch_date).map_err(|e| {
+        let folder = layout.sheet_dir(batch_date);
+        PdfError::Sheets {
+            batch_id,
+            done: Vec::new(),
+            failed: expected
+                .iter()
+                .map(|s| SheetFailure {
+                    store_code: s.store_code.clone(),
+                    agent_code: s.agent_code.clone(),
+                    path: folder.join(&s.file_name),
+                    reason: format!("the sheet folder {}: {e}", folder.display()),
+                })
+                .collect(),
+        }
+    })?;
     let mut sink = SheetSink::new(batch_id, &dir, options, wanted.len());
     let mut pending: Vec<AgentSheet> = Vec::new();
     for_each_sheet(conn, batch_id, batch_date, |conn, mut sheet| {
@@ -384,7 +401,6 @@ pub(crate) struct SheetSink<'a> {
     total: usize,
     done: Vec<SheetOutcome>,
     failed: Vec<SheetFailure>,
-    names_taken: HashSet<String>,
 }
 
 impl<'a> SheetSink<'a> {
@@ -403,7 +419,6 @@ impl<'a> SheetSink<'a> {
             total,
             done: Vec::new(),
             failed: Vec::new(),
-            names_taken: HashSet::new(),
         }
     }
 
@@ -437,22 +452,11 @@ impl<'a> SheetSink<'a> {
         rendered: Result<Staged, String>,
     ) {
         let h = &sheet.header;
-        let file_name = sheet_file_name(h.batch_date, &h.store_code, &h.agent_code, self.batch_id);
-        let path = self.dir.join(&file_name);
-        // docs/decisions.md D15: two sheets of one batch never share a file.
-        let unique = if self.names_taken.insert(file_name.clone()) {
-            Ok(())
-        } else {
-            Err(format!(
-                "file name {file_name} is already used by another sheet of the batch"
-            ))
-        };
-        match unique
-            .and(rendered)
-            .and_then(|r| write_one(conn, sheet, r, self.dir, &file_name))
-        {
+        let fallback = sheet_file_name(h.batch_date, &h.store_code, &h.agent_code, self.batch_id);
+        match rendered.and_then(|r| write_one(conn, sheet, r, self.dir)) {
             Ok(outcome) => self.done.push(outcome),
             Err(reason) => {
+                let path = self.dir.join(&fallback);
                 log::error!("sheet {} failed: {reason}", path.display());
                 self.failed.push(SheetFailure {
                     store_code: h.store_code.clone(),
@@ -527,9 +531,10 @@ impl Staged {
     }
 }
 
-/// What a sheet's file and row are named by: its header and size.
+/// What a sheet's file and row are named by: its header, agent and size.
 pub(crate) struct SheetMeta {
     pub header: SheetHeader,
+    pub agent_id: i64,
     pub leads: usize,
 }
 
@@ -537,6 +542,7 @@ impl From<&AgentSheet> for SheetMeta {
     fn from(s: &AgentSheet) -> SheetMeta {
         SheetMeta {
             header: s.sheet.header.clone(),
+            agent_id: s.agent_id,
             leads: s.sheet.rows.len(),
         }
     }
@@ -559,7 +565,6 @@ fn write_one(
     sheet: &SheetMeta,
     staged: Staged,
     dir: &Path,
-    file_name: &str,
 ) -> Result<SheetOutcome, String> {
     let Staged {
         file,
@@ -569,8 +574,51 @@ fn write_one(
         unreadable_leads,
     } = staged;
     let h = &sheet.header;
-    let path = dir.join(file_name);
-    let row = NewDocument {
+    // Name, file, then its row, under the batch's lock: a documents row never
+    // points at a missing or partial file, and concurrent writers take turns.
+    let result = conn.transaction(|conn| {
+        la_schema::locks::lock_xact(conn, la_schema::locks::SHEETS, h.batch_id)?;
+        let named = registry::name_sheet(conn, h, sheet.agent_id)?.ok_or_else(|| {
+            WriteError::File(format!(
+                "both file names of store {} agent {} are other sheets' of batch {}",
+                h.store_code, h.agent_code, h.batch_id
+            ))
+        })?;
+        let path = dir.join(&named.file_name);
+        file.place(&named.file_name)
+            .map_err(|e| WriteError::File(format!("writing {}: {e}", path.display())))?;
+        let row = document_row(h, &named.file_name, &path, size, checksum);
+        let id = registry::register(conn, &named, &row)?;
+        Ok((id, path))
+    });
+    let (document_id, path) = result.map_err(|e| match e {
+        WriteError::File(msg) => msg,
+        WriteError::Db(e) => format!(
+            "registering the sheet of store {} agent {}: {e}",
+            h.store_code, h.agent_code
+        ),
+    })?;
+    Ok(SheetOutcome {
+        document_id,
+        store_code: h.store_code.clone(),
+        agent_code: h.agent_code.clone(),
+        path,
+        leads: sheet.leads,
+        pages,
+        bytes: size,
+        unreadable_leads,
+    })
+}
+
+/// The `documents` row of a sheet written to `path`.
+fn document_row(
+    h: &SheetHeader,
+    file_name: &str,
+    path: &Path,
+    size: u64,
+    checksum: String,
+) -> NewDocument {
+    NewDocument {
         doc_type: DOC_TYPE.into(),
         doc_subtype: Some(DOC_SUBTYPE.into()),
         doc_date: Some(h.batch_date),
@@ -589,51 +637,6 @@ fn write_one(
         status: "ok".into(),
         error_message: None,
         created_by: Some(CREATED_BY.into()),
-    };
-    // File first, then its row, under the batch's lock: a documents row never
-    // points at a missing or partial file, and concurrent writers take turns.
-    let result = conn.transaction(|conn| {
-        la_schema::locks::lock_xact(conn, la_schema::locks::SHEETS, h.batch_id)?;
-        file.place(file_name)
-            .map_err(|e| WriteError::File(format!("writing {}: {e}", path.display())))?;
-        Ok(upsert_document(conn, &row)?)
-    });
-    let document_id = result.map_err(|e| match e {
-        WriteError::File(msg) => msg,
-        WriteError::Db(e) => format!("registering {} in documents: {e}", path.display()),
-    })?;
-    Ok(SheetOutcome {
-        document_id,
-        store_code: h.store_code.clone(),
-        agent_code: h.agent_code.clone(),
-        path,
-        leads: sheet.leads,
-        pages,
-        bytes: size,
-        unreadable_leads,
-    })
-}
-
-/// The sheet's row is found by type, subtype and file name (which carries the
-/// date, store, agent and batch), so regenerating updates it in place.
-fn upsert_document(conn: &mut PgConnection, row: &NewDocument) -> QueryResult<i64> {
-    let existing: Option<i64> = documents::table
-        .filter(documents::doc_type.eq(DOC_TYPE))
-        .filter(documents::doc_subtype.eq(DOC_SUBTYPE))
-        .filter(documents::file_name.eq(&row.file_name))
-        .select(documents::id)
-        .order(documents::id)
-        .first(conn)
-        .optional()?;
-    match existing {
-        Some(id) => diesel::update(documents::table.find(id))
-            .set(row)
-            .returning(documents::id)
-            .get_result(conn),
-        None => diesel::insert_into(documents::table)
-            .values(row)
-            .returning(documents::id)
-            .get_result(conn),
     }
 }
 
@@ -673,12 +676,12 @@ pub fn documents_for_batches(
     Ok(out)
 }
 
-/// What a needed sheet looks like on record and on disk (a cheap check: the
-/// file's size against its row, no re-hashing).
+/// What a needed sheet looks like on record and on disk (docs/decisions.md
+/// D26: on disk means the very bytes that were written).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case", tag = "state")]
 pub enum SheetState {
-    /// Registered, and the file is there with the recorded size.
+    /// Registered, and the file is there with the recorded SHA-256.
     Ok,
     /// No `documents` row.
     NotRegistered,
@@ -686,6 +689,9 @@ pub enum SheetState {
     FileMissing,
     /// The file's size differs from the row's.
     SizeDiffers { recorded: Option<i64>, on_disk: u64 },
+    /// Not the file that was written: a link, not a regular file, or other
+    /// bytes of the same size.
+    NotAsWritten { reason: String },
 }
 
 impl std::fmt::Display for SheetState {
@@ -699,6 +705,7 @@ impl std::fmt::Display for SheetState {
                 "file is {on_disk} bytes, documents says {}",
                 recorded.map_or("nothing".into(), |r| r.to_string())
             ),
+            SheetState::NotAsWritten { reason } => write!(f, "not the file written: {reason}"),
         }
     }
 }
@@ -716,6 +723,8 @@ pub struct ExpectedSheet {
     pub file_name: String,
     /// The registered `documents` row, if any.
     pub document_id: Option<i64>,
+    /// Its `documents.checksum`.
+    pub checksum: Option<String>,
     pub path: Option<PathBuf>,
     pub state: SheetState,
 }
@@ -739,8 +748,9 @@ struct SheetOf {
 }
 
 /// Every sheet the given batches need, with its state, in batch / store /
-/// agent order: one grouped query over the assignments, one over `documents`,
-/// and a `stat` per registered file.
+/// agent order: one grouped query over the assignments, the registered
+/// sheets and their `documents` rows, and each registered file read and
+/// hashed (opened without following a link).
 pub fn batch_sheets(conn: &mut PgConnection, batch_ids: &[i64]) -> QueryResult<Vec<ExpectedSheet>> {
     if batch_ids.is_empty() {
         return Ok(Vec::new());
@@ -761,21 +771,32 @@ pub fn batch_sheets(conn: &mut PgConnection, batch_ids: &[i64]) -> QueryResult<V
         .select((key, diesel::dsl::count_star()))
         .order((la::assignment_batch_id, la::store_code, la::agent_id))
         .load(conn)?;
-    let docs = documents_for_batches(conn, batch_ids)?;
+    let mut registered = registry::registered(conn, batch_ids)?;
     Ok(groups
         .into_iter()
-        .map(|g| expected_sheet(g, &docs))
+        .map(|g| {
+            let k = &g.key;
+            let r = registered.remove(&(k.batch_id, k.store_code.clone(), k.agent_id));
+            expected_sheet(g, r)
+        })
         .collect())
 }
 
-fn expected_sheet(group: SheetGroup, docs: &BTreeMap<i64, Vec<Document>>) -> ExpectedSheet {
+fn expected_sheet(group: SheetGroup, registered: Option<registry::Registered>) -> ExpectedSheet {
     let (g, leads) = (group.key, group.leads);
     let agent_code = g.agent_code.as_deref().unwrap_or("").trim_end().to_string();
-    let file_name = sheet_file_name(g.batch_date, &g.store_code, &agent_code, g.batch_id);
-    let doc = docs
-        .get(&g.batch_id)
-        .and_then(|ds| ds.iter().find(|d| d.file_name == file_name));
-    let path = doc.and_then(|d| d.file_path.as_ref()).map(PathBuf::from);
+    // docs/decisions.md D26: an old batch keeps the name it was given.
+    let (file_name, doc) = match registered {
+        Some(r) => (r.file_name, r.document),
+        None => (
+            sheet_file_name(g.batch_date, &g.store_code, &agent_code, g.batch_id),
+            None,
+        ),
+    };
+    let path = doc
+        .as_ref()
+        .and_then(|d| d.file_path.as_ref())
+        .map(PathBuf::from);
     ExpectedSheet {
         batch_id: g.batch_id,
         batch_date: g.batch_date,
@@ -785,13 +806,14 @@ fn expected_sheet(group: SheetGroup, docs: &BTreeMap<i64, Vec<Document>>) -> Exp
         agent_name: g.agent_name,
         leads,
         file_name,
-        document_id: doc.map(|d| d.id),
-        state: sheet_state(doc, path.as_deref()),
+        document_id: doc.as_ref().map(|d| d.id),
+        checksum: doc.as_ref().and_then(|d| d.checksum.clone()),
+        state: sheet_state(doc.as_ref(), path.as_deref()),
         path,
     }
 }
 
-/// The cheap check: a row, a file, and the file's size against the row's.
+/// A row, a file that is not a link, its size and its SHA-256 against the row's.
 fn sheet_state(doc: Option<&Document>, path: Option<&Path>) -> SheetState {
     let (Some(doc), Some(path)) = (doc, path) else {
         return if doc.is_none() {
@@ -800,12 +822,18 @@ fn sheet_state(doc: Option<&Document>, path: Option<&Path>) -> SheetState {
             SheetState::FileMissing
         };
     };
-    match std::fs::metadata(path) {
-        Err(_) => SheetState::FileMissing,
-        Ok(m) if i64::try_from(m.len()).ok() != doc.file_size_bytes => SheetState::SizeDiffers {
-            recorded: doc.file_size_bytes,
-            on_disk: m.len(),
-        },
+    match std::fs::symlink_metadata(path) {
+        Err(_) => return SheetState::FileMissing,
+        Ok(m) if m.is_file() && i64::try_from(m.len()).ok() != doc.file_size_bytes => {
+            return SheetState::SizeDiffers {
+                recorded: doc.file_size_bytes,
+                on_disk: m.len(),
+            }
+        }
+        Ok(_) => {}
+    }
+    match crate::files::read_verified(path, doc.checksum.as_deref()) {
         Ok(_) => SheetState::Ok,
+        Err(reason) => SheetState::NotAsWritten { reason },
     }
 }
