@@ -32,6 +32,10 @@ pub struct AssignOptions {
     pub dry_run: bool,
     /// Session time zone for the business date (docs/decisions.md D5), e.g. `Asia/Kolkata`.
     pub timezone: Option<String>,
+    /// Recorded on the batch (docs/decisions.md D13): how its emails are
+    /// delivered (`smtp`, `outbox`, `none`) and the env they go to.
+    pub delivery_transport: Option<String>,
+    pub delivery_env: Option<String>,
 }
 
 /// Why a run failed. Nothing of a failed run is kept.
@@ -194,6 +198,11 @@ fn assign_in_transaction(
         }
         rows.push(conn, plan.assignments)
     })?;
+    // Every store taking part is in the report, also one with nothing to
+    // deal today (the run summary names every store).
+    for m in &mappings {
+        tally.include(&m.store_code);
+    }
     rows.finish(conn)?;
     let (pairs, skipped_agents) = dealer.finish();
     let mut report =
@@ -212,6 +221,8 @@ fn create_batch(
             batch_date,
             triggered_by: Some(options.triggered_by.as_str()),
             run_id: options.run_id.as_deref(),
+            delivery_transport: options.delivery_transport.as_deref(),
+            delivery_env: options.delivery_env.as_deref(),
         })
         .returning(lab::id)
         .get_result(conn)

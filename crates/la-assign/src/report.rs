@@ -50,6 +50,11 @@ pub(crate) struct PlanTally {
 }
 
 impl PlanTally {
+    /// A store taking part, even with no eligible lead.
+    pub(crate) fn include(&mut self, store_code: &str) {
+        self.eligible.entry(store_code.to_string()).or_default();
+    }
+
     /// One store's eligible leads and its share of the plan.
     pub(crate) fn add_store(&mut self, store_code: &str, eligible: usize, plan: &StorePlan) {
         *self.eligible.entry(store_code.to_string()).or_default() +=

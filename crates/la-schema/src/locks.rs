@@ -12,6 +12,19 @@ pub struct LockSpace(i32);
 pub const RUN: LockSpace = LockSpace(0x4C41_5255); // "LARU"
 /// Writing one batch's sheets, keyed by the batch (transaction lock).
 pub const SHEETS: LockSpace = LockSpace(0x4C41_5348); // "LASH"
+/// Sending one email of a batch, keyed by [`email_id`] (session lock).
+pub const EMAIL: LockSpace = LockSpace(0x4C41_454D); // "LAEM"
+
+/// The lock id of email `key` of batch `batch_id`.
+pub fn email_id(batch_id: i64, key: &str) -> i64 {
+    // FNV-1a over the batch and the key: stable across processes.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in batch_id.to_le_bytes().iter().chain(key.as_bytes()) {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h as i64
+}
 
 fn key(id: i64) -> i32 {
     (id ^ (id >> 32)) as i32

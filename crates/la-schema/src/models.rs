@@ -15,6 +15,10 @@ pub struct NewBatch<'a> {
     pub batch_date: NaiveDate,
     pub triggered_by: Option<&'a str>,
     pub run_id: Option<&'a str>,
+    /// How the batch's emails are delivered (`smtp`, `outbox`, `none`).
+    pub delivery_transport: Option<&'a str>,
+    /// The env whose recipients its emails go to.
+    pub delivery_env: Option<&'a str>,
 }
 
 /// A `lead_assignment_batches` row.

@@ -63,6 +63,8 @@ diesel::table! {
         created_at -> Timestamptz,
         delivery_tracked -> Bool,
         sheets_signed -> Bool,
+        delivery_transport -> Nullable<Varchar>,
+        delivery_env -> Nullable<Varchar>,
     }
 }
 
