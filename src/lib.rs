@@ -22,14 +22,16 @@ pub use la_schema as schema;
 
 pub use diagnose::{diagnose, DiagnoseError, DiagnoseOptions, StoreDiagnosis};
 pub use finish::{
-    finish_unfinished, unfinished_batches, FinishedBatch, UnfinishedBatch, FINISH_WINDOW_DAYS,
+    finish_unfinished, sent_to_new_recipients, unfinished_batches, waiting_for_new_recipients,
+    FinishedBatch, UnfinishedBatch, FINISH_WINDOW_DAYS,
 };
 pub use la_notify::RunEnv;
 pub use report::{
     shell_quote, FinishCommand, OverallStatus, PhaseReport, PhaseStatus, PipelineReport, BINARY,
 };
 pub use runner::{
-    check_sender, default_outbox, generate_run_id, run_pipeline, skip_flag_set, transport_for,
-    EmailDelivery, PhaseProgress, PipelineError, PipelineOptions, PIPELINE_NAME,
+    check_sender, check_sender_for, default_outbox, generate_run_id, run_pipeline, skip_flag_set,
+    transport_for, EmailDelivery, PhaseProgress, PipelineError, PipelineOptions, DEFAULT_SENDER,
+    PIPELINE_NAME,
 };
-pub use summary::{finished_batches_line, left_reasons, unreadable_line};
+pub use summary::{finished_batches_line, later_line, left_reasons, unreadable_line};

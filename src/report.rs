@@ -188,6 +188,10 @@ pub struct PipelineReport {
     pub summary_text: String,
     /// Commands that finish a partly done run (`pdf --batch N`, `notify --batch N`).
     pub finish_commands: Vec<FinishCommand>,
+    /// Commands for earlier batches whose emails this run may not send
+    /// (email disabled, or owed to SMTP without SMTP here): not a failure of
+    /// this run, but named so nobody forgets them.
+    pub later_commands: Vec<FinishCommand>,
 }
 
 impl PipelineReport {

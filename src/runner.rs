@@ -17,7 +17,7 @@ use la_pdf::{generate_sheets, PdfError, PdfOptions, Progress};
 use la_schema::schema::system_config;
 
 use crate::ahead::SheetsAhead;
-use crate::finish::{finish_with, FinishedBatch};
+use crate::finish::finish_with;
 use crate::report::{FinishCommand, OverallStatus, PhaseReport, PhaseStatus, PipelineReport};
 use crate::run_record::{mark_interrupted, RunRecord};
 use crate::summary;
@@ -132,7 +132,7 @@ impl PipelineOptions {
             email: EmailDelivery::Outbox(default_outbox(&reports_root)),
             reports_root,
             timezone: None,
-            from: "leads-assignment@localhost".into(),
+            from: DEFAULT_SENDER.into(),
             progress: None,
             outstanding_after_days: None,
         }
@@ -332,12 +332,17 @@ impl<'a> Run<'a> {
             Ok(batches) if batches.is_empty() => {}
             Ok(batches) => {
                 let msg = summary::finished_batches_line(&batches);
-                let all_done = batches.iter().all(|b| b.done);
+                // A batch whose emails this run may not send is a warning,
+                // not a failure of this run (docs/decisions.md D13).
+                let failed = batches.iter().any(|b| !b.done && b.emails_left.is_none());
+                let waiting = batches.iter().any(|b| b.emails_left.is_some());
                 self.report.finished_batches = batches;
-                let status = if all_done {
-                    PhaseStatus::Ok
-                } else {
+                let status = if failed {
                     PhaseStatus::Failed
+                } else if waiting {
+                    PhaseStatus::Warning
+                } else {
+                    PhaseStatus::Ok
                 };
                 self.phase("finish", status, t.elapsed().as_millis(), &msg);
                 self.add_commands_for_unfinished();
@@ -354,25 +359,29 @@ impl<'a> Run<'a> {
         }
     }
 
+    /// The commands that finish the earlier batches still unfinished: part
+    /// of this run's finish commands when finishing failed, or only named
+    /// (`later_commands`) when this run may not send their emails.
     fn add_commands_for_unfinished(&mut self) {
         let root = self.options.reports_root.clone();
-        let env = self.options.run_env;
-        let open: Vec<&FinishedBatch> = self
-            .report
-            .finished_batches
-            .iter()
-            .filter(|b| !b.done)
-            .collect();
         let mut commands = Vec::new();
-        for b in open {
-            if !b.sheet_failures.is_empty() || b.error.is_some() {
+        let mut later = Vec::new();
+        for b in self.report.finished_batches.iter().filter(|b| !b.done) {
+            let sheets = !b.sheet_failures.is_empty() || b.error.is_some();
+            if sheets {
                 commands.push(FinishCommand::pdf(b.batch_id, &root));
             }
-            commands.push(FinishCommand::notify(b.batch_id, env, &root));
+            let notify = FinishCommand::notify(b.batch_id, b.run_env, &root);
+            if b.emails_left.is_some() && !sheets {
+                later.push(notify);
+            } else {
+                commands.push(notify);
+            }
         }
         for c in commands {
             self.report.add_finish_command(c);
         }
+        self.report.later_commands.extend(later);
     }
 
     fn assign(&mut self, conn: &mut PgConnection) -> Result<(), PipelineError> {
@@ -382,6 +391,8 @@ impl<'a> Run<'a> {
             run_id: Some(self.report.run_id.clone()),
             dry_run: self.options.dry_run,
             timezone: self.options.timezone.clone(),
+            delivery_transport: Some(self.transport.kind().as_str().to_string()),
+            delivery_env: Some(self.options.run_env.to_string()),
         };
         // docs/decisions.md D23: the sheets are rendered while the batch is
         // still open; without the key they are simply written afterwards.
@@ -519,7 +530,7 @@ impl<'a> Run<'a> {
             .iter()
             .map(ToString::to_string)
             .collect();
-        if sheets_failed {
+        if sheets_failed && self.transport.kind() != la_notify::TransportKind::Disabled {
             finish.push(resend.to_string());
         }
         let notify_options = NotifyOptions {
@@ -555,7 +566,10 @@ impl<'a> Run<'a> {
                 }
                 Err(e) => (PhaseStatus::Failed, e.to_string()),
             };
-        if status == PhaseStatus::Failed || sheets_failed {
+        // A run without email never owes its own emails: `notify` stays
+        // available, but it is not a command that finishes this run.
+        let disabled = self.transport.kind() == la_notify::TransportKind::Disabled;
+        if (status == PhaseStatus::Failed || sheets_failed) && !disabled {
             self.report.add_finish_command(resend);
         }
         self.phase("notify", status, t.elapsed().as_millis(), &msg);
@@ -603,13 +617,31 @@ impl<'a> Run<'a> {
     }
 }
 
-/// D11 and the sender: checked before anything is written.
+/// D11 and the sender: checked before anything is written. A dry run sends
+/// nothing, so neither SMTP nor a sender is required of it.
 fn check_config(options: &PipelineOptions) -> Result<(), PipelineError> {
+    check_sender(&options.from).map_err(PipelineError::Config)?;
+    if options.dry_run {
+        return Ok(());
+    }
     options
         .email
         .check_env(options.run_env)
         .map_err(PipelineError::Config)?;
-    check_sender(&options.from).map_err(PipelineError::Config)
+    check_sender_for(&options.email, options.run_env, &options.from).map_err(PipelineError::Config)
+}
+
+/// The sender when `REPORT_EMAIL_FROM` is not set: a syntactically real
+/// domain that delivers nowhere, never `@localhost` (docs/decisions.md D11).
+pub const DEFAULT_SENDER: &str = "Leads Assignment <leads-assignment@example.invalid>";
+
+/// In env `prod`, SMTP needs a real sender: the default is refused there.
+pub fn check_sender_for(email: &EmailDelivery, run_env: RunEnv, from: &str) -> Result<(), String> {
+    if run_env == RunEnv::Prod && matches!(email, EmailDelivery::Smtp(_)) && from == DEFAULT_SENDER
+    {
+        return Err("env prod sends by SMTP and needs a sender: set REPORT_EMAIL_FROM (e.g. \"Leads Desk <leads@your-domain>\"); nothing was written".into());
+    }
+    Ok(())
 }
 
 /// The sender must be a mailbox (`Name <addr@host>` or `addr@host`).

@@ -49,6 +49,7 @@ pub(crate) fn empty_report(
         overall_status: OverallStatus::Running,
         summary_text: String::new(),
         finish_commands: Vec::new(),
+        later_commands: Vec::new(),
     }
 }
 
@@ -232,7 +233,30 @@ fn summary_text(r: &PipelineReport, unassigned: u32) -> String {
         let commands: Vec<String> = r.finish_commands.iter().map(ToString::to_string).collect();
         text.push_str(&format!("; to finish: {}", commands.join(" && ")));
     }
+    if let Some(line) = later_line(r) {
+        text.push_str(&format!("; {line}"));
+    }
+    for line in crate::finish::sent_to_new_recipients(&r.finished_batches) {
+        text.push_str(&format!("; {line}"));
+    }
     text
+}
+
+/// `earlier batches still owe emails this run does not send (why): CMD; CMD`
+/// (docs/decisions.md D13), when there are any.
+pub fn later_line(r: &PipelineReport) -> Option<String> {
+    if r.later_commands.is_empty() {
+        return None;
+    }
+    let why: Vec<&str> = (r.finished_batches.iter())
+        .filter_map(|b| b.emails_left.as_deref())
+        .collect();
+    let commands: Vec<String> = r.later_commands.iter().map(ToString::to_string).collect();
+    Some(format!(
+        "earlier batches still owe emails this run does not send ({}); to send them: {}",
+        why.first().copied().unwrap_or("not sendable here"),
+        commands.join("; ")
+    ))
 }
 
 fn n_line(r: &PipelineReport) -> Option<String> {

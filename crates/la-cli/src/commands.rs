@@ -234,7 +234,8 @@ pub fn email_delivery(
     no_email: bool,
     reports_root: &Path,
 ) -> Result<(EmailDelivery, String), CmdError> {
-    let from = env_var("REPORT_EMAIL_FROM").unwrap_or_else(|| "leads-assignment@localhost".into());
+    let from =
+        env_var("REPORT_EMAIL_FROM").unwrap_or_else(|| leads_assignment::DEFAULT_SENDER.into());
     leads_assignment::check_sender(&from).map_err(CmdError::usage)?;
     if no_email {
         return Ok((EmailDelivery::Disabled, from));
@@ -323,10 +324,15 @@ fn progress() -> Option<PhaseProgress> {
 
 fn run(url: Option<&str>, args: &RunArgs, quiet: bool) -> Result<u8, CmdError> {
     let (email, from) = email_delivery(args.no_email, &args.reports.reports_root)?;
-    // Checked before connecting, so nothing at all happens (the runner checks again).
-    email
-        .check_env(args.env.run_env())
-        .map_err(|e| format!("refusing to start: {e}"))?;
+    // Checked before connecting, so nothing at all happens (the runner checks
+    // again). A dry run sends nothing, so the SMTP rule does not apply.
+    if !args.dry_run {
+        email
+            .check_env(args.env.run_env())
+            .map_err(|e| format!("refusing to start: {e}"))?;
+        leads_assignment::check_sender_for(&email, args.env.run_env(), &from)
+            .map_err(|e| format!("refusing to start: {e}"))?;
+    }
     transport_for(&email).map_err(|e| e.to_string())?;
     let mut conn = connect(url)?;
     let options = PipelineOptions {
@@ -482,10 +488,7 @@ fn diagnose_cmd(
         );
     } else {
         out_raw!("{}", output::diagnose_table(&d, env.run_env().as_str()));
-        out_raw!(
-            "{}",
-            output::unfinished_table(&unfinished, env.run_env(), &reports_root)
-        );
+        out_raw!("{}", output::unfinished_table(&unfinished, &reports_root));
     }
     Ok(exit::OK)
 }

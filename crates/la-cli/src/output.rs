@@ -6,7 +6,8 @@ use std::path::Path;
 
 use leads_assignment::notify::{NotifyReport, TransportKind};
 use leads_assignment::{
-    finished_batches_line, left_reasons, PipelineReport, StoreDiagnosis, UnfinishedBatch,
+    finished_batches_line, later_line, left_reasons, PipelineReport, StoreDiagnosis,
+    UnfinishedBatch,
 };
 
 /// `text` in exactly `width` terminal columns: control characters escaped,
@@ -86,6 +87,8 @@ fn email_word(r: &leads_assignment::notify::EmailResult) -> &'static str {
         EmailResult::Failed(_) => "FAILED (below)",
         EmailResult::NotAttempted(_) => "NOT ATTEMPTED (below)",
         EmailResult::NoRecipients => "no recipients",
+        EmailResult::Withheld(_) => "withheld",
+        EmailResult::Elsewhere(_) => "another process",
     }
 }
 
@@ -110,6 +113,12 @@ pub fn run_summary(r: &PipelineReport, reports_root: &Path) -> String {
     }
     if !r.finished_batches.is_empty() {
         let _ = writeln!(s, "Finished {}", finished_batches_line(&r.finished_batches));
+    }
+    if let Some(line) = later_line(r) {
+        let _ = writeln!(s, "Warning: {line}");
+    }
+    for line in leads_assignment::sent_to_new_recipients(&r.finished_batches) {
+        let _ = writeln!(s, "New recipients: {line}");
     }
     run_table(&mut s, r);
     run_failures(&mut s, r, reports_root);
@@ -301,17 +310,16 @@ pub fn partly_done(r: &PipelineReport) -> String {
 }
 
 /// `diagnose`: the unfinished batches of any age and what finishes each.
-pub fn unfinished_table(
-    batches: &[UnfinishedBatch],
-    env: leads_assignment::RunEnv,
-    reports_root: &Path,
-) -> String {
+pub fn unfinished_table(batches: &[UnfinishedBatch], reports_root: &Path) -> String {
     let mut s = String::new();
     if batches.is_empty() {
         let _ = writeln!(s, "Unfinished batches: none");
         return s;
     }
     let _ = writeln!(s, "Unfinished batches ({}):", batches.len());
+    for line in leads_assignment::waiting_for_new_recipients(batches) {
+        let _ = writeln!(s, "  {line}");
+    }
     for b in batches {
         let _ = writeln!(
             s,
@@ -327,7 +335,13 @@ pub fn unfinished_table(
         for k in &b.owed_emails {
             let _ = writeln!(s, "    email {k}");
         }
-        for c in b.commands(env, reports_root) {
+        if b.smtp_only && !b.owed_emails.is_empty() {
+            let _ = writeln!(
+                s,
+                "    (its emails go by SMTP: run the command with REPORT_EMAIL_SMTP_HOST set)"
+            );
+        }
+        for c in b.commands(reports_root) {
             let _ = writeln!(s, "    to finish: {c}");
         }
     }

@@ -39,18 +39,24 @@ fn main() {
              lead_assignment_code, store_code, mobile_number, lead_type)
            SELECT 1, g, g, 'L' || lpad(g::text, 4, '0'), 1, 'L' || lpad(g::text, 4, '0') || '-0001',
                   'S' || lpad(g::text, 4, '0'), '9', 'E' FROM generate_series(1, 400) g;
-         INSERT INTO documents (doc_type, doc_subtype, doc_date, reference_name_2, reference_id_2, file_name,
-             mime_type, file_path, file_size_bytes)
-           SELECT 'leads_assignment', 'per_store_agent_pdf', current_date, 'store_code', 'S' || lpad(g::text, 4, '0'),
+         INSERT INTO documents (id, doc_type, doc_subtype, doc_date, reference_name_2, reference_id_2, file_name,
+             mime_type, file_path, file_size_bytes, checksum)
+           SELECT g, 'leads_assignment', 'per_store_agent_pdf', current_date, 'store_code', 'S' || lpad(g::text, 4, '0'),
                   'leads_assignment_' || to_char(current_date, 'YYYY-MM-DD') || '_S' || lpad(g::text, 4, '0')
                       || '_' || lpad(g::text, 4, '0') || '_b1.pdf',
-                  'application/pdf', '{}', {}
+                  'application/pdf', '{}', {}, '{}'
            FROM generate_series(1, 400) g;
+         INSERT INTO lead_assignment_sheets (batch_id, store_code, agent_id, file_name, document_id)
+           SELECT 1, reference_id_2, id, file_name, id FROM documents;
          INSERT INTO notification_recipients (profile_id, store_code, env, email_address, send_as)
            SELECT p.id, 'S' || lpad(g::text, 4, '0'), 'any', 'store' || g || '@example.com', 'to'
-           FROM generate_series(1, 400) g, notification_profiles p WHERE p.code = 'leads_assignment';",
+           FROM generate_series(1, 400) g, notification_profiles p WHERE p.code = 'leads_assignment';
+         INSERT INTO notification_recipients (profile_id, store_code, env, email_address, send_as)
+           SELECT p.id, NULL, 'any', 'ops@example.com', 'bcc'
+           FROM notification_profiles p WHERE p.code = 'leads_assignment';",
         file.display(),
-        bytes.len()
+        bytes.len(),
+        la_pdf::files::sha256_hex(&bytes)
     ))
     .unwrap();
 
@@ -79,7 +85,7 @@ fn main() {
         .filter(|e| e.store_code.is_some())
         .count();
     assert_eq!(report.failed() + report.not_attempted(), 0);
-    // The store emails and the summary (to every store's recipient: D17).
+    // The store emails and the summary (to the operator: D17).
     assert_eq!(sink.received().len(), report.delivered());
     assert_eq!(report.delivered(), store_emails + 1);
     println!(

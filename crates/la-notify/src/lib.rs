@@ -5,6 +5,7 @@
 //! (SMTP, `.eml` outbox, memory; [`transport`]) and [`send_for_batch`], which
 //! works for any past batch and never retries.
 
+mod headers;
 pub mod ledger;
 pub mod plan;
 pub mod render;

@@ -261,6 +261,39 @@ impl EmailKey {
     }
 }
 
+/// docs/decisions.md D17 (need to know): the run summary names every store,
+/// so it goes to the recipients of every store: those with no store code
+/// (NULL or `ALL`); when there are none, the addresses that are recipients
+/// of each store of the batch; when there are none of those either, nobody.
+pub fn summary_recipients<'a>(
+    recipients: &'a [Recipient],
+    facts: &BatchFacts,
+) -> Vec<&'a Recipient> {
+    let storeless: Vec<&Recipient> = recipients
+        .iter()
+        .filter(|r| r.store_code.is_none())
+        .collect();
+    if !storeless.is_empty() || facts.stores.is_empty() {
+        return storeless;
+    }
+    let address = |r: &Recipient| r.mailbox.email.to_string().to_lowercase();
+    let of_every_store = |a: &str| {
+        facts.stores.iter().all(|s| {
+            recipients
+                .iter()
+                .any(|r| address(r) == a && r.matches_store(&s.store_code))
+        })
+    };
+    recipients
+        .iter()
+        .filter(|r| of_every_store(&address(r)))
+        .collect()
+}
+
+/// What the run says when its summary has nobody to go to.
+pub const NO_SUMMARY_RECIPIENTS: &str =
+    "no summary recipients: add a recipient with store_code NULL";
+
 /// One email to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlannedEmail {
@@ -279,8 +312,7 @@ pub struct PlannedEmail {
 /// attaching that store's sheets only; `all_store_pdfs` / `all_docs_for_run`
 /// → one email with every sheet to the store-less recipients; `none` → no
 /// attachments (per store for scope `store`, else one email). The run summary
-/// is always planned, to the store-less recipients or, when there are none,
-/// to every recipient once (docs/decisions.md D17).
+/// is always planned, to [`summary_recipients`] (docs/decisions.md D17).
 pub fn plan(
     scope: Scope,
     attach_mode: AttachMode,
@@ -333,11 +365,7 @@ pub fn plan(
             },
         }),
     }
-    let summary_to = if storeless.is_empty() {
-        group(recipients)
-    } else {
-        group(storeless.iter().copied())
-    };
+    let summary_to = group(summary_recipients(recipients, facts));
     emails.push(PlannedEmail {
         key: EmailKey::Summary,
         outbox_stem: String::new(),
@@ -459,6 +487,35 @@ mod tests {
             .map(|e| e.addressees.all().map(|m| m.email.to_string()).collect())
             .unwrap_or_default();
         assert_eq!(to, vec!["ops@x.in".to_string()]);
+    }
+
+    #[test]
+    fn the_summary_goes_only_to_who_sees_every_store() {
+        let summary_to = |rs: &[Recipient]| -> Vec<String> {
+            summary_recipients(rs, &facts())
+                .iter()
+                .map(|r| r.mailbox.email.to_string())
+                .collect()
+        };
+        // Store managers only: nobody (each would see the other store).
+        let managers = [
+            rec(1, Some("A"), "a@x.in", SendAs::To),
+            rec(2, Some("B"), "b@x.in", SendAs::To),
+        ];
+        assert!(summary_to(&managers).is_empty());
+        // A manager of one store plus an operator of both: the operator.
+        let mixed = [
+            rec(1, Some("A"), "a@x.in", SendAs::To),
+            rec(2, Some("A"), "ops@x.in", SendAs::Cc),
+            rec(3, Some("b"), "OPS@x.in", SendAs::To),
+        ];
+        assert_eq!(summary_to(&mixed), vec!["ops@x.in", "OPS@x.in"]);
+        // Store-less recipients win.
+        let storeless = [
+            rec(1, Some("A"), "a@x.in", SendAs::To),
+            rec(2, None, "boss@x.in", SendAs::To),
+        ];
+        assert_eq!(summary_to(&storeless), vec!["boss@x.in"]);
     }
 
     #[test]

@@ -14,27 +14,74 @@ pub struct Rendered {
     pub body: String,
 }
 
+/// The work one text may take (minijinja instructions): far above any real
+/// template over thousands of stores, far below a runaway loop.
+const FUEL: u64 = 20_000_000;
+
+/// The most one rendered text may be (docs/decisions.md D13: a template
+/// cannot flood a run).
+pub const MAX_RENDERED_BYTES: usize = 1024 * 1024;
+
 /// Renders `template` with `context`. An error names the template and the
-/// reason; the raw template text is never returned as if rendered.
+/// reason; the raw template text is never returned as if rendered. Bounded
+/// in work ([`FUEL`]) and in size ([`MAX_RENDERED_BYTES`] per part).
 pub fn render<C: Serialize>(template: &Template, context: &C) -> Result<Rendered, String> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Lenient);
-    let fail = |part: &str, e: minijinja::Error| {
+    env.set_fuel(Some(FUEL));
+    let subject = render_part(&env, &template.subject, context).map_err(|e| {
         format!(
-            "template '{}' ({part}) failed to render: {e:#}",
+            "template '{}' (subject) failed to render: {e}",
             template.name
         )
-    };
-    let subject = env
-        .render_str(&template.subject, context)
-        .map_err(|e| fail("subject", e))?;
-    let body = env
-        .render_str(&template.body, context)
-        .map_err(|e| fail("body", e))?;
+    })?;
+    let body = render_part(&env, &template.body, context)
+        .map_err(|e| format!("template '{}' (body) failed to render: {e}", template.name))?;
     Ok(Rendered {
         subject: one_line(&subject),
         body,
     })
+}
+
+fn render_part<C: Serialize>(
+    env: &Environment,
+    source: &str,
+    context: &C,
+) -> Result<String, String> {
+    let template = env
+        .template_from_str(source)
+        .map_err(|e| format!("{e:#}"))?;
+    let mut out = Capped::default();
+    match template.render_captured_to(context, &mut out) {
+        Ok(_) => String::from_utf8(out.bytes).map_err(|e| e.to_string()),
+        Err(_) if out.over => Err(format!("its output exceeds {} bytes", MAX_RENDERED_BYTES)),
+        Err(e) if e.kind() == minijinja::ErrorKind::OutOfFuel => Err(format!(
+            "it takes more work than any email may ({FUEL} template steps; a loop that never ends?)"
+        )),
+        Err(e) => Err(format!("{e:#}")),
+    }
+}
+
+/// A writer that refuses to grow past [`MAX_RENDERED_BYTES`].
+#[derive(Default)]
+struct Capped {
+    bytes: Vec<u8>,
+    over: bool,
+}
+
+impl std::io::Write for Capped {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.bytes.len() + buf.len() > MAX_RENDERED_BYTES {
+            self.over = true;
+            return Err(std::io::Error::other("rendered text too large"));
+        }
+        self.bytes.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Collapses all white space (line breaks included) to single spaces and drops
@@ -76,6 +123,22 @@ mod tests {
         .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(r.subject, "Leads Baner Bcc: evil@x.in");
         assert_eq!(r.body, "a.pdf, b.pdf|S1: capped; no agent");
+    }
+
+    #[test]
+    fn runaway_templates_fail_bounded() {
+        let ctx = serde_json::json!({});
+        for (body, says) in [
+            (
+                "{% for a in range(10000) %}{% for b in range(10000) %}{% for c in range(10000) %}{% endfor %}{% endfor %}{% endfor %}",
+                "more work",
+            ),
+            ("{% for a in range(100000) %}{{ 'x' * 100 }}{% endfor %}", "exceeds"),
+        ] {
+            let e = render(&t("s", body), &ctx).unwrap_err();
+            assert!(e.contains(says), "{e}");
+            assert!(e.contains("template 'default' (body)"), "{e}");
+        }
     }
 
     #[test]

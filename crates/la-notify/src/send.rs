@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use la_pdf::{ExpectedSheet, SheetState};
+use la_schema::locks;
 use la_schema::models::{DeliveryOutcome, NewDelivery};
 use la_schema::schema::{lead_assignment_batches as lab, store_master as sm};
 use lettre::message::header::ContentType;
@@ -13,6 +14,7 @@ use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::Message;
 use serde::Serialize;
 
+use crate::headers;
 use crate::ledger;
 use crate::plan::{
     self, AgentFacts, AttachmentFacts, BatchFacts, EmailKey, EmailKind, PlannedEmail,
@@ -33,6 +35,16 @@ pub enum Selection {
     All,
     /// Exactly these (`--only KEY`, repeatable); an unknown key is an error.
     Only(Vec<EmailKey>),
+    /// These owed emails (finishing a batch): each is skipped if, by the time
+    /// it is claimed, the ledger shows it delivered.
+    Owed(Vec<EmailKey>),
+}
+
+impl Selection {
+    /// Whether an email delivered before this call started is sent again.
+    fn resends(&self) -> bool {
+        matches!(self, Selection::All | Selection::Only(_))
+    }
 }
 
 /// How to notify.
@@ -76,6 +88,12 @@ pub enum EmailResult {
     NotAttempted(String),
     /// Nobody is configured to receive it (not an error).
     NoRecipients,
+    /// Deliberately not sent, for the reason given (recorded `skipped`), e.g.
+    /// a run summary with no one entitled to see every store.
+    Withheld(String),
+    /// Another process is sending it, or has just sent it: left to that one
+    /// (nothing recorded here).
+    Elsewhere(String),
 }
 
 impl EmailResult {
@@ -87,8 +105,14 @@ impl EmailResult {
             EmailResult::Skipped => Some(DeliveryOutcome::Skipped),
             EmailResult::Failed(_) => Some(DeliveryOutcome::Failed),
             EmailResult::NotAttempted(_) => Some(DeliveryOutcome::NotAttempted),
-            EmailResult::NoRecipients => None,
+            EmailResult::Withheld(_) => Some(DeliveryOutcome::Skipped),
+            EmailResult::NoRecipients | EmailResult::Elsewhere(_) => None,
         }
+    }
+
+    /// Sent, or written to the outbox.
+    pub fn is_delivered(&self) -> bool {
+        self.outcome().is_some_and(DeliveryOutcome::is_delivered)
     }
 
     fn from_outcome(outcome: DeliveryOutcome) -> EmailResult {
@@ -109,6 +133,8 @@ impl std::fmt::Display for EmailResult {
             EmailResult::Failed(reason) => write!(f, "FAILED: {reason}"),
             EmailResult::NotAttempted(reason) => write!(f, "NOT ATTEMPTED: {reason}"),
             EmailResult::NoRecipients => f.write_str("no recipients"),
+            EmailResult::Withheld(reason) => write!(f, "not sent: {reason}"),
+            EmailResult::Elsewhere(reason) => write!(f, "skipped here: {reason}"),
         }
     }
 }
@@ -138,6 +164,10 @@ pub struct Tally {
     pub not_attempted: usize,
     pub without_recipients: usize,
     pub already_delivered: usize,
+    /// Summaries withheld (nobody may see every store).
+    pub withheld: usize,
+    /// Left to another process sending them at the same time.
+    pub elsewhere: usize,
 }
 
 impl Tally {
@@ -149,6 +179,8 @@ impl Tally {
             EmailResult::Failed(_) => self.failed += 1,
             EmailResult::NotAttempted(_) => self.not_attempted += 1,
             EmailResult::NoRecipients => self.without_recipients += 1,
+            EmailResult::Withheld(_) => self.withheld += 1,
+            EmailResult::Elsewhere(_) => self.elsewhere += 1,
         }
     }
 }
@@ -165,6 +197,8 @@ impl std::fmt::Display for Tally {
             (self.not_attempted, "not attempted"),
             (self.without_recipients, "without recipients"),
             (self.already_delivered, "already delivered earlier"),
+            (self.withheld, "withheld (no summary recipients)"),
+            (self.elsewhere, "left to another process sending them"),
         ]
         .iter()
         .filter(|(n, _)| *n > 0)
@@ -316,6 +350,12 @@ pub fn send_for_batch(
         .map_err(|e: lettre::address::AddressError| {
             NotifyError::From(options.from.clone(), e.to_string())
         })?;
+    // Taken before anything reads the ledger: a delivery after it was made
+    // by another process while this one worked (docs/decisions.md D13).
+    let mark = match options.select.resends() {
+        true => ledger::mark(conn).map_err(at(batch_id, "reading the delivery ledger"))?,
+        false => 0,
+    };
     let (batch_date, run_id) = batch_of(conn, batch_id, options)?;
     let mut report = NotifyReport {
         batch_id,
@@ -348,9 +388,15 @@ pub fn send_for_batch(
     let facts = batch_facts(conn, batch_id, batch_date, &run_id, options.run_env)?;
     let planned = plan::plan(setup.scope, setup.attach_mode, &setup.recipients, &facts);
     let emails = select(conn, batch_id, planned, &options.select, &mut report)?;
+    let smtp_only = ledger::batch_delivery(conn, &[batch_id])
+        .map_err(at(batch_id, "reading the batch's delivery"))?
+        .get(&batch_id)
+        .is_some_and(|d| d.smtp_only);
     let mut outbox = Outbox {
         conn,
         batch_id,
+        smtp_only,
+        mark,
         run_id: &run_id,
         from: &from,
         transport,
@@ -473,6 +519,7 @@ fn select(
             }
             planned.retain(|e| keys.contains(&e.key));
         }
+        Selection::Owed(keys) => planned.retain(|e| keys.contains(&e.key)),
         Selection::Undelivered => {
             let outcomes = ledger::outcomes(conn, &[batch_id])
                 .map_err(at(batch_id, "reading the delivery ledger"))?
@@ -526,6 +573,11 @@ fn missing_sheets(facts: &BatchFacts, email: &PlannedEmail) -> Option<String> {
 struct Outbox<'a> {
     conn: &'a mut PgConnection,
     batch_id: i64,
+    /// The batch's emails are settled only by SMTP (docs/decisions.md D13).
+    smtp_only: bool,
+    /// A delivery recorded after this ledger row id makes an email done
+    /// (0: any delivery does; the newest row at the start when resending).
+    mark: i64,
     run_id: &'a str,
     from: &'a Mailbox,
     transport: &'a mut dyn Transport,
@@ -535,6 +587,8 @@ struct Outbox<'a> {
 }
 
 impl Outbox<'_> {
+    /// Sends one email (unless it cannot or need not be), records the
+    /// attempt, and reports it.
     fn deliver(
         &mut self,
         email: &PlannedEmail,
@@ -542,25 +596,9 @@ impl Outbox<'_> {
         context: &serde_json::Value,
         waiting_for_sheets: Option<String>,
     ) -> Result<(), NotifyError> {
-        let mut message_id = None;
-        let result = if email.addressees.is_empty() {
-            EmailResult::NoRecipients
-        } else if let Some(cause) = self.transport.broken() {
-            EmailResult::NotAttempted(format!("after an earlier failure: {cause}"))
-        } else if self.transport.kind() == TransportKind::Disabled {
-            // Email disabled is a decision for every email, waiting or not.
-            EmailResult::Skipped
-        } else if let Some(why) = waiting_for_sheets {
-            EmailResult::NotAttempted(why)
-        } else {
-            let id = new_message_id(self.batch_id, &email.key, self.from);
-            let sent = build_message(email, self.from, template, context, &id)
-                .and_then(|m| self.transport.send(&email.outbox_stem, &m));
-            message_id = Some(id);
-            match sent {
-                Ok(outcome) => EmailResult::from_outcome(outcome),
-                Err(e) => EmailResult::Failed(e.to_string()),
-            }
+        let (result, message_id, claim) = match self.cannot_send(email, waiting_for_sheets) {
+            Some(result) => (result, None, None),
+            None => self.send_claimed(email, template, context)?,
         };
         if let Some(outcome) = result.outcome() {
             let row = ledger_row(
@@ -579,6 +617,11 @@ impl Outbox<'_> {
                 source,
             })?;
         }
+        // Released only once the ledger says what happened.
+        if let Some(id) = claim {
+            locks::unlock(self.conn, locks::EMAIL, id)
+                .map_err(at(self.batch_id, "releasing an email"))?;
+        }
         self.report
             .emails
             .push(email_report(email, result, message_id));
@@ -586,6 +629,73 @@ impl Outbox<'_> {
             p.report(self.report.emails.len(), self.total);
         }
         Ok(())
+    }
+
+    /// Why `email` is not sent at all, if it is not.
+    fn cannot_send(&self, email: &PlannedEmail, waiting: Option<String>) -> Option<EmailResult> {
+        if email.addressees.is_empty() {
+            // docs/decisions.md D17: a summary nobody may see is withheld, on record.
+            return Some(if email.kind == EmailKind::Summary {
+                EmailResult::Withheld(plan::NO_SUMMARY_RECIPIENTS.into())
+            } else {
+                EmailResult::NoRecipients
+            });
+        }
+        if let Some(cause) = self.transport.broken() {
+            return Some(EmailResult::NotAttempted(format!(
+                "after an earlier failure: {cause}"
+            )));
+        }
+        let kind = self.transport.kind();
+        if kind == TransportKind::Disabled {
+            // Email disabled is a decision for every email, waiting or not.
+            return Some(EmailResult::Skipped);
+        }
+        if self.smtp_only && kind == TransportKind::Outbox {
+            return Some(EmailResult::NotAttempted(format!(
+                "batch {} delivers by SMTP and this process has no SMTP settings (REPORT_EMAIL_SMTP_HOST): the email stays owed",
+                self.batch_id
+            )));
+        }
+        waiting.map(EmailResult::NotAttempted)
+    }
+
+    /// Claims the email (docs/decisions.md D13: one sender at a time, the
+    /// claim ending with its session), then sends it unless another process
+    /// delivered it meanwhile. Returns the claim to release after the
+    /// ledger row.
+    fn send_claimed(
+        &mut self,
+        email: &PlannedEmail,
+        template: &Template,
+        context: &serde_json::Value,
+    ) -> Result<(EmailResult, Option<String>, Option<i64>), NotifyError> {
+        let key = email.key.to_string();
+        let id = locks::email_id(self.batch_id, &key);
+        let claimed = locks::try_lock(self.conn, locks::EMAIL, id)
+            .map_err(at(self.batch_id, "claiming an email"))?;
+        if !claimed {
+            let why = "another process is sending it right now".to_string();
+            return Ok((EmailResult::Elsewhere(why), None, None));
+        }
+        let done =
+            ledger::delivered_after(self.conn, self.batch_id, &key, self.mark, self.smtp_only)
+                .map_err(at(self.batch_id, "reading the delivery ledger"));
+        if !matches!(done, Ok(false)) {
+            locks::unlock(self.conn, locks::EMAIL, id)
+                .map_err(at(self.batch_id, "releasing an email"))?;
+            done?;
+            let why = "another process delivered it meanwhile".to_string();
+            return Ok((EmailResult::Elsewhere(why), None, None));
+        }
+        let message_id = new_message_id(self.batch_id, &email.key, self.from);
+        let sent = build_message(email, self.from, template, context, &message_id)
+            .and_then(|m| self.transport.send(&email.outbox_stem, &m));
+        let result = match sent {
+            Ok(outcome) => EmailResult::from_outcome(outcome),
+            Err(e) => EmailResult::Failed(e.to_string()),
+        };
+        Ok((result, Some(message_id), Some(id)))
     }
 }
 
@@ -609,7 +719,9 @@ fn ledger_row(
         document_ids: email.attachments.iter().map(|a| a.document_id).collect(),
         outcome: outcome.as_str().into(),
         error: match result {
-            EmailResult::Failed(r) | EmailResult::NotAttempted(r) => Some(r.clone()),
+            EmailResult::Failed(r) | EmailResult::NotAttempted(r) | EmailResult::Withheld(r) => {
+                Some(r.clone())
+            }
             _ => None,
         },
         message_id,
@@ -768,32 +880,38 @@ fn build_message(
     message_id: &str,
 ) -> Result<Message, TransportError> {
     let text = render(template, context).map_err(TransportError::Build)?;
+    let a = &email.addressees;
+    // docs/decisions.md D27: every address header and the subject encoded
+    // here (quoted names, whole grapheme clusters); Bcc only in the envelope.
+    let recipients: Vec<lettre::Address> = a.all().map(|m| m.email.clone()).collect();
+    let envelope = lettre::address::Envelope::new(Some(from.email.clone()), recipients)
+        .map_err(|e| TransportError::Build(e.to_string()))?;
     let mut b = Message::builder()
-        .from(from.clone())
-        .subject(text.subject)
-        .message_id(Some(message_id.to_string()));
-    for m in &email.addressees.to {
-        b = b.to(m.clone());
+        .raw_header(headers::mailbox_header("From", std::slice::from_ref(from)))
+        .raw_header(headers::subject_header(&text.subject))
+        .message_id(Some(message_id.to_string()))
+        .envelope(envelope);
+    if !a.to.is_empty() {
+        b = b.raw_header(headers::mailbox_header("To", &a.to));
     }
-    for m in &email.addressees.cc {
-        b = b.cc(m.clone());
-    }
-    for m in &email.addressees.bcc {
-        b = b.bcc(m.clone());
+    if !a.cc.is_empty() {
+        b = b.raw_header(headers::mailbox_header("Cc", &a.cc));
     }
     let mut parts = MultiPart::mixed().singlepart(SinglePart::plain(text.body));
-    let pdf =
-        ContentType::parse("application/pdf").map_err(|e| TransportError::Build(e.to_string()))?;
-    for a in &email.attachments {
+    for att in &email.attachments {
         // docs/decisions.md D26: only the very bytes that were written.
-        let bytes = la_pdf::files::read_verified(&a.path, a.checksum.as_deref()).map_err(|e| {
-            TransportError::Build(format!(
-                "attachment {} ({}): {e}",
-                a.file_name,
-                a.path.display()
-            ))
-        })?;
-        parts = parts.singlepart(Attachment::new(a.file_name.clone()).body(bytes, pdf.clone()));
+        let bytes =
+            la_pdf::files::read_verified(&att.path, att.checksum.as_deref()).map_err(|e| {
+                TransportError::Build(format!(
+                    "attachment {} ({}): {e}",
+                    att.file_name,
+                    att.path.display()
+                ))
+            })?;
+        // The name on Content-Type too: many clients read it there.
+        let pdf = ContentType::parse(&format!("application/pdf; name=\"{}\"", att.file_name))
+            .map_err(|e| TransportError::Build(e.to_string()))?;
+        parts = parts.singlepart(Attachment::new(att.file_name.clone()).body(bytes, pdf));
     }
     Ok(b.multipart(parts)?)
 }
@@ -870,7 +988,9 @@ pub fn facts_from_sheets(
 
 /// Per batch, the emails still owed: planned, with recipients, and not
 /// settled in the ledger (delivered, or skipped because email was disabled).
-/// `sheets` are the batches' expected sheets ([`la_pdf::batch_sheets`]).
+/// Each batch is judged for the env it recorded (docs/decisions.md D13),
+/// `run_env` only for batches made before that was recorded. `sheets` are
+/// the batches' expected sheets ([`la_pdf::batch_sheets`]).
 pub fn owed_emails(
     conn: &mut PgConnection,
     run_env: RunEnv,
@@ -883,16 +1003,26 @@ pub fn owed_emails(
     let Some(first) = batches.keys().next().copied() else {
         return Ok(BTreeMap::new());
     };
-    let Some(setup) =
-        resolve::resolve(conn, run_env).map_err(at(first, "resolving the notification profile"))?
-    else {
-        return Ok(BTreeMap::new());
-    };
     let ids: Vec<i64> = batches.keys().copied().collect();
     let ledger = ledger::outcomes(conn, &ids).map_err(at(first, "reading the delivery ledger"))?;
+    let delivery =
+        ledger::batch_delivery(conn, &ids).map_err(at(first, "reading the batches' delivery"))?;
+    let mut setups: BTreeMap<&'static str, Option<resolve::Setup>> = BTreeMap::new();
     let mut out = BTreeMap::new();
     for (batch_id, batch_date) in batches {
-        let facts = facts_from_sheets(batch_id, batch_date, "", run_env, sheets, &BTreeMap::new());
+        let env = delivery
+            .get(&batch_id)
+            .and_then(|d| d.env)
+            .unwrap_or(run_env);
+        if !setups.contains_key(env.as_str()) {
+            let setup = resolve::resolve(conn, env)
+                .map_err(at(batch_id, "resolving the notification profile"))?;
+            setups.insert(env.as_str(), setup);
+        }
+        let Some(Some(setup)) = setups.get(env.as_str()) else {
+            continue;
+        };
+        let facts = facts_from_sheets(batch_id, batch_date, "", env, sheets, &BTreeMap::new());
         let settled = ledger.get(&batch_id);
         let owed: Vec<EmailKey> =
             plan::plan(setup.scope, setup.attach_mode, &setup.recipients, &facts)

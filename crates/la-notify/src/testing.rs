@@ -1,6 +1,9 @@
 //! Test support (feature `testing`): a real SMTP server on 127.0.0.1
 //! (mailin-embedded) that records every message it accepts and can refuse
-//! chosen recipients.
+//! chosen recipients. Every message it hands to a test has passed a strict
+//! parser first (Python's `email` package with `policy=default`): a header
+//! defect fails the test that reads it.
+#![allow(clippy::panic)]
 
 use std::collections::HashSet;
 use std::net::TcpListener;
@@ -101,9 +104,13 @@ impl SmtpSink {
         })
     }
 
-    /// Messages received so far.
+    /// Messages received so far, each checked by the strict parser.
     pub fn received(&self) -> Vec<Received> {
-        self.inbox.lock().map(|v| v.clone()).unwrap_or_default()
+        let all = self.inbox.lock().map(|v| v.clone()).unwrap_or_default();
+        if let Err(defects) = strictly_parsed(&all) {
+            panic!("a received email has header defects:\n{defects}");
+        }
+        all
     }
 
     /// Forgets what was received.
@@ -127,3 +134,69 @@ impl SmtpSink {
         }
     }
 }
+
+/// Parses every message with Python's `email` package (`policy=default`,
+/// the strict modern parser) and lists every defect it finds in a message,
+/// a part or a header (an obsolete phrase, a bad encoded word, …).
+pub fn strictly_parsed(messages: &[Received]) -> Result<(), String> {
+    if messages.is_empty() {
+        return Ok(());
+    }
+    let dir = tempfile_dir()?;
+    let mut paths = Vec::new();
+    for (i, m) in messages.iter().enumerate() {
+        let path = dir.join(format!("{i}.eml"));
+        std::fs::write(&path, &m.data).map_err(|e| e.to_string())?;
+        paths.push(path);
+    }
+    let out = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(STRICT_PARSER)
+        .args(&paths)
+        .output()
+        .map_err(|e| format!("python3 (for the strict email parser): {e}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = out?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ))
+    }
+}
+
+fn tempfile_dir() -> Result<std::path::PathBuf, String> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "la-strict-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    Ok(dir)
+}
+
+const STRICT_PARSER: &str = r#"
+import sys, email
+from email import policy
+bad = []
+for path in sys.argv[1:]:
+    with open(path, 'rb') as f:
+        msg = email.message_from_binary_file(f, policy=policy.default)
+    found = [repr(d) for d in msg.defects]
+    for part in msg.walk():
+        found += [repr(d) for d in part.defects]
+        for name, value in part.items():
+            found += ['%s: %r' % (name, d) for d in getattr(value, 'defects', ())]
+        if part.get_content_disposition() == 'attachment':
+            if not part.get_param('name'):
+                found.append('attachment without name= on Content-Type')
+    if found:
+        bad.append('%s: %s' % (path, '; '.join(found)))
+print('\n'.join(bad))
+sys.exit(1 if bad else 0)
+"#;

@@ -336,11 +336,11 @@ impl SmtpTransport {
         };
         let envelope = message.envelope().clone();
         let bytes = message.formatted();
-        // MAIL, RCPT…, DATA and the message's end each get the timeout; the
-        // body itself a little more at 64 KiB/s.
-        let steps = 3 + envelope.to().len() as u32;
+        // One deadline for the whole transaction (MAIL, every RCPT, DATA and
+        // the message), however many recipients it has; only the body gets
+        // more, at 64 KiB/s, so a large attachment is not cut short.
         let body = Duration::from_secs(bytes.len() as u64 / 65_536);
-        let limit = self.config.timeout * steps + body;
+        let limit = self.config.timeout + body;
         let mut conn_back = None;
         let result = bounded_for(&self.config, limit, "sending the message", move || {
             let mut conn = conn;

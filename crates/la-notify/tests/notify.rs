@@ -410,18 +410,18 @@ fn a_store_without_recipients_is_reported_not_an_error() {
         EmailResult::NoRecipients
     );
     assert_eq!(report.without_recipients(), 1);
-    // No store-less recipient: the summary goes to every recipient once.
+    // No store-less recipient, and nobody on every store's list: the summary
+    // (every store's figures) is withheld, on record (docs/decisions.md D17).
     let summary = report
         .emails
         .iter()
         .find(|e| e.key == EmailKey::Summary)
         .unwrap();
-    assert_eq!(summary.result, EmailResult::Sent);
-    assert!(
-        summary.to.contains(&"a-to@example.com".to_string()),
-        "{summary:?}"
+    assert_eq!(
+        summary.result,
+        EmailResult::Withheld(la_notify::plan::NO_SUMMARY_RECIPIENTS.into())
     );
-    assert_eq!(report.sent(), 2);
+    assert_eq!(report.sent(), 1);
     let _ = f.db;
 }
 
