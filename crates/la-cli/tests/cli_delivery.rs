@@ -14,6 +14,7 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use la_notify::testing::SmtpSink;
 use la_schema::schema::documents;
+use la_schema::seed;
 use la_schema::testing::migrated_db;
 
 mod common;
@@ -86,6 +87,8 @@ fn a_batch_whose_reports_root_failed_is_finished_by_the_next_plain_run() {
     let db = migrated_db();
     let mut c = db.conn();
     seed_stores(&mut c, 2, 3);
+    // The operator: the one who may see every store in the run summary.
+    seed::recipient(&mut c, None, "any", "ops@example.com", "to", true).unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("reports");
     std::fs::write(&root, b"a file where the folder should be").unwrap();
@@ -143,6 +146,8 @@ fn a_run_killed_after_its_commit_is_marked_interrupted_and_finished() {
     let db = migrated_db();
     let mut c = db.conn();
     seed_stores(&mut c, 2, 3);
+    // The operator: the one who may see every store in the run summary.
+    seed::recipient(&mut c, None, "any", "ops@example.com", "to", true).unwrap();
     // Hold back the first documents row: the run stops right after its commit.
     let mut blocker = db.conn();
     blocker
@@ -216,6 +221,8 @@ fn notify_sends_only_what_is_owed_and_all_sends_everything() {
     let db = migrated_db();
     let mut c = db.conn();
     seed_stores(&mut c, 2, 2);
+    // The operator: the one who may see every store in the run summary.
+    seed::recipient(&mut c, None, "any", "ops@example.com", "to", true).unwrap();
     let sink = SmtpSink::start().unwrap();
     let root = tempfile::tempdir().unwrap();
     let r = root.path().to_str().unwrap();
@@ -248,7 +255,7 @@ fn notify_sends_only_what_is_owed_and_all_sends_everything() {
     assert_eq!(all.status.code(), Some(0), "{}", text(&all.stdout));
     assert_eq!(sink.received().len(), 6);
     assert_eq!(
-        count(&mut c, "SELECT count(*) AS n FROM lead_assignment_deliveries WHERE outcome = 'sent' AND message_id LIKE '<la.%@localhost>'"),
+        count(&mut c, "SELECT count(*) AS n FROM lead_assignment_deliveries WHERE outcome = 'sent' AND message_id LIKE '<la.%@example.invalid>'"),
         6,
         "a ledger row with a Message-ID per attempt"
     );
@@ -317,6 +324,8 @@ fn assert_bounded_failure_then_finish(port: u16, timeout: Option<&str>) {
     let db = migrated_db();
     let mut c = db.conn();
     seed_stores(&mut c, 3, 2); // three store emails and the summary
+                               // The operator: the one who may see every store in the run summary.
+    seed::recipient(&mut c, None, "any", "ops@example.com", "to", true).unwrap();
     let root = tempfile::tempdir().unwrap();
     let mut cmd = cli(&db);
     cmd.args(["run", "--reports-root", root.path().to_str().unwrap()])
@@ -395,6 +404,7 @@ fn the_database_lost_after_the_commit_exits_3_with_commands_that_work_pasted() {
     let mut c = db.conn();
     seed_store(&mut c, "S 1,$(touch pwned)", "0001", 1, 2, "odd");
     seed_store(&mut c, "S2", "0002", 100, 2, "plain");
+    seed::recipient(&mut c, None, "any", "ops@example.com", "to", true).unwrap();
     // The run's session dies at its first documents row, after the commit.
     c.batch_execute(
         "CREATE FUNCTION la_test_die() RETURNS trigger LANGUAGE plpgsql AS
@@ -458,6 +468,8 @@ fn planted_links_are_never_followed_and_concurrent_pdf_runs_both_succeed() {
     let db = migrated_db();
     let mut c = db.conn();
     seed_stores(&mut c, 2, 3);
+    // The operator: the one who may see every store in the run summary.
+    seed::recipient(&mut c, None, "any", "ops@example.com", "to", true).unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("reports");
     let victim = tmp.path().join("victim.txt");

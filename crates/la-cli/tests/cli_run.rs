@@ -18,6 +18,7 @@ fn standalone_run_then_nothing_to_assign() {
     let db = migrated_db();
     let mut c = db.conn();
     seed_stores(&mut c, 2, 3);
+    seed::recipient(&mut c, None, "any", "ops@example.com", "to", true).unwrap();
     let root = tempfile::tempdir().unwrap();
     let out = run(&db, root.path(), &[]);
     let stdout = text(&out.stdout);
@@ -48,7 +49,7 @@ fn standalone_run_then_nothing_to_assign() {
     assert_eq!(
         std::fs::read_dir(&outbox).unwrap().count(),
         3,
-        "one .eml per store, and the summary to the stores' recipients"
+        "one .eml per store, and the summary to the operator"
     );
 
     let again = run(&db, root.path(), &[]);
@@ -82,6 +83,7 @@ fn smtp_down_exits_3_and_the_printed_notify_command_finishes_the_job() {
     let db = migrated_db();
     let mut c = db.conn();
     seed_stores(&mut c, 3, 2);
+    seed::recipient(&mut c, None, "any", "ops@example.com", "to", true).unwrap();
     let root = tempfile::tempdir().unwrap();
     let out = cli(&db)
         .args(["run", "--reports-root", root.path().to_str().unwrap()])
