@@ -5,6 +5,10 @@
 //! 500,000-lead run should need no more than twice the 50,000-lead one.
 //!
 //! `cargo run --release --example bench_scale`
+//!
+//! `cargo run --release --example bench_scale -- 1000000 60` runs once at
+//! 1,000,000 leads with every statement bounded to 60 s (`statement_timeout`),
+//! to show how far under the default bound (30 minutes) the longest is.
 
 #![allow(
     clippy::print_stdout,
@@ -23,9 +27,13 @@ mod common;
 use common::{peak_rss_mb, seed};
 
 /// One run at `leads` eligible leads: (seconds, peak RSS in MB after it).
-fn run(leads: u32) -> (f64, f64) {
+fn run(leads: u32, statement_timeout_s: Option<u64>) -> (f64, f64) {
     let db = testing::migrated_db();
     let mut conn = db.conn();
+    if let Some(s) = statement_timeout_s {
+        conn.batch_execute(&format!("SET statement_timeout = '{s}s'"))
+            .unwrap();
+    }
     let t = Instant::now();
     conn.batch_execute(&seed(leads / 250, leads / 250)).unwrap();
     println!(
@@ -52,12 +60,26 @@ fn run(leads: u32) -> (f64, f64) {
 }
 
 fn main() {
-    let (small_s, small_rss) = run(50_000);
+    let args: Vec<u64> = std::env::args()
+        .skip(1)
+        .map(|a| a.parse().expect("LEADS [STATEMENT_TIMEOUT_S]"))
+        .collect();
+    if let Some(&leads) = args.first() {
+        let leads = u32::try_from(leads).expect("leads");
+        let (s, rss) = run(leads, args.get(1).copied());
+        println!(
+            "{leads}: {s:.2} s, {:.1} µs per lead, peak RSS {rss:.1} MB, statement_timeout {:?} s",
+            s / f64::from(leads) * 1e6,
+            args.get(1)
+        );
+        return;
+    }
+    let (small_s, small_rss) = run(50_000, None);
     println!(
         "   50,000: {small_s:.2} s, {:.1} µs per lead, peak RSS {small_rss:.1} MB",
         small_s / 50_000.0 * 1e6
     );
-    let (big_s, big_rss) = run(500_000);
+    let (big_s, big_rss) = run(500_000, None);
     println!(
         "  500,000: {big_s:.2} s, {:.1} µs per lead, peak RSS {big_rss:.1} MB",
         big_s / 500_000.0 * 1e6

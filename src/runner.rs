@@ -15,6 +15,7 @@ use la_notify::{
 };
 use la_pdf::{generate_sheets, PdfError, PdfOptions, Progress};
 use la_schema::schema::system_config;
+use la_schema::session::is_wait_timeout;
 
 use crate::ahead::SheetsAhead;
 use crate::finish::finish_with;
@@ -420,7 +421,7 @@ impl<'a> Run<'a> {
                 Ok(())
             }
             Err(source) => {
-                let msg = source.to_string();
+                let msg = with_obstacle(conn, source.to_string());
                 self.phase("assign", PhaseStatus::Failed, t.elapsed().as_millis(), &msg);
                 self.report.overall_status = OverallStatus::Failed;
                 self.report.summary_text =
@@ -499,14 +500,20 @@ impl<'a> Run<'a> {
                 )
             }
             Err(PdfError::Sheets { done, failed, .. }) => {
+                let waited = failed.iter().any(|f| is_wait_timeout(&f.reason));
                 self.report.sheets = done;
                 self.report.sheet_failures = failed;
+                let line = summary::sheets_line(&self.report, &self.options.reports_root);
                 (
                     PhaseStatus::Failed,
-                    summary::sheets_line(&self.report, &self.options.reports_root),
+                    if waited {
+                        with_obstacle(conn, format!("{line}: lock timeout"))
+                    } else {
+                        line
+                    },
                 )
             }
-            Err(e) => (PhaseStatus::Failed, e.to_string()),
+            Err(e) => (PhaseStatus::Failed, with_obstacle(conn, e.to_string())),
         };
         if status == PhaseStatus::Failed {
             let root = self.options.reports_root.clone();
@@ -564,7 +571,7 @@ impl<'a> Run<'a> {
                     self.report.notify = Some(n);
                     (status, msg)
                 }
-                Err(e) => (PhaseStatus::Failed, e.to_string()),
+                Err(e) => (PhaseStatus::Failed, with_obstacle(conn, e.to_string())),
             };
         // A run without email never owes its own emails: `notify` stays
         // available, but it is not a command that finishes this run.
@@ -615,6 +622,15 @@ impl<'a> Run<'a> {
             }
         }
     }
+}
+
+/// `msg` and, when it is a wait on the database that ran out, who is in the
+/// way right now (docs/decisions.md D28).
+fn with_obstacle(conn: &mut PgConnection, msg: String) -> String {
+    if !is_wait_timeout(&msg) {
+        return msg;
+    }
+    format!("{msg}; {}", la_schema::blocking::explain(conn))
 }
 
 /// D11 and the sender: checked before anything is written. A dry run sends

@@ -16,7 +16,7 @@ use crate::engine::{self, AgentMapping, CandidateLead, EngineInput};
 use crate::report::{AssignmentReport, PlanTally};
 
 /// Key of the transaction-scoped advisory lock that serializes runs (docs/decisions.md D8).
-pub const ADVISORY_LOCK_KEY: i64 = 0x4C45_4144_5341_5347; // "LEADSASG"
+pub const ADVISORY_LOCK_KEY: i64 = la_schema::locks::ASSIGNMENT;
 
 /// Rows per `COPY`: the rows to insert held at a time.
 const COPY_CHUNK: usize = 5_000;
@@ -166,10 +166,9 @@ fn assign_in_transaction(
     observer: &mut dyn PlanObserver,
 ) -> Result<AssignmentReport, AssignError> {
     // docs/decisions.md D8: concurrent runs wait here instead of colliding.
-    diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
-        .bind::<BigInt, _>(ADVISORY_LOCK_KEY)
-        .execute(conn)
-        .map_err(at("waiting for the assignment lock"))?;
+    la_schema::locks::lock_assignment(conn).map_err(at(
+        "waiting for the assignment lock (another run in progress)",
+    ))?;
     let batch_date = business_date(conn, options.timezone.as_deref())?;
     let repaired_flags = repair_drifted_flags(conn)?;
     let mappings = load_mappings(conn, batch_date)?;

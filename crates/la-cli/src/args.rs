@@ -291,6 +291,24 @@ pub struct RunArgs {
 }
 
 impl Command {
+    /// The command's name, as `leads-assignment <name>` shows in
+    /// `application_name`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Migrate { .. } => "migrate",
+            Command::Run(_) => "run",
+            Command::Pdf { .. } => "pdf",
+            Command::Notify { .. } => "notify",
+            Command::IngestOutcomes { .. } => "ingest-outcomes",
+            Command::Diagnose { .. } => "diagnose",
+            Command::Agents { .. } => "agents",
+            Command::Report(_) => "report",
+            Command::Demo { .. } => "demo",
+            Command::Completions { .. } => "completions",
+            Command::Man => "man",
+        }
+    }
+
     /// The connection string given to the command, if it takes one.
     pub fn database_url(&self) -> Option<&str> {
         match self {

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use leads_assignment::notify::{send_for_batch, NotifyError, NotifyOptions, Selection, SmtpConfig};
 use leads_assignment::pdf::{generate_sheets, IngestOptions, PdfError, PdfOptions};
+use leads_assignment::schema::session::SessionOptions;
 use leads_assignment::{
     diagnose, run_pipeline, transport_for, unfinished_batches, DiagnoseOptions, EmailDelivery,
     PhaseProgress, PipelineError, PipelineOptions,
@@ -114,6 +115,12 @@ pub fn print_error(format: LogFormat, message: &str) {
 }
 
 pub fn dispatch(cli: Cli) -> Result<u8, CmdError> {
+    let url = cli.command.database_url().map(str::to_string);
+    let _ = SESSION.set(session_options(cli.command.name())?);
+    run_command(cli).map_err(|e| with_obstacle(url.as_deref(), e))
+}
+
+fn run_command(cli: Cli) -> Result<u8, CmdError> {
     let quiet = cli.quiet;
     let url = cli.command.database_url().map(str::to_string);
     let url = url.as_deref();
@@ -186,8 +193,51 @@ fn database_url(url: Option<&str>) -> Result<&str, CmdError> {
     }
 }
 
+/// How this process's connections behave: named after the command, bounded
+/// by `LEADS_DB_*_TIMEOUT` (docs/decisions.md D28). Set once by [`dispatch`].
+static SESSION: std::sync::OnceLock<SessionOptions> = std::sync::OnceLock::new();
+
+fn session_options(command: &str) -> Result<SessionOptions, CmdError> {
+    let secs = |name: &str, default: Duration| -> Result<Duration, CmdError> {
+        match env_var(name) {
+            None => Ok(default),
+            Some(v) => match v.parse::<u64>() {
+                Ok(n) if n > 0 => Ok(Duration::from_secs(n)),
+                _ => Err(CmdError::usage(format!(
+                    "{name}={v:?} is not a number of seconds (at least 1)"
+                ))),
+            },
+        }
+    };
+    let d = SessionOptions::for_command(command);
+    Ok(SessionOptions {
+        connect_timeout: secs("LEADS_DB_CONNECT_TIMEOUT", d.connect_timeout)?,
+        lock_timeout: secs("LEADS_DB_LOCK_TIMEOUT", d.lock_timeout)?,
+        statement_timeout: secs("LEADS_DB_STATEMENT_TIMEOUT", d.statement_timeout)?,
+        ..d
+    })
+}
+
 fn connect_any(url: Option<&str>) -> Result<diesel::PgConnection, CmdError> {
-    Ok(leads_assignment::schema::connect(database_url(url)?).map_err(|e| e.to_string())?)
+    let options = SESSION.get().cloned().unwrap_or_default();
+    Ok(
+        leads_assignment::schema::session::connect_with(database_url(url)?, &options)
+            .map_err(|e| e.to_string())?,
+    )
+}
+
+/// A failure that ran out of waiting on the database gets what is in the
+/// way, read right now on a fresh connection (docs/decisions.md D28).
+fn with_obstacle(url: Option<&str>, mut e: CmdError) -> CmdError {
+    if !leads_assignment::schema::session::is_wait_timeout(&e.message) {
+        return e;
+    }
+    if let Ok(mut conn) = connect_any(url) {
+        let why = leads_assignment::schema::blocking::explain(&mut conn);
+        e.message
+            .push_str(&format!("\n  waiting on the database ran out: {why}"));
+    }
+    e
 }
 
 /// A connection to a database whose schema is up to date; else the hint to
@@ -489,6 +539,10 @@ fn diagnose_cmd(
     } else {
         out_raw!("{}", output::diagnose_table(&d, env.run_env().as_str()));
         out_raw!("{}", output::unfinished_table(&unfinished, &reports_root));
+        // docs/decisions.md D28: who could make the pipeline wait right now.
+        let blockers = leads_assignment::schema::blocking::blockers(&mut conn)
+            .map_err(|e| format!("reading the sessions that hold locks: {e}"))?;
+        out_raw!("{}", output::blockers_table(&blockers));
     }
     Ok(exit::OK)
 }

@@ -348,6 +348,24 @@ pub fn unfinished_table(batches: &[UnfinishedBatch], reports_root: &Path) -> Str
     s
 }
 
+/// `diagnose`: the sessions holding locks the pipeline may wait for.
+pub fn blockers_table(blockers: &[leads_assignment::schema::blocking::Blocker]) -> String {
+    let mut s = String::new();
+    if blockers.is_empty() {
+        let _ = writeln!(s, "Sessions holding locks on the pipeline's tables: none");
+        return s;
+    }
+    let _ = writeln!(
+        s,
+        "Sessions holding locks on the pipeline's tables ({}; a run waits for them at most LEADS_DB_LOCK_TIMEOUT):",
+        blockers.len()
+    );
+    for b in blockers {
+        let _ = writeln!(s, "  {b}");
+    }
+    s
+}
+
 /// After `notify`: one line per email.
 pub fn notify_summary(n: &NotifyReport) -> String {
     let mut s = String::new();

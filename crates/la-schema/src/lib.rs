@@ -4,11 +4,13 @@
 //! connect ([`connect`], [`pool`]) and upgrade ([`run_pending_migrations`]).
 //! Other crates build their queries from these definitions.
 
+pub mod blocking;
 pub mod locks;
 pub mod models;
 pub mod schema;
 pub mod secrets;
 pub mod seed;
+pub mod session;
 
 pub use secrets::{redact_url, scrub};
 
@@ -22,7 +24,7 @@ pub mod testing;
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
 use diesel::r2d2::{ConnectionManager, Pool};
-use diesel::{Connection, RunQueryDsl};
+use diesel::RunQueryDsl;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 /// The migrations of `migrations/`, compiled into the binary.
@@ -63,33 +65,38 @@ pub enum SchemaError {
     },
 }
 
-/// Opens one connection.
+/// Opens one connection with the default session bounds
+/// ([`session::SessionOptions`]).
 pub fn connect(url: &str) -> Result<PgConnection, SchemaError> {
-    let is_url = url.starts_with("postgres://") || url.starts_with("postgresql://");
-    if !is_url && !url.contains('=') {
-        return Err(SchemaError::Connect {
-            url: redact_url(url),
-            reason: "not a PostgreSQL URL (expected postgres://user:password@host:port/database) or libpq key=value connection string"
-                .into(),
-        });
-    }
-    PgConnection::establish(url).map_err(|e| SchemaError::Connect {
-        url: redact_url(url),
-        reason: scrub(e.to_string().trim(), url),
-    })
+    session::connect_with(url, &session::SessionOptions::default())
 }
 
 /// An r2d2 pool of at most `max_size` connections; checks one connection out
 /// first so a bad URL fails here rather than on first use.
 pub fn pool(url: &str, max_size: u32) -> Result<PgPool, SchemaError> {
     connect(url)?;
+    let options = session::SessionOptions::default();
     Pool::builder()
         .max_size(max_size)
-        .build(ConnectionManager::<PgConnection>::new(url))
+        .connection_customizer(Box::new(Bounded(options.clone())))
+        .build(ConnectionManager::<PgConnection>::new(
+            session::with_parameters(url, &options),
+        ))
         .map_err(|e| SchemaError::Pool {
             url: redact_url(url),
             reason: scrub(&e.to_string(), url),
         })
+}
+
+/// Every pooled connection gets the session's lock and statement bounds.
+#[derive(Debug)]
+struct Bounded(session::SessionOptions);
+
+impl diesel::r2d2::CustomizeConnection<PgConnection, diesel::r2d2::Error> for Bounded {
+    fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
+        conn.batch_execute(&session::bounds_sql(&self.0))
+            .map_err(diesel::r2d2::Error::QueryError)
+    }
 }
 
 /// Applies every pending migration, each in its own transaction (except the
