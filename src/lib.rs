@@ -15,6 +15,7 @@ mod summary;
 
 pub use diesel;
 pub use la_assign as assign;
+pub use la_collect as collect;
 pub use la_notify as notify;
 pub use la_pdf as pdf;
 pub use la_report as outcomes;
@@ -34,4 +35,6 @@ pub use runner::{
     transport_for, EmailDelivery, PhaseProgress, PipelineError, PipelineOptions, DEFAULT_SENDER,
     PIPELINE_NAME,
 };
-pub use summary::{finished_batches_line, later_line, left_reasons, unreadable_line};
+pub use summary::{
+    finished_batches_line, later_line, left_reasons, returned_line, unreadable_line,
+};

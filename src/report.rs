@@ -188,6 +188,8 @@ pub struct PipelineReport {
     pub summary_text: String,
     /// Commands that finish a partly done run (`pdf --batch N`, `notify --batch N`).
     pub finish_commands: Vec<FinishCommand>,
+    /// What the reply mailbox brought this run (docs/decisions.md D29).
+    pub returned: ReturnedSheets,
     /// Commands for earlier batches whose emails this run may not send
     /// (email disabled, or owed to SMTP without SMTP here): not a failure of
     /// this run, but named so nobody forgets them.
@@ -271,4 +273,23 @@ mod tests {
         );
         assert_eq!(c.batch_id(), Some(42));
     }
+}
+
+/// What the reply mailbox brought a run: per store, sheets returned and
+/// outcomes recorded; sheets refused; messages from strangers.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ReturnedSheets {
+    pub stores: Vec<ReturnedStore>,
+    /// Sheets refused (their senders were told why).
+    pub refused: usize,
+    /// Senders who are no recipients (filed to Refused, not answered).
+    pub strangers: Vec<String>,
+}
+
+/// One store's returned sheets.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ReturnedStore {
+    pub store_code: String,
+    pub sheets: usize,
+    pub outcomes: usize,
 }

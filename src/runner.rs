@@ -97,6 +97,8 @@ pub struct PipelineOptions {
     /// The summary email lists sheets without any outcome this many days
     /// after their batch (None: 2 days).
     pub outstanding_after_days: Option<u32>,
+    /// The reply mailbox, read first when set (docs/decisions.md D29).
+    pub collect: Option<la_collect::ImapConfig>,
 }
 
 /// The callback inside [`PhaseProgress`].
@@ -136,6 +138,7 @@ impl PipelineOptions {
             from: DEFAULT_SENDER.into(),
             progress: None,
             outstanding_after_days: None,
+            collect: None,
         }
     }
 }
@@ -218,6 +221,7 @@ pub fn run_pipeline(
     if run.report.overall_status == OverallStatus::Skipped {
         return Ok(run.report);
     }
+    run.collect(conn);
     run.finish_earlier_batches(conn);
     run.assign(conn)?;
     if let Some(batch_id) = run.committed_batch() {
@@ -320,6 +324,45 @@ impl<'a> Run<'a> {
             duration_ms,
             message: message.into(),
         });
+    }
+
+    /// D29: the reply mailbox first, so today's outcomes are in before the
+    /// summary. A mailbox that cannot be read is a warning, not a failure.
+    fn collect(&mut self, conn: &mut PgConnection) {
+        let Some(imap) = &self.options.collect else {
+            return;
+        };
+        let t = Instant::now();
+        let options = la_collect::CollectOptions {
+            imap: imap.clone(),
+            from: self.options.from.clone(),
+            dry_run: self.options.dry_run,
+            max_file_bytes: la_pdf::ingest::DEFAULT_MAX_FILE_BYTES,
+            run_id: self.report.run_id.clone(),
+            ingested_by: format!("run {}", self.report.run_id),
+        };
+        match la_collect::collect(conn, &options, self.transport.as_mut()) {
+            Ok(r) => {
+                let returned = summary::returned_sheets(&r);
+                let msg = format!("mailbox: {}", r.line());
+                self.report.returned = returned;
+                let status = if self.report.returned.strangers.is_empty() {
+                    PhaseStatus::Ok
+                } else {
+                    PhaseStatus::Warning
+                };
+                self.phase("collect", status, t.elapsed().as_millis(), &msg);
+            }
+            Err(e) => {
+                let msg = format!("the reply mailbox was not read: {e}");
+                self.phase(
+                    "collect",
+                    PhaseStatus::Warning,
+                    t.elapsed().as_millis(),
+                    &msg,
+                );
+            }
+        }
     }
 
     /// D14: sheets and emails that earlier batches of the last 7 days still owe.
@@ -554,6 +597,7 @@ impl<'a> Run<'a> {
             finish_commands: finish,
             resend_command: Some(resend.to_string()),
             outstanding_after_days: self.options.outstanding_after_days,
+            returned: summary::returned_parts(&self.report.returned),
         };
         let (status, msg) =
             match send_for_batch(conn, batch_id, &notify_options, self.transport.as_mut()) {

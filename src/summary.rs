@@ -50,6 +50,7 @@ pub(crate) fn empty_report(
         summary_text: String::new(),
         finish_commands: Vec::new(),
         later_commands: Vec::new(),
+        returned: Default::default(),
     }
 }
 
@@ -236,6 +237,9 @@ fn summary_text(r: &PipelineReport, unassigned: u32) -> String {
     if let Some(line) = later_line(r) {
         text.push_str(&format!("; {line}"));
     }
+    if let Some(line) = returned_line(&r.returned) {
+        text.push_str(&format!("; {line}"));
+    }
     for line in crate::finish::sent_to_new_recipients(&r.finished_batches) {
         text.push_str(&format!("; {line}"));
     }
@@ -309,4 +313,66 @@ pub(crate) fn metrics(r: &PipelineReport) -> serde_json::Value {
         "interrupted_runs": r.interrupted_runs,
         "finish_commands": r.finish_commands,
     })
+}
+
+/// docs/decisions.md D29: per store, the sheets a collection ingested and
+/// the outcomes they recorded; the refused sheets; the strangers.
+pub fn returned_sheets(r: &la_collect::CollectReport) -> crate::report::ReturnedSheets {
+    let mut out = crate::report::ReturnedSheets::default();
+    for m in &r.messages {
+        if m.status == "stranger" {
+            out.strangers.push(m.sender.clone());
+        }
+        for s in &m.sheets {
+            let Ok(rep) = &s.result else {
+                out.refused += 1;
+                continue;
+            };
+            let code = &rep.sheet.store_code;
+            let i = match out.stores.iter().position(|x| &x.store_code == code) {
+                Some(i) => i,
+                None => {
+                    out.stores.push(crate::report::ReturnedStore {
+                        store_code: code.clone(),
+                        ..Default::default()
+                    });
+                    out.stores.len() - 1
+                }
+            };
+            out.stores[i].sheets += 1;
+            out.stores[i].outcomes += rep.new + rep.changed_leads();
+        }
+    }
+    out.stores.sort_by(|a, b| a.store_code.cmp(&b.store_code));
+    out
+}
+
+/// `Returned sheets: S1 2 sheet(s), 14 outcome(s); 1 refused; not answered: x@y`
+pub fn returned_line(r: &crate::report::ReturnedSheets) -> Option<String> {
+    let parts = returned_parts(r);
+    (!parts.is_empty()).then(|| format!("Returned sheets: {}", parts.join("; ")))
+}
+
+/// The returned sheets, one part per store, then the refused and strangers.
+pub fn returned_parts(r: &crate::report::ReturnedSheets) -> Vec<String> {
+    let mut parts: Vec<String> = r
+        .stores
+        .iter()
+        .map(|s| {
+            format!(
+                "{} {} sheet(s), {} outcome(s)",
+                s.store_code, s.sheets, s.outcomes
+            )
+        })
+        .collect();
+    if r.refused > 0 {
+        parts.push(format!("{} refused (the senders were told why)", r.refused));
+    }
+    if !r.strangers.is_empty() {
+        parts.push(format!(
+            "from senders who are no recipients, filed to Refused unanswered: {}",
+            r.strangers.join(", ")
+        ));
+    }
+    parts
 }

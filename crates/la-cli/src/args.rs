@@ -142,6 +142,19 @@ pub enum Command {
         #[arg(long, value_name = "MB", default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..=4096))]
         max_file_size: u64,
     },
+    /// Reads the reply mailbox (REPORT_EMAIL_IMAP_*): ingests every returned sheet as ingest-outcomes would, files each message to Collected or Refused, and answers its sender.
+    Collect {
+        #[command(flatten)]
+        db: Db,
+        /// Run environment (its SMTP settings send the receipts).
+        #[arg(long, value_enum, env = "RUN_ENV", default_value_t = Env::Dev)]
+        env: Env,
+        /// List what would be ingested and answered; move nothing, send nothing, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        reports: Reports,
+    },
     /// Per store: why its leads would or would not be assigned and emailed; unfinished batches.
     Diagnose {
         #[command(flatten)]
@@ -274,6 +287,9 @@ pub struct RunArgs {
     /// Send no emails (they are recorded as skipped; `notify --batch N` sends them later).
     #[arg(long)]
     pub no_email: bool,
+    /// Do not read the reply mailbox first (it is read when REPORT_EMAIL_IMAP_HOST is set).
+    #[arg(long)]
+    pub no_collect: bool,
     /// Run even when system_config skip_lead_assignment is 'true'.
     #[arg(long)]
     pub ignore_skip_flag: bool,
@@ -301,6 +317,7 @@ impl Command {
             Command::Notify { .. } => "notify",
             Command::IngestOutcomes { .. } => "ingest-outcomes",
             Command::Diagnose { .. } => "diagnose",
+            Command::Collect { .. } => "collect",
             Command::Agents { .. } => "agents",
             Command::Report(_) => "report",
             Command::Demo { .. } => "demo",
@@ -317,6 +334,7 @@ impl Command {
             | Command::Pdf { db, .. }
             | Command::Notify { db, .. }
             | Command::IngestOutcomes { db, .. }
+            | Command::Collect { db, .. }
             | Command::Diagnose { db, .. }
             | Command::Agents { db, .. }
             | Command::Report(ReportArgs { db, .. }) => db.url.as_deref(),

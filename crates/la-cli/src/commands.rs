@@ -156,6 +156,7 @@ fn run_command(cli: Cli) -> Result<u8, CmdError> {
                 check_only: check,
                 clear_blanks,
                 max_file_bytes: max_file_size * 1024 * 1024,
+                source: None,
             };
             crate::ingest::ingest(url, &paths, &options)
         }
@@ -175,6 +176,12 @@ fn run_command(cli: Cli) -> Result<u8, CmdError> {
             Ok(exit::OK)
         }
         Command::Report(args) => crate::report::report(&args),
+        Command::Collect {
+            env,
+            dry_run,
+            reports,
+            ..
+        } => crate::collect::collect(url, env, dry_run, &reports.reports_root),
         Command::Man => {
             let man = clap_mangen::Man::new(<Cli as clap::CommandFactory>::command());
             man.render(&mut std::io::stdout())
@@ -271,7 +278,7 @@ fn migrate(url: Option<&str>) -> Result<u8, CmdError> {
     Ok(exit::OK)
 }
 
-fn env_var(name: &str) -> Option<String> {
+pub fn env_var(name: &str) -> Option<String> {
     std::env::var(name)
         .ok()
         .map(|v| v.trim().to_string())
@@ -384,6 +391,11 @@ fn run(url: Option<&str>, args: &RunArgs, quiet: bool) -> Result<u8, CmdError> {
             .map_err(|e| format!("refusing to start: {e}"))?;
     }
     transport_for(&email).map_err(|e| e.to_string())?;
+    // docs/decisions.md D29: the reply mailbox first, unless --no-collect.
+    let collect = match args.no_collect {
+        true => None,
+        false => crate::collect::imap_from_env()?,
+    };
     let mut conn = connect(url)?;
     let options = PipelineOptions {
         run_env: args.env.run_env(),
@@ -397,6 +409,7 @@ fn run(url: Option<&str>, args: &RunArgs, quiet: bool) -> Result<u8, CmdError> {
         from,
         progress: if quiet || args.json { None } else { progress() },
         outstanding_after_days: Some(args.outstanding_after),
+        collect,
     };
     let report = run_pipeline(&mut conn, &options).map_err(|e| match e {
         PipelineError::Config(_) => CmdError::usage(e.to_string()),
@@ -543,6 +556,17 @@ fn diagnose_cmd(
         let blockers = leads_assignment::schema::blocking::blockers(&mut conn)
             .map_err(|e| format!("reading the sessions that hold locks: {e}"))?;
         out_raw!("{}", output::blockers_table(&blockers));
+        // docs/decisions.md D29: replies from senders who are no recipients.
+        let strangers = leads_assignment::collect::strangers(&mut conn, 10)
+            .map_err(|e| format!("reading the collected messages: {e}"))?;
+        for m in strangers {
+            out!(
+                "Reply from {} ({:?}, {}) is not from a recipient: filed to Refused, not answered, not read",
+                m.sender,
+                m.subject.unwrap_or_default(),
+                m.collected_at.format("%Y-%m-%d %H:%M UTC")
+            );
+        }
     }
     Ok(exit::OK)
 }

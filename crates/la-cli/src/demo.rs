@@ -244,6 +244,7 @@ fn demo_options(out: &Path, layout: &ReportsLayout) -> PipelineOptions {
         from: "Leads Desk <leads@laundry.example>".into(),
         progress: None,
         outstanding_after_days: None,
+        collect: None,
     }
 }
 

@@ -49,6 +49,7 @@ macro_rules! out_raw {
 
 mod agents;
 mod args;
+mod collect;
 mod commands;
 mod demo;
 mod ingest;

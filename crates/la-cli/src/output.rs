@@ -117,6 +117,9 @@ pub fn run_summary(r: &PipelineReport, reports_root: &Path) -> String {
     if let Some(line) = later_line(r) {
         let _ = writeln!(s, "Warning: {line}");
     }
+    if let Some(line) = leads_assignment::returned_line(&r.returned) {
+        let _ = writeln!(s, "{line}");
+    }
     for line in leads_assignment::sent_to_new_recipients(&r.finished_batches) {
         let _ = writeln!(s, "New recipients: {line}");
     }

@@ -18,51 +18,8 @@ use la_schema::testing::{migrated_db, TestDb};
 use sha2::{Digest, Sha256};
 
 mod common;
-use common::{cli, count, run, text};
+use common::{cli, count, edit, fill, run, text};
 use mail_parser::MimeHeaders;
-
-fn python() -> String {
-    std::env::var("LA_TEST_PYTHON").unwrap_or_else(|_| {
-        let venv = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../target/ci-venv/bin/python"
-        );
-        if Path::new(venv).exists() {
-            venv.to_string()
-        } else {
-            "python3".to_string()
-        }
-    })
-}
-
-/// Runs the pypdf editor (tests/edit/sheet_edit.py) with `args`.
-fn edit(args: &[&str]) {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/edit/sheet_edit.py");
-    let out = Command::new(python())
-        .arg(script)
-        .args(args)
-        .output()
-        .expect("python with pypdf: run scripts/install-test-deps");
-    assert!(out.status.success(), "pypdf: {}", text(&out.stderr));
-}
-
-/// `src` filled by pypdf with `values` (field name → value) into `dst`.
-fn fill(src: &Path, dst: &Path, values: &[(String, &str)], incremental: bool) {
-    let json = dst.with_extension("json");
-    let map: BTreeMap<&str, &str> = values.iter().map(|(k, v)| (k.as_str(), *v)).collect();
-    let body: Vec<String> = map.iter().map(|(k, v)| format!("{k:?}: {v:?}")).collect();
-    std::fs::write(&json, format!("{{{}}}", body.join(", "))).unwrap();
-    let (s, d, j) = (
-        src.to_str().unwrap(),
-        dst.to_str().unwrap(),
-        json.to_str().unwrap(),
-    );
-    if incremental {
-        edit(&["fill", s, d, j, "incremental"]);
-    } else {
-        edit(&["fill", s, d, j]);
-    }
-}
 
 fn p(path: &Path) -> &str {
     path.to_str().unwrap()

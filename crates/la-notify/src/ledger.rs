@@ -29,7 +29,7 @@ pub fn outcomes(
         .inner_join(lab::table)
         .filter(ld::batch_id.eq_any(batch_ids))
         .select((
-            ld::batch_id,
+            ld::batch_id.assume_not_null(),
             ld::email_key,
             ld::outcome,
             ld::transport,

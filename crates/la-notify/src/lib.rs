@@ -8,6 +8,7 @@
 mod headers;
 pub mod ledger;
 pub mod plan;
+pub mod receipt;
 pub mod render;
 pub mod resolve;
 mod send;

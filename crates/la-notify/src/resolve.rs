@@ -28,7 +28,7 @@ pub const FALLBACK_STORE_BODY: &str = "Hello,\n\n{{ lead_count }} missed pickup 
 pub const FALLBACK_SUMMARY_SUBJECT: &str =
     "Leads assignment run {{ run_id }} ({{ run_env }}): {{ assignment_count }} leads assigned";
 /// Built-in summary body.
-pub const FALLBACK_SUMMARY_BODY: &str = "Run {{ run_id }} (env {{ run_env }}), batch {{ batch_id }} dated {{ batch_date }}\n\nAssignments: {{ assignment_count }}\nSheets: {{ document_count }}\nStore emails: {{ emails_line }}\n\n{% for s in store_diagnostics %}- {{ s.store_code }}: {{ s.assigned }} assigned{% if s.reasons %}; {{ s.reasons | join('; ') }}{% endif %}\n{% endfor %}{% if finish_commands %}\nTo finish this run:\n{% for c in finish_commands %}  {{ c }}\n{% endfor %}{% endif %}";
+pub const FALLBACK_SUMMARY_BODY: &str = "Run {{ run_id }} (env {{ run_env }}), batch {{ batch_id }} dated {{ batch_date }}\n\nAssignments: {{ assignment_count }}\nSheets: {{ document_count }}\nStore emails: {{ emails_line }}\n\n{% for s in store_diagnostics %}- {{ s.store_code }}: {{ s.assigned }} assigned{% if s.reasons %}; {{ s.reasons | join('; ') }}{% endif %}\n{% endfor %}{% if returned %}\nReturned sheets (collected from the mailbox):\n{% for r in returned %}- {{ r }}\n{% endfor %}{% endif %}{% if finish_commands %}\nTo finish this run:\n{% for c in finish_commands %}  {{ c }}\n{% endfor %}{% endif %}";
 
 /// The run environment: which profile and recipients apply (rows for `any`
 /// always match).

@@ -71,6 +71,8 @@ pub struct NotifyOptions {
     /// The summary lists sheets without any outcome this many days after
     /// their batch (default [`la_report::DEFAULT_OUTSTANDING_DAYS`]).
     pub outstanding_after_days: Option<u32>,
+    /// The summary's "Returned sheets" lines (docs/decisions.md D29).
+    pub returned: Vec<String>,
 }
 
 /// What happened to one planned email.
@@ -115,7 +117,7 @@ impl EmailResult {
         self.outcome().is_some_and(DeliveryOutcome::is_delivered)
     }
 
-    fn from_outcome(outcome: DeliveryOutcome) -> EmailResult {
+    pub(crate) fn from_outcome(outcome: DeliveryOutcome) -> EmailResult {
         match outcome {
             DeliveryOutcome::WrittenToOutbox => EmailResult::WrittenToOutbox,
             DeliveryOutcome::Skipped => EmailResult::Skipped,
@@ -710,7 +712,7 @@ fn ledger_row(
 ) -> NewDelivery {
     let list = |v: &[Mailbox]| v.iter().map(|m| m.email.to_string()).collect();
     NewDelivery {
-        batch_id,
+        batch_id: Some(batch_id),
         email_key: email.key.to_string(),
         transport: kind.as_str().into(),
         to_addresses: list(&email.addressees.to),
@@ -855,6 +857,7 @@ fn summary_context(
         }
     }
     serde_json::json!({
+        "returned": options.returned,
         "run_id": facts.run_id,
         "run_env": facts.run_env,
         "batch_id": facts.batch_id,

@@ -27,7 +27,7 @@ pub use files::{
 pub use identity::{IdentityError, SheetIdentity, SheetKey, IDENTITY_FIELD};
 pub use ingest::{
     ingest_bytes, ingest_files, ingest_outcomes, Change, IdentityCheck, IngestError, IngestOptions,
-    IngestReport, Problem, SheetOf,
+    IngestReport, MessageSource, Problem, SheetOf,
 };
 pub use prerender::Prerender;
 pub use render::{render_sheet, RenderError, RenderedSheet, Sheet, SheetHeader, SheetRow};

@@ -320,7 +320,8 @@ impl DeliveryOutcome {
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = lead_assignment_deliveries)]
 pub struct NewDelivery {
-    pub batch_id: i64,
+    /// None for an email of no batch (a receipt for a returned sheet).
+    pub batch_id: Option<i64>,
     pub email_key: String,
     pub transport: String,
     pub to_addresses: Vec<String>,
@@ -338,7 +339,7 @@ pub struct NewDelivery {
 #[diesel(table_name = lead_assignment_deliveries, check_for_backend(diesel::pg::Pg))]
 pub struct Delivery {
     pub id: i64,
-    pub batch_id: i64,
+    pub batch_id: Option<i64>,
     pub email_key: String,
     pub transport: String,
     pub to_addresses: Vec<String>,

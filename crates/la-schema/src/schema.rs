@@ -95,7 +95,7 @@ diesel::table! {
 diesel::table! {
     lead_assignment_deliveries (id) {
         id -> Int8,
-        batch_id -> Int8,
+        batch_id -> Nullable<Int8>,
         email_key -> Text,
         transport -> Varchar,
         to_addresses -> Array<Text>,
@@ -137,6 +137,31 @@ diesel::table! {
         values_sha256 -> Nullable<Text>,
         revisions -> Array<Text>,
         cleared_count -> Int4,
+        source_message_id -> Nullable<Text>,
+        source_sender -> Nullable<Text>,
+        source_date -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    lead_assignment_collected (id) {
+        id -> Int8,
+        message_key -> Text,
+        message_id -> Nullable<Text>,
+        sender -> Text,
+        subject -> Nullable<Text>,
+        sent_at -> Nullable<Timestamptz>,
+        status -> Varchar,
+        folder -> Text,
+        sheets -> Int4,
+        refused_sheets -> Int4,
+        outcomes -> Int4,
+        stores -> Array<Text>,
+        receipt_key -> Nullable<Text>,
+        receipt_subject -> Nullable<Text>,
+        receipt_body -> Nullable<Text>,
+        filed_at -> Nullable<Timestamptz>,
+        collected_at -> Timestamptz,
     }
 }
 
@@ -290,6 +315,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     lead_assignment_secrets,
     lead_assignment_ingests,
     lead_assignment_sheets,
+    lead_assignment_collected,
     store_master,
     missed_leads,
     agents_master,

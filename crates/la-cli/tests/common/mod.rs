@@ -1,6 +1,7 @@
 //! Helpers shared by the process tests of the binary.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -17,6 +18,7 @@ pub fn cli(db: &TestDb) -> Command {
         "REPORT_EMAIL_SMTP_PORT",
         "REPORT_EMAIL_USE_TLS",
         "REPORT_EMAIL_FROM",
+        "REPORT_EMAIL_IMAP_HOST",
         "RUN_ENV",
         "REPORTS_ROOT",
         "LOG_FORMAT",
@@ -134,4 +136,49 @@ pub fn spawn_run(db: &TestDb, root: &Path, extra: &[&str]) -> std::process::Chil
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap()
+}
+
+/// The Python with pypdf (`LA_TEST_PYTHON`, else the venv of
+/// scripts/install-test-deps, else `python3`).
+pub fn python() -> String {
+    std::env::var("LA_TEST_PYTHON").unwrap_or_else(|_| {
+        let venv = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../target/ci-venv/bin/python"
+        );
+        if Path::new(venv).exists() {
+            venv.to_string()
+        } else {
+            "python3".to_string()
+        }
+    })
+}
+
+/// Runs the pypdf editor (tests/edit/sheet_edit.py) with `args`.
+pub fn edit(args: &[&str]) {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/edit/sheet_edit.py");
+    let out = Command::new(python())
+        .arg(script)
+        .args(args)
+        .output()
+        .expect("python with pypdf: run scripts/install-test-deps");
+    assert!(out.status.success(), "pypdf: {}", text(&out.stderr));
+}
+
+/// `src` filled by pypdf with `values` (field name → value) into `dst`.
+pub fn fill(src: &Path, dst: &Path, values: &[(String, &str)], incremental: bool) {
+    let json = dst.with_extension("json");
+    let map: BTreeMap<&str, &str> = values.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+    let body: Vec<String> = map.iter().map(|(k, v)| format!("{k:?}: {v:?}")).collect();
+    std::fs::write(&json, format!("{{{}}}", body.join(", "))).unwrap();
+    let (s, d, j) = (
+        src.to_str().unwrap(),
+        dst.to_str().unwrap(),
+        json.to_str().unwrap(),
+    );
+    if incremental {
+        edit(&["fill", s, d, j, "incremental"]);
+    } else {
+        edit(&["fill", s, d, j]);
+    }
 }

@@ -141,6 +141,16 @@ pub struct IngestOptions {
     pub clear_blanks: bool,
     /// A file larger than this is refused before it is read.
     pub max_file_bytes: u64,
+    /// The email the file came in, when it came by mail (for the ledger).
+    pub source: Option<MessageSource>,
+}
+
+/// Where a file came from when it came by mail (docs/decisions.md D29).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MessageSource {
+    pub message_id: Option<String>,
+    pub sender: String,
+    pub date: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// The default [`IngestOptions::max_file_bytes`]: 50 MB, some hundred times
@@ -154,6 +164,7 @@ impl Default for IngestOptions {
             check_only: false,
             clear_blanks: false,
             max_file_bytes: DEFAULT_MAX_FILE_BYTES,
+            source: None,
         }
     }
 }
@@ -197,6 +208,8 @@ pub struct IngestReport {
     pub identity: IdentityCheck,
     /// Leads that had no outcome before.
     pub new: usize,
+    /// Their values (old is empty), in code and field order.
+    pub new_values: Vec<Change>,
     /// Every value that differs from the stored outcome.
     pub changed: Vec<Change>,
     /// Leads whose stored outcome already equals the file's values.

@@ -57,6 +57,8 @@ impl Failure {
 struct Diff {
     rows: Vec<NewOutcome>,
     new: usize,
+    /// The values of the leads that had no outcome.
+    new_values: Vec<Change>,
     changed: Vec<Change>,
     unchanged: usize,
 }
@@ -91,10 +93,11 @@ impl File<'_> {
         };
         let digest = values_digest(&outcomes);
         self.not_older(conn, &identified.sheet, &digest)?;
-        let diff = diff(conn, outcomes, &known, self.options.clear_blanks)?;
-        let mut report = self.report(identified, diff.new, diff.changed, diff.unchanged, blank);
+        let mut diff = diff(conn, outcomes, &known, self.options.clear_blanks)?;
+        let rows = std::mem::take(&mut diff.rows);
+        let mut report = self.report(identified, diff, blank);
         if !self.options.check_only {
-            upsert_outcomes(conn, &diff.rows)?;
+            upsert_outcomes(conn, &rows)?;
             report.ledger_id = Some(self.record(conn, &report, &digest)?);
         }
         Ok(report)
@@ -148,16 +151,9 @@ impl File<'_> {
         })
     }
 
-    fn report(
-        &self,
-        identified: Identified,
-        new: usize,
-        changed: Vec<Change>,
-        unchanged: usize,
-        blank: usize,
-    ) -> IngestReport {
+    fn report(&self, identified: Identified, diff: Diff, blank: usize) -> IngestReport {
         let mut warnings: Vec<String> = identified.warning.into_iter().collect();
-        if new + unchanged == 0 && changed.is_empty() {
+        if diff.new + diff.unchanged == 0 && diff.changed.is_empty() {
             warnings.push(format!(
                 "blank sheet: none of its {blank} lead(s) has a value; nothing was written"
             ));
@@ -167,9 +163,10 @@ impl File<'_> {
             checksum: self.checksum.clone(),
             sheet: identified.sheet,
             identity: identified.check,
-            new,
-            changed,
-            unchanged,
+            new: diff.new,
+            new_values: diff.new_values,
+            changed: diff.changed,
+            unchanged: diff.unchanged,
             blank,
             warnings,
             ledger_id: None,
@@ -178,6 +175,7 @@ impl File<'_> {
 
     /// docs/decisions.md D21: the ledger row of this file.
     fn record(&self, conn: &mut PgConnection, r: &IngestReport, digest: &str) -> QueryResult<i64> {
+        let source = self.options.source.as_ref();
         let count = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
         let file_name = self.path.file_name().map_or_else(
             || self.path.display().to_string(),
@@ -200,6 +198,9 @@ impl File<'_> {
                 lai::values_sha256.eq(digest),
                 lai::revisions.eq(self.revisions),
                 lai::cleared_count.eq(count(r.changed.iter().filter(|c| c.is_cleared()).count())),
+                lai::source_message_id.eq(source.and_then(|m| m.message_id.clone())),
+                lai::source_sender.eq(source.map(|m| m.sender.clone())),
+                lai::source_date.eq(source.and_then(|m| m.date)),
             ))
             .returning(lai::id)
             .get_result(conn)
@@ -324,6 +325,7 @@ fn diff(
     let mut d = Diff {
         rows: Vec::new(),
         new: 0,
+        new_values: Vec::new(),
         changed: Vec::new(),
         unchanged: 0,
     };
@@ -333,6 +335,7 @@ fn diff(
         };
         let Some(old) = stored.get(&a.id) else {
             d.new += 1;
+            d.new_values.extend(changes(&o, &Outcome::default()));
             d.rows.push(o.into_row(a.id));
             continue;
         };

@@ -1,0 +1,498 @@
+//! Returns with no hands (docs/decisions.md D29): [`collect`] reads one IMAP
+//! folder, ingests every PDF attachment through the very checks of
+//! `ingest-outcomes` ([`la_pdf::ingest_bytes`]: identity, ledger, all or
+//! nothing per file), records each message once (by Message-ID, else the
+//! hash of its bytes), answers its sender with a threaded receipt through the
+//! delivery ledger ([`la_notify::receipt`]), and files the message to
+//! `Collected` or `Refused`. Messages from anyone who is not an active
+//! recipient of the profile are filed to `Refused` unanswered and unread.
+//!
+//! Crash safety: a message's ingests and its record are one transaction;
+//! the receipt and the move come after, and a message found recorded is
+//! only answered (if its receipt is still owed) and filed.
+//!
+//! API: [`collect`], [`CollectOptions`], [`ImapConfig`], [`CollectReport`],
+//! [`strangers`]; feature `testing`: a throwaway Dovecot.
+
+mod answer;
+mod mailbox;
+pub mod message;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
+use la_notify::receipt::{send_receipt, Receipt};
+use la_notify::{EmailResult, Transport};
+use la_pdf::{ingest_bytes, IngestOptions, MessageSource};
+use la_schema::schema::lead_assignment_collected as lac;
+use lettre::message::Mailbox as Address;
+
+pub use answer::SheetResult;
+pub use mailbox::ImapConfig;
+use mailbox::Mailbox;
+use message::Incoming;
+
+/// Why collection could not run. Per-message outcomes are in the report.
+#[derive(Debug, thiserror::Error)]
+pub enum CollectError {
+    /// The mailbox could not be used (never shows the password).
+    #[error("mailbox {server}: {reason}")]
+    Mailbox { server: String, reason: String },
+    /// The database refused a read or a write.
+    #[error("collecting returned sheets: {step}: {source}")]
+    Db {
+        step: &'static str,
+        source: diesel::result::Error,
+    },
+    /// The sender address is unusable.
+    #[error("sender address {0:?} (REPORT_EMAIL_FROM) does not parse")]
+    From(String),
+}
+
+fn db(step: &'static str) -> impl Fn(diesel::result::Error) -> CollectError {
+    move |source| CollectError::Db { step, source }
+}
+
+/// How to collect.
+#[derive(Debug, Clone)]
+pub struct CollectOptions {
+    pub imap: ImapConfig,
+    /// The receipts' sender.
+    pub from: String,
+    /// List what would be ingested and answered; change nothing.
+    pub dry_run: bool,
+    /// An attachment larger than this is refused unread.
+    pub max_file_bytes: u64,
+    /// For the ledgers.
+    pub run_id: String,
+    pub ingested_by: String,
+}
+
+/// What happened to one message.
+#[derive(Debug)]
+pub struct MessageReport {
+    pub key: String,
+    pub sender: String,
+    pub subject: String,
+    /// `collected`, `refused`, `stranger`; `already` when it had been
+    /// processed before and was only filed now.
+    pub status: &'static str,
+    pub folder: String,
+    pub sheets: Vec<SheetResult>,
+    pub others: Vec<String>,
+    /// The receipt's result, when one was sent (or tried) now.
+    pub receipt: Option<EmailResult>,
+}
+
+/// What a collection did.
+#[derive(Debug, Default)]
+pub struct CollectReport {
+    pub messages: Vec<MessageReport>,
+    /// Receipts of earlier messages that were owed and sent now.
+    pub owed_receipts: Vec<EmailResult>,
+}
+
+impl CollectReport {
+    /// `N message(s): N collected, N refused, N from strangers, N already done`.
+    pub fn line(&self) -> String {
+        let n = |s: &str| self.messages.iter().filter(|m| m.status == s).count();
+        format!(
+            "{} message(s): {} collected, {} refused, {} from senders who are not recipients (not answered), {} processed before and filed now",
+            self.messages.len(),
+            n("collected"),
+            n("refused"),
+            n("stranger"),
+            n("already")
+        )
+    }
+}
+
+/// Collects the mailbox: every message of the folder, oldest first.
+pub fn collect(
+    conn: &mut PgConnection,
+    options: &CollectOptions,
+    transport: &mut dyn Transport,
+) -> Result<CollectReport, CollectError> {
+    let from: Address = options
+        .from
+        .parse()
+        .map_err(|_| CollectError::From(options.from.clone()))?;
+    let mut mailbox = Mailbox::open(&options.imap)?;
+    let mut report = CollectReport::default();
+    let mut run = Collect {
+        conn,
+        options,
+        from: &from,
+        transport,
+    };
+    for uid in mailbox.uids()? {
+        let m = run.one(&mut mailbox, uid)?;
+        report.messages.push(m);
+    }
+    mailbox.close();
+    if !options.dry_run {
+        report.owed_receipts = run.owed_receipts()?;
+    }
+    Ok(report)
+}
+
+struct Collect<'a> {
+    conn: &'a mut PgConnection,
+    options: &'a CollectOptions,
+    from: &'a Address,
+    transport: &'a mut dyn Transport,
+}
+
+/// A message's record.
+#[derive(Queryable)]
+struct Recorded {
+    folder: String,
+    receipt_key: Option<String>,
+    receipt_subject: Option<String>,
+    receipt_body: Option<String>,
+    sender: String,
+    message_id: Option<String>,
+}
+
+impl Collect<'_> {
+    fn one(&mut self, mailbox: &mut Mailbox, uid: u32) -> Result<MessageReport, CollectError> {
+        let size = mailbox.size(uid)?;
+        // A message far over the attachment limit is not fetched whole.
+        let cap = self
+            .options
+            .max_file_bytes
+            .saturating_mul(2)
+            .saturating_add(1 << 20);
+        let truncated = (size > cap).then_some(size);
+        let bytes = mailbox.fetch(uid, truncated.is_some())?;
+        let m = message::read(&bytes, self.options.max_file_bytes, truncated);
+        if let Some(done) = self.recorded(&m.key)? {
+            return self.refile(mailbox, uid, &m, done);
+        }
+        let sender = m.reply_to.clone().unwrap_or_default();
+        if !self.is_recipient(&sender)? {
+            return self.stranger(mailbox, uid, &m, sender);
+        }
+        self.answer(mailbox, uid, m, sender)
+    }
+
+    fn recorded(&mut self, key: &str) -> Result<Option<Recorded>, CollectError> {
+        lac::table
+            .filter(lac::message_key.eq(key))
+            .select((
+                lac::folder,
+                lac::receipt_key,
+                lac::receipt_subject,
+                lac::receipt_body,
+                lac::sender,
+                lac::message_id,
+            ))
+            .first(self.conn)
+            .optional()
+            .map_err(db("reading the collected messages"))
+    }
+
+    /// Only active recipients of the profile (any store, any env) are
+    /// answered: no backscatter.
+    fn is_recipient(&mut self, sender: &str) -> Result<bool, CollectError> {
+        #[derive(QueryableByName)]
+        struct N {
+            #[diesel(sql_type = BigInt)]
+            n: i64,
+        }
+        if sender.is_empty() {
+            return Ok(false);
+        }
+        diesel::sql_query(
+            "SELECT count(*) AS n FROM notification_recipients r
+             JOIN notification_profiles p ON p.id = r.profile_id
+             JOIN pipelines pl ON pl.id = p.pipeline_id
+             WHERE pl.code = $1 AND r.is_active AND p.is_active
+               AND lower(trim(r.email_address)) = $2",
+        )
+        .bind::<Text, _>(la_schema::PIPELINE)
+        .bind::<Text, _>(sender)
+        .get_result::<N>(self.conn)
+        .map(|n| n.n > 0)
+        .map_err(db("reading the recipients"))
+    }
+
+    /// A message processed before (a crash between its ingest and its move):
+    /// its owed receipt is sent, and it is filed.
+    fn refile(
+        &mut self,
+        mailbox: &mut Mailbox,
+        uid: u32,
+        m: &Incoming,
+        done: Recorded,
+    ) -> Result<MessageReport, CollectError> {
+        let mut receipt = None;
+        if !self.options.dry_run {
+            if let (Some(key), Some(subject), Some(body)) =
+                (&done.receipt_key, &done.receipt_subject, &done.receipt_body)
+            {
+                receipt = self.send(key, &done.sender, subject, body, done.message_id.clone())?;
+            }
+            mailbox.file(uid, &done.folder)?;
+            self.filed(&m.key)?;
+        }
+        Ok(MessageReport {
+            key: m.key.clone(),
+            sender: done.sender,
+            subject: m.subject.clone(),
+            status: "already",
+            folder: done.folder,
+            sheets: Vec::new(),
+            others: Vec::new(),
+            receipt,
+        })
+    }
+
+    /// From someone who is no recipient: filed to Refused, not read, not answered.
+    fn stranger(
+        &mut self,
+        mailbox: &mut Mailbox,
+        uid: u32,
+        m: &Incoming,
+        sender: String,
+    ) -> Result<MessageReport, CollectError> {
+        let folder = self.options.imap.refused_folder.clone();
+        if !self.options.dry_run {
+            self.record(m, &sender, "stranger", &folder, &[], None)?;
+            mailbox.file(uid, &folder)?;
+            self.filed(&m.key)?;
+        }
+        log::warn!(
+            "message {} from {sender:?}, who is no recipient: filed to {folder}, not answered",
+            m.key
+        );
+        Ok(MessageReport {
+            key: m.key.clone(),
+            sender,
+            subject: m.subject.clone(),
+            status: "stranger",
+            folder,
+            sheets: Vec::new(),
+            others: m.others.clone(),
+            receipt: None,
+        })
+    }
+
+    /// Ingests the sheets and records the message (one transaction), then
+    /// answers and files it.
+    fn answer(
+        &mut self,
+        mailbox: &mut Mailbox,
+        uid: u32,
+        m: Incoming,
+        sender: String,
+    ) -> Result<MessageReport, CollectError> {
+        let ingest = IngestOptions {
+            ingested_by: self.options.ingested_by.clone(),
+            check_only: self.options.dry_run,
+            max_file_bytes: self.options.max_file_bytes,
+            source: Some(MessageSource {
+                message_id: m.message_id.clone(),
+                sender: sender.clone(),
+                date: m.date,
+            }),
+            ..IngestOptions::default()
+        };
+        let all_ok = |s: &[SheetResult]| !s.is_empty() && s.iter().all(|r| r.result.is_ok());
+        let subject = answer::subject(&m.subject);
+        let key = format!("receipt-{}", la_pdf::files::long_hash(&[&m.key]));
+        let (sheets, folder) = if self.options.dry_run {
+            let sheets = ingest_all(self.conn, &m, &ingest);
+            let folder = self.folder(all_ok(&sheets) && m.too_large.is_empty());
+            (sheets, folder)
+        } else {
+            self.conn
+                .transaction(|c| {
+                    let sheets = ingest_all(c, &m, &ingest);
+                    let ok = all_ok(&sheets) && m.too_large.is_empty();
+                    let folder = self.options.imap.folder_for(ok);
+                    let body = answer::body(&m, &sheets);
+                    let status = if ok { "collected" } else { "refused" };
+                    record_in(
+                        c,
+                        &m,
+                        &sender,
+                        status,
+                        &folder,
+                        &sheets,
+                        Some((&key, &subject, &body)),
+                    )?;
+                    Ok::<_, diesel::result::Error>((sheets, folder))
+                })
+                .map_err(db("recording a collected message"))?
+        };
+        let body = answer::body(&m, &sheets);
+        let mut receipt = None;
+        if !self.options.dry_run {
+            receipt = self.send(&key, &sender, &subject, &body, m.message_id.clone())?;
+            mailbox.file(uid, &folder)?;
+            self.filed(&m.key)?;
+        }
+        let ok = all_ok(&sheets) && m.too_large.is_empty();
+        Ok(MessageReport {
+            key: m.key.clone(),
+            sender,
+            subject: m.subject.clone(),
+            status: if ok { "collected" } else { "refused" },
+            folder,
+            sheets,
+            others: m.others.clone(),
+            receipt,
+        })
+    }
+
+    fn folder(&self, ok: bool) -> String {
+        self.options.imap.folder_for(ok)
+    }
+
+    fn record(
+        &mut self,
+        m: &Incoming,
+        sender: &str,
+        status: &str,
+        folder: &str,
+        sheets: &[SheetResult],
+        receipt: Option<(&str, &str, &str)>,
+    ) -> Result<(), CollectError> {
+        record_in(self.conn, m, sender, status, folder, sheets, receipt)
+            .map_err(db("recording a collected message"))
+    }
+
+    fn filed(&mut self, key: &str) -> Result<(), CollectError> {
+        diesel::update(lac::table.filter(lac::message_key.eq(key)))
+            .set(lac::filed_at.eq(diesel::dsl::now))
+            .execute(self.conn)
+            .map(|_| ())
+            .map_err(db("marking a message filed"))
+    }
+
+    fn send(
+        &mut self,
+        key: &str,
+        to: &str,
+        subject: &str,
+        body: &str,
+        in_reply_to: Option<String>,
+    ) -> Result<Option<EmailResult>, CollectError> {
+        let Ok(to) = to.parse::<Address>() else {
+            return Ok(None);
+        };
+        let r = Receipt {
+            key: key.to_string(),
+            from: self.from.clone(),
+            to,
+            subject: subject.to_string(),
+            body: body.to_string(),
+            in_reply_to,
+            run_id: self.options.run_id.clone(),
+        };
+        send_receipt(self.conn, self.transport, &r).map_err(db("sending a receipt"))
+    }
+
+    /// Receipts of messages filed earlier whose sending failed: sent now.
+    fn owed_receipts(&mut self) -> Result<Vec<EmailResult>, CollectError> {
+        let rows: Vec<(String, String, String, String, Option<String>)> = lac::table
+            .filter(lac::receipt_key.is_not_null())
+            .select((
+                lac::receipt_key.assume_not_null(),
+                lac::sender,
+                lac::receipt_subject.assume_not_null(),
+                lac::receipt_body.assume_not_null(),
+                lac::message_id,
+            ))
+            .load(self.conn)
+            .map_err(db("reading owed receipts"))?;
+        let mut out = Vec::new();
+        for (key, to, subject, body, parent) in rows {
+            let delivered = la_notify::receipt::receipt_delivered(self.conn, &key)
+                .map_err(db("reading the delivery ledger"))?;
+            if !delivered {
+                out.extend(self.send(&key, &to, &subject, &body, parent)?);
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ImapConfig {
+    fn folder_for(&self, ok: bool) -> String {
+        if ok {
+            self.collected_folder.clone()
+        } else {
+            self.refused_folder.clone()
+        }
+    }
+}
+
+fn ingest_all(conn: &mut PgConnection, m: &Incoming, options: &IngestOptions) -> Vec<SheetResult> {
+    m.sheets
+        .iter()
+        .map(|a| SheetResult {
+            name: a.name.clone(),
+            result: ingest_bytes(conn, std::path::Path::new(&a.name), &a.bytes, options),
+        })
+        .collect()
+}
+
+fn record_in(
+    conn: &mut PgConnection,
+    m: &Incoming,
+    sender: &str,
+    status: &str,
+    folder: &str,
+    sheets: &[SheetResult],
+    receipt: Option<(&str, &str, &str)>,
+) -> QueryResult<()> {
+    let ok: Vec<&la_pdf::IngestReport> = sheets
+        .iter()
+        .filter_map(|s| s.result.as_ref().ok())
+        .collect();
+    let count = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
+    let mut stores: Vec<String> = ok.iter().map(|r| r.sheet.store_code.clone()).collect();
+    stores.sort();
+    stores.dedup();
+    diesel::insert_into(lac::table)
+        .values((
+            lac::message_key.eq(&m.key),
+            lac::message_id.eq(&m.message_id),
+            lac::sender.eq(sender),
+            lac::subject.eq(&m.subject),
+            lac::sent_at.eq(m.date),
+            lac::status.eq(status),
+            lac::folder.eq(folder),
+            lac::sheets.eq(count(sheets.len())),
+            lac::refused_sheets.eq(count(sheets.len() - ok.len())),
+            lac::outcomes.eq(count(ok.iter().map(|r| r.new + r.changed_leads()).sum())),
+            lac::stores.eq(stores),
+            lac::receipt_key.eq(receipt.map(|r| r.0)),
+            lac::receipt_subject.eq(receipt.map(|r| r.1)),
+            lac::receipt_body.eq(receipt.map(|r| r.2)),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// A message from a sender who is no recipient.
+#[derive(Debug, Clone, Queryable)]
+pub struct Stranger {
+    pub sender: String,
+    pub subject: Option<String>,
+    pub collected_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Messages from senders who are no recipients, newest first, for the run
+/// summary and `diagnose`.
+pub fn strangers(conn: &mut PgConnection, limit: i64) -> QueryResult<Vec<Stranger>> {
+    lac::table
+        .filter(lac::status.eq("stranger"))
+        .order(lac::id.desc())
+        .limit(limit)
+        .select((lac::sender, lac::subject, lac::collected_at))
+        .load(conn)
+}

@@ -1,0 +1,200 @@
+//! The IMAP mailbox: a synchronous client (the `imap` crate) over a socket
+//! whose every read and write is bounded by the timeout, TLS required unless
+//! turned off for a local server.
+
+use std::io::{Read, Write};
+use std::net::{TcpStream, ToSocketAddrs};
+use std::time::Duration;
+
+use crate::CollectError;
+
+/// Where the replies arrive (the `REPORT_EMAIL_IMAP_*` settings, read by the
+/// CLI). `Debug` never shows the password.
+#[derive(Clone)]
+pub struct ImapConfig {
+    pub host: String,
+    pub port: u16,
+    /// TLS from the first byte (IMAPS) when true; plain IMAP when false.
+    pub use_tls: bool,
+    pub username: String,
+    pub password: String,
+    /// The folder read (default `INBOX`).
+    pub folder: String,
+    /// Where messages whose sheets were all accepted go.
+    pub collected_folder: String,
+    /// Where every other message goes.
+    pub refused_folder: String,
+    /// The bound of connecting and of every read and write.
+    pub timeout: Duration,
+}
+
+impl std::fmt::Debug for ImapConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ImapConfig")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("use_tls", &self.use_tls)
+            .field("username", &self.username)
+            .field("password", &"***")
+            .field("folder", &self.folder)
+            .field("collected_folder", &self.collected_folder)
+            .field("refused_folder", &self.refused_folder)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+impl ImapConfig {
+    /// `host:port`.
+    pub fn server(&self) -> String {
+        format!("{}:{}", self.host, self.port)
+    }
+}
+
+/// The socket, plain or TLS.
+#[derive(Debug)]
+pub(crate) enum Stream {
+    Plain(TcpStream),
+    Tls(Box<native_tls::TlsStream<TcpStream>>),
+}
+
+impl Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Stream::Plain(s) => s.read(buf),
+            Stream::Tls(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Stream {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Stream::Plain(s) => s.write(buf),
+            Stream::Tls(s) => s.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Stream::Plain(s) => s.flush(),
+            Stream::Tls(s) => s.flush(),
+        }
+    }
+}
+
+/// A logged-in session with the folder selected.
+pub(crate) struct Mailbox {
+    session: imap::Session<Stream>,
+    config: ImapConfig,
+}
+
+impl std::fmt::Debug for Mailbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Mailbox({})", self.config.server())
+    }
+}
+
+impl Mailbox {
+    /// Connects (bounded), logs in and selects the folder.
+    pub fn open(config: &ImapConfig) -> Result<Mailbox, CollectError> {
+        let fail = |reason: String| CollectError::Mailbox {
+            server: config.server(),
+            reason: reason.replace(&config.password, "***"),
+        };
+        let addr = (config.host.as_str(), config.port)
+            .to_socket_addrs()
+            .map_err(|e| fail(format!("cannot resolve: {e}")))?
+            .next()
+            .ok_or_else(|| fail("no address".into()))?;
+        let tcp = TcpStream::connect_timeout(&addr, config.timeout)
+            .map_err(|e| fail(format!("cannot connect: {e}")))?;
+        tcp.set_read_timeout(Some(config.timeout))
+            .and_then(|()| tcp.set_write_timeout(Some(config.timeout)))
+            .map_err(|e| fail(e.to_string()))?;
+        let stream = if config.use_tls {
+            let tls = native_tls::TlsConnector::new().map_err(|e| fail(format!("TLS: {e}")))?;
+            Stream::Tls(Box::new(
+                tls.connect(&config.host, tcp)
+                    .map_err(|e| fail(format!("TLS: {e}")))?,
+            ))
+        } else {
+            Stream::Plain(tcp)
+        };
+        let mut client = imap::Client::new(stream);
+        client
+            .read_greeting()
+            .map_err(|e| fail(format!("no greeting: {e}")))?;
+        let mut session = client
+            .login(&config.username, &config.password)
+            .map_err(|(e, _)| fail(format!("login refused: {e}")))?;
+        session
+            .select(&config.folder)
+            .map_err(|e| fail(format!("cannot open folder {:?}: {e}", config.folder)))?;
+        Ok(Mailbox {
+            session,
+            config: config.clone(),
+        })
+    }
+
+    fn fail(&self, what: &str, e: impl std::fmt::Display) -> CollectError {
+        CollectError::Mailbox {
+            server: self.config.server(),
+            reason: format!("{what}: {e}").replace(&self.config.password, "***"),
+        }
+    }
+
+    /// Every message of the folder, oldest first (by UID).
+    pub fn uids(&mut self) -> Result<Vec<u32>, CollectError> {
+        let mut uids: Vec<u32> = self
+            .session
+            .uid_search("ALL")
+            .map_err(|e| self.fail("listing messages", e))?
+            .into_iter()
+            .collect();
+        uids.sort_unstable();
+        Ok(uids)
+    }
+
+    /// The message's size in bytes.
+    pub fn size(&mut self, uid: u32) -> Result<u64, CollectError> {
+        let f = self
+            .session
+            .uid_fetch(uid.to_string(), "RFC822.SIZE")
+            .map_err(|e| self.fail("reading a message's size", e))?;
+        Ok(f.iter().find_map(|m| m.size).map_or(0, u64::from))
+    }
+
+    /// The whole message, or only its header when `header_only`.
+    pub fn fetch(&mut self, uid: u32, header_only: bool) -> Result<Vec<u8>, CollectError> {
+        let query = if header_only {
+            "BODY.PEEK[HEADER]"
+        } else {
+            "BODY.PEEK[]"
+        };
+        let f = self
+            .session
+            .uid_fetch(uid.to_string(), query)
+            .map_err(|e| self.fail("reading a message", e))?;
+        let bytes = f
+            .iter()
+            .find_map(|m| if header_only { m.header() } else { m.body() })
+            .map(<[u8]>::to_vec)
+            .unwrap_or_default();
+        Ok(bytes)
+    }
+
+    /// Moves the message to `folder`, creating the folder when missing.
+    pub fn file(&mut self, uid: u32, folder: &str) -> Result<(), CollectError> {
+        // An existing folder makes CREATE fail; that is fine.
+        let _ = self.session.create(folder);
+        self.session
+            .uid_mv(uid.to_string(), folder)
+            .map_err(|e| self.fail(&format!("moving a message to {folder:?}"), e))
+    }
+
+    /// Logs out politely.
+    pub fn close(mut self) {
+        let _ = self.session.logout();
+    }
+}
