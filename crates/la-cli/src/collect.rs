@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use leads_assignment::collect::{CollectOptions, CollectReport, ImapConfig};
 
-use crate::commands::{connect, email_delivery, env_var, CmdError};
+use crate::commands::{connect, email_delivery, env_flag, env_port, env_secs, env_var, CmdError};
 use crate::{exit, Env};
 
 /// The `REPORT_EMAIL_IMAP_*` settings; None without a host.
@@ -14,36 +14,9 @@ pub fn imap_from_env() -> Result<Option<ImapConfig>, CmdError> {
     let Some(host) = env_var("REPORT_EMAIL_IMAP_HOST") else {
         return Ok(None);
     };
-    let use_tls = match env_var("REPORT_EMAIL_IMAP_USE_TLS").map(|v| v.to_ascii_lowercase()) {
-        None => true,
-        Some(v) if ["1", "true", "yes", "on"].contains(&v.as_str()) => true,
-        Some(v) if ["0", "false", "no", "off"].contains(&v.as_str()) => false,
-        Some(v) => {
-            return Err(CmdError::usage(format!(
-                "REPORT_EMAIL_IMAP_USE_TLS={v:?} is not true/false"
-            )))
-        }
-    };
-    let port = match env_var("REPORT_EMAIL_IMAP_PORT") {
-        Some(p) => p.parse::<u16>().ok().filter(|p| *p > 0).ok_or_else(|| {
-            CmdError::usage(format!("REPORT_EMAIL_IMAP_PORT={p:?} is not a port number"))
-        })?,
-        None if use_tls => 993,
-        None => 143,
-    };
-    let timeout = match env_var("REPORT_EMAIL_IMAP_TIMEOUT") {
-        None => Duration::from_secs(30),
-        Some(t) => t
-            .parse::<u64>()
-            .ok()
-            .filter(|s| *s > 0)
-            .map(Duration::from_secs)
-            .ok_or_else(|| {
-                CmdError::usage(format!(
-                    "REPORT_EMAIL_IMAP_TIMEOUT={t:?} is not a number of seconds (at least 1)"
-                ))
-            })?,
-    };
+    let use_tls = env_flag("REPORT_EMAIL_IMAP_USE_TLS", true)?;
+    let port = env_port("REPORT_EMAIL_IMAP_PORT", if use_tls { 993 } else { 143 })?;
+    let timeout = env_secs("REPORT_EMAIL_IMAP_TIMEOUT", Duration::from_secs(30))?;
     Ok(Some(ImapConfig {
         host,
         port,

@@ -205,22 +205,11 @@ fn database_url(url: Option<&str>) -> Result<&str, CmdError> {
 static SESSION: std::sync::OnceLock<SessionOptions> = std::sync::OnceLock::new();
 
 fn session_options(command: &str) -> Result<SessionOptions, CmdError> {
-    let secs = |name: &str, default: Duration| -> Result<Duration, CmdError> {
-        match env_var(name) {
-            None => Ok(default),
-            Some(v) => match v.parse::<u64>() {
-                Ok(n) if n > 0 => Ok(Duration::from_secs(n)),
-                _ => Err(CmdError::usage(format!(
-                    "{name}={v:?} is not a number of seconds (at least 1)"
-                ))),
-            },
-        }
-    };
     let d = SessionOptions::for_command(command);
     Ok(SessionOptions {
-        connect_timeout: secs("LEADS_DB_CONNECT_TIMEOUT", d.connect_timeout)?,
-        lock_timeout: secs("LEADS_DB_LOCK_TIMEOUT", d.lock_timeout)?,
-        statement_timeout: secs("LEADS_DB_STATEMENT_TIMEOUT", d.statement_timeout)?,
+        connect_timeout: env_secs("LEADS_DB_CONNECT_TIMEOUT", d.connect_timeout)?,
+        lock_timeout: env_secs("LEADS_DB_LOCK_TIMEOUT", d.lock_timeout)?,
+        statement_timeout: env_secs("LEADS_DB_STATEMENT_TIMEOUT", d.statement_timeout)?,
         ..d
     })
 }
@@ -278,6 +267,45 @@ fn migrate(url: Option<&str>) -> Result<u8, CmdError> {
     Ok(exit::OK)
 }
 
+/// A true/false variable (`1/0`, `yes/no`, `on/off` too); `default` when unset.
+pub fn env_flag(name: &str, default: bool) -> Result<bool, CmdError> {
+    match env_var(name).map(|v| v.to_ascii_lowercase()) {
+        None => Ok(default),
+        Some(v) if ["1", "true", "yes", "on"].contains(&v.as_str()) => Ok(true),
+        Some(v) if ["0", "false", "no", "off"].contains(&v.as_str()) => Ok(false),
+        Some(v) => Err(CmdError::usage(format!("{name}={v:?} is not true/false"))),
+    }
+}
+
+/// A port number variable; `default` when unset.
+pub fn env_port(name: &str, default: u16) -> Result<u16, CmdError> {
+    match env_var(name) {
+        None => Ok(default),
+        Some(p) => p
+            .parse::<u16>()
+            .ok()
+            .filter(|p| *p > 0)
+            .ok_or_else(|| CmdError::usage(format!("{name}={p:?} is not a port number"))),
+    }
+}
+
+/// A number of seconds (at least 1); `default` when unset.
+pub fn env_secs(name: &str, default: Duration) -> Result<Duration, CmdError> {
+    match env_var(name) {
+        None => Ok(default),
+        Some(v) => v
+            .parse::<u64>()
+            .ok()
+            .filter(|n| *n > 0)
+            .map(Duration::from_secs)
+            .ok_or_else(|| {
+                CmdError::usage(format!(
+                    "{name}={v:?} is not a number of seconds (at least 1)"
+                ))
+            }),
+    }
+}
+
 pub fn env_var(name: &str) -> Option<String> {
     std::env::var(name)
         .ok()
@@ -303,34 +331,9 @@ pub fn email_delivery(
             from,
         ));
     };
-    let use_tls = match env_var("REPORT_EMAIL_USE_TLS").map(|v| v.to_ascii_lowercase()) {
-        None => true,
-        Some(v) if ["1", "true", "yes", "on"].contains(&v.as_str()) => true,
-        Some(v) if ["0", "false", "no", "off"].contains(&v.as_str()) => false,
-        Some(v) => {
-            return Err(CmdError::usage(format!(
-                "REPORT_EMAIL_USE_TLS={v:?} is not true/false"
-            )))
-        }
-    };
-    let port = match env_var("REPORT_EMAIL_SMTP_PORT") {
-        Some(p) => p.parse::<u16>().map_err(|_| {
-            CmdError::usage(format!("REPORT_EMAIL_SMTP_PORT={p:?} is not a port number"))
-        })?,
-        None if use_tls => 587,
-        None => 25,
-    };
-    let timeout = match env_var("REPORT_EMAIL_SMTP_TIMEOUT") {
-        Some(t) => match t.parse::<u64>() {
-            Ok(secs) if secs > 0 => Duration::from_secs(secs),
-            _ => {
-                return Err(CmdError::usage(format!(
-                    "REPORT_EMAIL_SMTP_TIMEOUT={t:?} is not a number of seconds (at least 1)"
-                )))
-            }
-        },
-        None => Duration::from_secs(30),
-    };
+    let use_tls = env_flag("REPORT_EMAIL_USE_TLS", true)?;
+    let port = env_port("REPORT_EMAIL_SMTP_PORT", if use_tls { 587 } else { 25 })?;
+    let timeout = env_secs("REPORT_EMAIL_SMTP_TIMEOUT", Duration::from_secs(30))?;
     Ok((
         EmailDelivery::Smtp(SmtpConfig {
             host,

@@ -126,8 +126,8 @@ pub fn collect(
         from: &from,
         transport,
     };
-    for uid in mailbox.uids()? {
-        let m = run.one(&mut mailbox, uid)?;
+    for (uid, size) in mailbox.messages()? {
+        let m = run.one(&mut mailbox, uid, size)?;
         report.messages.push(m);
     }
     mailbox.close();
@@ -156,8 +156,12 @@ struct Recorded {
 }
 
 impl Collect<'_> {
-    fn one(&mut self, mailbox: &mut Mailbox, uid: u32) -> Result<MessageReport, CollectError> {
-        let size = mailbox.size(uid)?;
+    fn one(
+        &mut self,
+        mailbox: &mut Mailbox,
+        uid: u32,
+        size: u64,
+    ) -> Result<MessageReport, CollectError> {
         // A message far over the attachment limit is not fetched whole.
         let cap = self
             .options
@@ -259,7 +263,8 @@ impl Collect<'_> {
     ) -> Result<MessageReport, CollectError> {
         let folder = self.options.imap.refused_folder.clone();
         if !self.options.dry_run {
-            self.record(m, &sender, "stranger", &folder, &[], None)?;
+            record_in(self.conn, m, &sender, "stranger", &folder, &[], None)
+                .map_err(db("recording a collected message"))?;
             mailbox.file(uid, &folder)?;
             self.filed(&m.key)?;
         }
@@ -314,15 +319,12 @@ impl Collect<'_> {
                     let folder = self.options.imap.folder_for(ok);
                     let body = answer::body(&m, &sheets);
                     let status = if ok { "collected" } else { "refused" };
-                    record_in(
-                        c,
-                        &m,
-                        &sender,
-                        status,
-                        &folder,
-                        &sheets,
-                        Some((&key, &subject, &body)),
-                    )?;
+                    let receipt = ReceiptText {
+                        key: &key,
+                        subject: &subject,
+                        body: &body,
+                    };
+                    record_in(c, &m, &sender, status, &folder, &sheets, Some(receipt))?;
                     Ok::<_, diesel::result::Error>((sheets, folder))
                 })
                 .map_err(db("recording a collected message"))?
@@ -349,19 +351,6 @@ impl Collect<'_> {
 
     fn folder(&self, ok: bool) -> String {
         self.options.imap.folder_for(ok)
-    }
-
-    fn record(
-        &mut self,
-        m: &Incoming,
-        sender: &str,
-        status: &str,
-        folder: &str,
-        sheets: &[SheetResult],
-        receipt: Option<(&str, &str, &str)>,
-    ) -> Result<(), CollectError> {
-        record_in(self.conn, m, sender, status, folder, sheets, receipt)
-            .map_err(db("recording a collected message"))
     }
 
     fn filed(&mut self, key: &str) -> Result<(), CollectError> {
@@ -440,6 +429,14 @@ fn ingest_all(conn: &mut PgConnection, m: &Incoming, options: &IngestOptions) ->
         .collect()
 }
 
+/// A receipt as the message's record keeps it, to be sent (again) later.
+#[derive(Debug, Clone, Copy)]
+struct ReceiptText<'a> {
+    key: &'a str,
+    subject: &'a str,
+    body: &'a str,
+}
+
 fn record_in(
     conn: &mut PgConnection,
     m: &Incoming,
@@ -447,7 +444,7 @@ fn record_in(
     status: &str,
     folder: &str,
     sheets: &[SheetResult],
-    receipt: Option<(&str, &str, &str)>,
+    receipt: Option<ReceiptText<'_>>,
 ) -> QueryResult<()> {
     let ok: Vec<&la_pdf::IngestReport> = sheets
         .iter()
@@ -470,9 +467,9 @@ fn record_in(
             lac::refused_sheets.eq(count(sheets.len() - ok.len())),
             lac::outcomes.eq(count(ok.iter().map(|r| r.new + r.changed_leads()).sum())),
             lac::stores.eq(stores),
-            lac::receipt_key.eq(receipt.map(|r| r.0)),
-            lac::receipt_subject.eq(receipt.map(|r| r.1)),
-            lac::receipt_body.eq(receipt.map(|r| r.2)),
+            lac::receipt_key.eq(receipt.map(|r| r.key)),
+            lac::receipt_subject.eq(receipt.map(|r| r.subject)),
+            lac::receipt_body.eq(receipt.map(|r| r.body)),
         ))
         .execute(conn)
         .map(|_| ())

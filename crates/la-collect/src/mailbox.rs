@@ -87,6 +87,8 @@ impl Write for Stream {
 pub(crate) struct Mailbox {
     session: imap::Session<Stream>,
     config: ImapConfig,
+    /// Folders made (or found) by this session.
+    folders: std::collections::HashSet<String>,
 }
 
 impl std::fmt::Debug for Mailbox {
@@ -134,6 +136,7 @@ impl Mailbox {
         Ok(Mailbox {
             session,
             config: config.clone(),
+            folders: std::collections::HashSet::new(),
         })
     }
 
@@ -144,25 +147,18 @@ impl Mailbox {
         }
     }
 
-    /// Every message of the folder, oldest first (by UID).
-    pub fn uids(&mut self) -> Result<Vec<u32>, CollectError> {
-        let mut uids: Vec<u32> = self
+    /// Every message of the folder with its size, oldest first (by UID).
+    pub fn messages(&mut self) -> Result<Vec<(u32, u64)>, CollectError> {
+        let fetched = self
             .session
-            .uid_search("ALL")
-            .map_err(|e| self.fail("listing messages", e))?
-            .into_iter()
+            .uid_fetch("1:*", "RFC822.SIZE")
+            .map_err(|e| self.fail("listing messages", e))?;
+        let mut out: Vec<(u32, u64)> = fetched
+            .iter()
+            .filter_map(|m| Some((m.uid?, m.size.map_or(0, u64::from))))
             .collect();
-        uids.sort_unstable();
-        Ok(uids)
-    }
-
-    /// The message's size in bytes.
-    pub fn size(&mut self, uid: u32) -> Result<u64, CollectError> {
-        let f = self
-            .session
-            .uid_fetch(uid.to_string(), "RFC822.SIZE")
-            .map_err(|e| self.fail("reading a message's size", e))?;
-        Ok(f.iter().find_map(|m| m.size).map_or(0, u64::from))
+        out.sort_unstable();
+        Ok(out)
     }
 
     /// The whole message, or only its header when `header_only`.
@@ -187,7 +183,9 @@ impl Mailbox {
     /// Moves the message to `folder`, creating the folder when missing.
     pub fn file(&mut self, uid: u32, folder: &str) -> Result<(), CollectError> {
         // An existing folder makes CREATE fail; that is fine.
-        let _ = self.session.create(folder);
+        if self.folders.insert(folder.to_string()) {
+            let _ = self.session.create(folder);
+        }
         self.session
             .uid_mv(uid.to_string(), folder)
             .map_err(|e| self.fail(&format!("moving a message to {folder:?}"), e))
