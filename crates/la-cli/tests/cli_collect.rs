@@ -347,6 +347,10 @@ fn run_collects_first_unless_told_not_to() {
             &[("r.pdf", "application/pdf", &pdf)],
         ),
     );
+    s.imap.append(
+        "INBOX",
+        &reply("nobody@evil.example", "<evil@x>", "hi", &[]),
+    );
     let run = |s: &Setup, extra: &[&str]| {
         cli(&s.db)
             .args(["run", "--reports-root", s.root.path().to_str().unwrap()])
@@ -358,10 +362,15 @@ fn run_collects_first_unless_told_not_to() {
     };
     let out = run(&s, &["--no-collect"]);
     assert_eq!(out.status.code(), Some(0), "{}", all(&out));
-    assert_eq!((s.outcomes(), s.imap.count("INBOX")), (0, 1));
+    assert_eq!((s.outcomes(), s.imap.count("INBOX")), (0, 2));
     let out = run(&s, &[]);
     assert_eq!(out.status.code(), Some(0), "{}", all(&out));
     assert_eq!((s.outcomes(), s.imap.count("Collected")), (2, 1));
+    assert!(
+        text(&out.stdout).contains("filed to Refused unanswered: nobody@evil.example"),
+        "the run lists the stranger: {}",
+        all(&out)
+    );
     assert!(
         text(&out.stdout).contains("Returned sheets: S1 1 sheet(s), 2 outcome(s)"),
         "{}",
