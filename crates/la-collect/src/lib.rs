@@ -24,7 +24,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 use la_notify::receipt::{send_receipt, Receipt};
 use la_notify::{EmailResult, Transport};
-use la_pdf::{ingest_bytes, IngestOptions, MessageSource};
+use la_pdf::{IngestOptions, MessageSource};
 use la_schema::schema::lead_assignment_collected as lac;
 use lettre::message::Mailbox as Address;
 
@@ -126,9 +126,20 @@ pub fn collect(
         from: &from,
         transport,
     };
-    for (uid, size) in mailbox.messages()? {
-        let m = run.one(&mut mailbox, uid, size)?;
-        report.messages.push(m);
+    for round in mailbox.messages()?.chunks(ROUND) {
+        let mut todo = Vec::new();
+        for &(uid, size) in round {
+            todo.push(run.classify(&mut mailbox, uid, size)?);
+        }
+        let parsed = parse_round(&todo);
+        let mut moves = Vec::new();
+        for (t, sheets) in todo.into_iter().zip(parsed) {
+            report.messages.push(run.handle(t, sheets, &mut moves)?);
+        }
+        if !options.dry_run {
+            mailbox.file_all(&moves)?;
+            run.filed(&moves)?;
+        }
     }
     mailbox.close();
     if !options.dry_run {
@@ -156,12 +167,14 @@ struct Recorded {
 }
 
 impl Collect<'_> {
-    fn one(
+    /// Fetches a message and decides what it is: recorded before, from a
+    /// stranger, or to be answered.
+    fn classify(
         &mut self,
         mailbox: &mut Mailbox,
         uid: u32,
         size: u64,
-    ) -> Result<MessageReport, CollectError> {
+    ) -> Result<Todo, CollectError> {
         // A message far over the attachment limit is not fetched whole.
         let cap = self
             .options
@@ -171,14 +184,37 @@ impl Collect<'_> {
         let truncated = (size > cap).then_some(size);
         let bytes = mailbox.fetch(uid, truncated.is_some())?;
         let m = message::read(&bytes, self.options.max_file_bytes, truncated);
-        if let Some(done) = self.recorded(&m.key)? {
-            return self.refile(mailbox, uid, &m, done);
-        }
-        let sender = m.reply_to.clone().unwrap_or_default();
-        if !self.is_recipient(&sender)? {
-            return self.stranger(mailbox, uid, &m, sender);
-        }
-        self.answer(mailbox, uid, m, sender)
+        let kind = match self.recorded(&m.key)? {
+            Some(done) => Kind::Recorded(done),
+            None => {
+                let sender = m.reply_to.clone().unwrap_or_default();
+                if self.is_recipient(&sender)? {
+                    Kind::Answer(sender)
+                } else {
+                    Kind::Stranger(sender)
+                }
+            }
+        };
+        Ok(Todo { uid, m, kind })
+    }
+
+    fn handle(
+        &mut self,
+        t: Todo,
+        sheets: Vec<Parsed>,
+        moves: &mut Vec<Move>,
+    ) -> Result<MessageReport, CollectError> {
+        let report = match t.kind {
+            Kind::Recorded(done) => self.refile(&t.m, done)?,
+            Kind::Stranger(sender) => self.stranger(&t.m, sender)?,
+            Kind::Answer(sender) => self.answer(&t.m, sheets, sender)?,
+        };
+        moves.push(Move {
+            uid: t.uid,
+            folder: report.folder.clone(),
+            key: t.m.key,
+        });
+        Ok(report)
     }
 
     fn recorded(&mut self, key: &str) -> Result<Option<Recorded>, CollectError> {
@@ -224,13 +260,7 @@ impl Collect<'_> {
 
     /// A message processed before (a crash between its ingest and its move):
     /// its owed receipt is sent, and it is filed.
-    fn refile(
-        &mut self,
-        mailbox: &mut Mailbox,
-        uid: u32,
-        m: &Incoming,
-        done: Recorded,
-    ) -> Result<MessageReport, CollectError> {
+    fn refile(&mut self, m: &Incoming, done: Recorded) -> Result<MessageReport, CollectError> {
         let mut receipt = None;
         if !self.options.dry_run {
             if let (Some(key), Some(subject), Some(body)) =
@@ -238,8 +268,6 @@ impl Collect<'_> {
             {
                 receipt = self.send(key, &done.sender, subject, body, done.message_id.clone())?;
             }
-            mailbox.file(uid, &done.folder)?;
-            self.filed(&m.key)?;
         }
         Ok(MessageReport {
             key: m.key.clone(),
@@ -254,19 +282,11 @@ impl Collect<'_> {
     }
 
     /// From someone who is no recipient: filed to Refused, not read, not answered.
-    fn stranger(
-        &mut self,
-        mailbox: &mut Mailbox,
-        uid: u32,
-        m: &Incoming,
-        sender: String,
-    ) -> Result<MessageReport, CollectError> {
+    fn stranger(&mut self, m: &Incoming, sender: String) -> Result<MessageReport, CollectError> {
         let folder = self.options.imap.refused_folder.clone();
         if !self.options.dry_run {
             record_in(self.conn, m, &sender, "stranger", &folder, &[], None)
                 .map_err(db("recording a collected message"))?;
-            mailbox.file(uid, &folder)?;
-            self.filed(&m.key)?;
         }
         log::warn!(
             "message {} from {sender:?}, who is no recipient: filed to {folder}, not answered",
@@ -288,9 +308,8 @@ impl Collect<'_> {
     /// answers and files it.
     fn answer(
         &mut self,
-        mailbox: &mut Mailbox,
-        uid: u32,
-        m: Incoming,
+        m: &Incoming,
+        parsed: Vec<Parsed>,
         sender: String,
     ) -> Result<MessageReport, CollectError> {
         let ingest = IngestOptions {
@@ -308,33 +327,31 @@ impl Collect<'_> {
         let subject = answer::subject(&m.subject);
         let key = format!("receipt-{}", la_pdf::files::long_hash(&[&m.key]));
         let (sheets, folder) = if self.options.dry_run {
-            let sheets = ingest_all(self.conn, &m, &ingest);
+            let sheets = ingest_all(self.conn, parsed, &ingest);
             let folder = self.folder(all_ok(&sheets) && m.too_large.is_empty());
             (sheets, folder)
         } else {
             self.conn
                 .transaction(|c| {
-                    let sheets = ingest_all(c, &m, &ingest);
+                    let sheets = ingest_all(c, parsed, &ingest);
                     let ok = all_ok(&sheets) && m.too_large.is_empty();
                     let folder = self.options.imap.folder_for(ok);
-                    let body = answer::body(&m, &sheets);
+                    let body = answer::body(m, &sheets);
                     let status = if ok { "collected" } else { "refused" };
                     let receipt = ReceiptText {
                         key: &key,
                         subject: &subject,
                         body: &body,
                     };
-                    record_in(c, &m, &sender, status, &folder, &sheets, Some(receipt))?;
+                    record_in(c, m, &sender, status, &folder, &sheets, Some(receipt))?;
                     Ok::<_, diesel::result::Error>((sheets, folder))
                 })
                 .map_err(db("recording a collected message"))?
         };
-        let body = answer::body(&m, &sheets);
+        let body = answer::body(m, &sheets);
         let mut receipt = None;
         if !self.options.dry_run {
             receipt = self.send(&key, &sender, &subject, &body, m.message_id.clone())?;
-            mailbox.file(uid, &folder)?;
-            self.filed(&m.key)?;
         }
         let ok = all_ok(&sheets) && m.too_large.is_empty();
         Ok(MessageReport {
@@ -353,12 +370,13 @@ impl Collect<'_> {
         self.options.imap.folder_for(ok)
     }
 
-    fn filed(&mut self, key: &str) -> Result<(), CollectError> {
-        diesel::update(lac::table.filter(lac::message_key.eq(key)))
+    fn filed(&mut self, moves: &[Move]) -> Result<(), CollectError> {
+        let keys: Vec<&str> = moves.iter().map(|m| m.key.as_str()).collect();
+        diesel::update(lac::table.filter(lac::message_key.eq_any(keys)))
             .set(lac::filed_at.eq(diesel::dsl::now))
             .execute(self.conn)
             .map(|_| ())
-            .map_err(db("marking a message filed"))
+            .map_err(db("marking messages filed"))
     }
 
     fn send(
@@ -419,12 +437,90 @@ impl ImapConfig {
     }
 }
 
-fn ingest_all(conn: &mut PgConnection, m: &Incoming, options: &IngestOptions) -> Vec<SheetResult> {
-    m.sheets
+/// Messages handled per round: fetched one by one, their sheets parsed on
+/// two threads, then each checked, written and answered, then the round
+/// filed with one move per folder.
+const ROUND: usize = 16;
+
+/// A fetched message and what it is.
+struct Todo {
+    uid: u32,
+    m: Incoming,
+    kind: Kind,
+}
+
+enum Kind {
+    Recorded(Recorded),
+    Stranger(String),
+    Answer(String),
+}
+
+/// Where a message goes once handled.
+pub(crate) struct Move {
+    pub uid: u32,
+    pub folder: String,
+    key: String,
+}
+
+/// An attachment parsed as a sheet (or why it is not one), named as sent.
+struct Parsed {
+    name: String,
+    sheet: Result<la_pdf::ParsedSheet, la_pdf::IngestError>,
+}
+
+/// Parses the sheets of the messages to answer, on two threads; the
+/// others' attachments are not read.
+fn parse_round(todo: &[Todo]) -> Vec<Vec<Parsed>> {
+    let jobs: Vec<(usize, &message::Attached)> = todo
         .iter()
-        .map(|a| SheetResult {
-            name: a.name.clone(),
-            result: ingest_bytes(conn, std::path::Path::new(&a.name), &a.bytes, options),
+        .enumerate()
+        .filter(|(_, t)| matches!(t.kind, Kind::Answer(_)))
+        .flat_map(|(i, t)| t.m.sheets.iter().map(move |a| (i, a)))
+        .collect();
+    let parse = |k: usize| -> Vec<(usize, Parsed)> {
+        jobs.iter()
+            .skip(k)
+            .step_by(2)
+            .map(|(i, a)| {
+                let sheet = la_pdf::parse_sheet(std::path::Path::new(&a.name), &a.bytes);
+                (
+                    *i,
+                    Parsed {
+                        name: a.name.clone(),
+                        sheet,
+                    },
+                )
+            })
+            .collect()
+    };
+    let done: Vec<(usize, Parsed)> = std::thread::scope(|s| {
+        let other = s.spawn(|| parse(1));
+        let mut mine = parse(0);
+        mine.extend(other.join().unwrap_or_default());
+        mine
+    });
+    let mut out: Vec<Vec<Parsed>> = todo.iter().map(|_| Vec::new()).collect();
+    let mut done = done;
+    // Back into message order, each message's sheets in attachment order.
+    done.sort_by_key(|(i, p)| (*i, todo[*i].m.sheets.iter().position(|a| a.name == p.name)));
+    for (i, p) in done {
+        out[i].push(p);
+    }
+    out
+}
+
+fn ingest_all(
+    conn: &mut PgConnection,
+    parsed: Vec<Parsed>,
+    options: &IngestOptions,
+) -> Vec<SheetResult> {
+    parsed
+        .into_iter()
+        .map(|p| SheetResult {
+            name: p.name,
+            result: p
+                .sheet
+                .and_then(|s| la_pdf::ingest_parsed(conn, &s, options)),
         })
         .collect()
 }

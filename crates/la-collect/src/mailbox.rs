@@ -180,15 +180,26 @@ impl Mailbox {
         Ok(bytes)
     }
 
-    /// Moves the message to `folder`, creating the folder when missing.
-    pub fn file(&mut self, uid: u32, folder: &str) -> Result<(), CollectError> {
-        // An existing folder makes CREATE fail; that is fine.
-        if self.folders.insert(folder.to_string()) {
-            let _ = self.session.create(folder);
+    /// Moves each message to its folder, one move per folder, creating the
+    /// folders when missing.
+    pub fn file_all(&mut self, moves: &[crate::Move]) -> Result<(), CollectError> {
+        let mut by_folder: std::collections::BTreeMap<&str, Vec<String>> = Default::default();
+        for m in moves {
+            by_folder
+                .entry(&m.folder)
+                .or_default()
+                .push(m.uid.to_string());
         }
-        self.session
-            .uid_mv(uid.to_string(), folder)
-            .map_err(|e| self.fail(&format!("moving a message to {folder:?}"), e))
+        for (folder, uids) in by_folder {
+            // An existing folder makes CREATE fail; that is fine.
+            if self.folders.insert(folder.to_string()) {
+                let _ = self.session.create(folder);
+            }
+            self.session
+                .uid_mv(uids.join(","), folder)
+                .map_err(|e| self.fail(&format!("moving messages to {folder:?}"), e))?;
+        }
+        Ok(())
     }
 
     /// Logs out politely.

@@ -26,8 +26,8 @@ pub use files::{
 };
 pub use identity::{IdentityError, SheetIdentity, SheetKey, IDENTITY_FIELD};
 pub use ingest::{
-    ingest_bytes, ingest_files, ingest_outcomes, Change, IdentityCheck, IngestError, IngestOptions,
-    IngestReport, MessageSource, Problem, SheetOf,
+    ingest_bytes, ingest_files, ingest_outcomes, ingest_parsed, parse_sheet, Change, IdentityCheck,
+    IngestError, IngestOptions, IngestReport, MessageSource, ParsedSheet, Problem, SheetOf,
 };
 pub use prerender::Prerender;
 pub use render::{render_sheet, RenderError, RenderedSheet, Sheet, SheetHeader, SheetRow};

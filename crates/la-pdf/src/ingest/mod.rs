@@ -268,9 +268,28 @@ pub fn ingest_bytes(
     bytes: &[u8],
     options: &IngestOptions,
 ) -> Result<IngestReport, IngestError> {
-    let parsed = parse(path, bytes)?;
-    let key = load_key(conn, path)?;
-    apply(conn, &parsed, &key, options)
+    ingest_parsed(conn, &parse_sheet(path, bytes)?, options)
+}
+
+/// A file read and parsed (the part of an ingest that needs no database,
+/// and may run on any thread), to be checked and written by
+/// [`ingest_parsed`].
+#[derive(Debug)]
+pub struct ParsedSheet(Parsed);
+
+/// Parses `bytes` (named `path`) as a filled sheet.
+pub fn parse_sheet(path: &Path, bytes: &[u8]) -> Result<ParsedSheet, IngestError> {
+    parse(path, bytes).map(ParsedSheet)
+}
+
+/// The database half of [`ingest_bytes`] for a sheet [`parse_sheet`] read.
+pub fn ingest_parsed(
+    conn: &mut PgConnection,
+    sheet: &ParsedSheet,
+    options: &IngestOptions,
+) -> Result<IngestReport, IngestError> {
+    let key = load_key(conn, &sheet.0.path)?;
+    apply(conn, &sheet.0, &key, options)
 }
 
 /// [`ingest_outcomes`] for many files, in order, calling `done` with each
@@ -324,6 +343,7 @@ pub fn ingest_files(
 const PARSERS: usize = 2;
 
 /// A file read and parsed, not yet checked against the database.
+#[derive(Debug)]
 struct Parsed {
     path: PathBuf,
     checksum: String,
