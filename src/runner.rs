@@ -546,15 +546,11 @@ impl<'a> Run<'a> {
                 let waited = failed.iter().any(|f| is_wait_timeout(&f.reason));
                 self.report.sheets = done;
                 self.report.sheet_failures = failed;
-                let line = summary::sheets_line(&self.report, &self.options.reports_root);
-                (
-                    PhaseStatus::Failed,
-                    if waited {
-                        with_obstacle(conn, format!("{line}: lock timeout"))
-                    } else {
-                        line
-                    },
-                )
+                let mut line = summary::sheets_line(&self.report, &self.options.reports_root);
+                if waited {
+                    line = format!("{line}; {}", la_schema::blocking::explain(conn));
+                }
+                (PhaseStatus::Failed, line)
             }
             Err(e) => (PhaseStatus::Failed, with_obstacle(conn, e.to_string())),
         };

@@ -404,8 +404,18 @@ impl Collect<'_> {
 
     /// Receipts of messages filed earlier whose sending failed: sent now.
     fn owed_receipts(&mut self) -> Result<Vec<EmailResult>, CollectError> {
+        use la_schema::models::DeliveryOutcome;
+        use la_schema::schema::lead_assignment_deliveries as ld;
+        let delivered = ld::table
+            .filter(ld::batch_id.is_null())
+            .filter(ld::email_key.nullable().eq(lac::receipt_key))
+            .filter(ld::outcome.eq_any([
+                DeliveryOutcome::Sent.as_str(),
+                DeliveryOutcome::WrittenToOutbox.as_str(),
+            ]));
         let rows: Vec<(String, String, String, String, Option<String>)> = lac::table
             .filter(lac::receipt_key.is_not_null())
+            .filter(diesel::dsl::not(diesel::dsl::exists(delivered)))
             .select((
                 lac::receipt_key.assume_not_null(),
                 lac::sender,
@@ -417,11 +427,7 @@ impl Collect<'_> {
             .map_err(db("reading owed receipts"))?;
         let mut out = Vec::new();
         for (key, to, subject, body, parent) in rows {
-            let delivered = la_notify::receipt::receipt_delivered(self.conn, &key)
-                .map_err(db("reading the delivery ledger"))?;
-            if !delivered {
-                out.extend(self.send(&key, &to, &subject, &body, parent)?);
-            }
+            out.extend(self.send(&key, &to, &subject, &body, parent)?);
         }
         Ok(out)
     }

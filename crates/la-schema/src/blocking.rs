@@ -99,8 +99,10 @@ pub fn blockers(conn: &mut PgConnection) -> QueryResult<Vec<Blocker>> {
 }
 
 /// Up to `limit` unassigned leads (`pickup_row_id`) whose rows another
-/// session holds locked. Probes with row locks in a transaction of its own
-/// that is always rolled back; meant for after a lock timeout.
+/// session holds locked (for update, or for an update not of the key).
+/// Probes with shared row locks, the mildest that such a lock excludes, in
+/// a transaction of its own that is always rolled back; meant for after a
+/// lock timeout.
 pub fn locked_leads(conn: &mut PgConnection, limit: i64) -> QueryResult<Vec<i32>> {
     #[derive(QueryableByName)]
     struct Id {
@@ -113,7 +115,7 @@ pub fn locked_leads(conn: &mut PgConnection, limit: i64) -> QueryResult<Vec<i32>
             diesel::sql_query(
                 "WITH free AS MATERIALIZED (
                      SELECT ctid FROM missed_leads WHERE lead_assigned IS NOT TRUE
-                     FOR UPDATE SKIP LOCKED)
+                     FOR SHARE SKIP LOCKED)
                  SELECT m.pickup_row_id FROM missed_leads m
                  WHERE m.lead_assigned IS NOT TRUE AND m.ctid NOT IN (SELECT ctid FROM free)
                  ORDER BY m.pickup_row_id LIMIT $1",
