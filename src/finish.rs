@@ -219,28 +219,7 @@ fn finish_one(
     }
     done.emails_left = emails_left(batch, transport.kind());
     if !batch.owed_emails.is_empty() && done.emails_left.is_none() && done.error.is_none() {
-        let notify = NotifyOptions {
-            // docs/decisions.md D13: the batch's own env, never this run's.
-            run_env: batch.run_env,
-            run_id: run_id.map(str::to_string),
-            from: options.from.clone(),
-            select: Selection::Owed(batch.owed_emails.clone()),
-            ..Default::default()
-        };
-        match send_for_batch(conn, batch.batch_id, &notify, transport) {
-            Ok(n) => {
-                done.to_new_recipients = (batch.for_new_recipients.iter())
-                    .filter(|k| {
-                        n.emails
-                            .iter()
-                            .any(|e| &e.key == *k && e.result.is_delivered())
-                    })
-                    .cloned()
-                    .collect();
-                done.notify = Some(n);
-            }
-            Err(e) => done.error = Some(e.to_string()),
-        }
+        send_owed(conn, options, transport, run_id, batch, &mut done);
     }
     let emails_ok = batch.owed_emails.is_empty()
         || done
@@ -249,6 +228,40 @@ fn finish_one(
             .is_some_and(|n| n.failed() + n.not_attempted() == 0);
     done.done = done.error.is_none() && done.sheet_failures.is_empty() && emails_ok;
     done
+}
+
+/// Sends what `batch` owes, for its own env (docs/decisions.md D13), and
+/// notes which emails had waited for new recipients.
+fn send_owed(
+    conn: &mut PgConnection,
+    options: &PipelineOptions,
+    transport: &mut dyn Transport,
+    run_id: Option<&str>,
+    batch: &UnfinishedBatch,
+    done: &mut FinishedBatch,
+) {
+    let notify = NotifyOptions {
+        run_env: batch.run_env,
+        run_id: run_id.map(str::to_string),
+        from: options.from.clone(),
+        select: Selection::Owed(batch.owed_emails.clone()),
+        ..Default::default()
+    };
+    match send_for_batch(conn, batch.batch_id, &notify, transport) {
+        Ok(n) => {
+            let delivered = |k: &EmailKey| {
+                n.emails
+                    .iter()
+                    .any(|e| &e.key == k && e.result.is_delivered())
+            };
+            done.to_new_recipients = (batch.for_new_recipients.iter())
+                .filter(|k| delivered(k))
+                .cloned()
+                .collect();
+            done.notify = Some(n);
+        }
+        Err(e) => done.error = Some(e.to_string()),
+    }
 }
 
 /// Why this run leaves `batch`'s owed emails alone (docs/decisions.md D13):

@@ -354,9 +354,10 @@ pub fn send_for_batch(
         })?;
     // Taken before anything reads the ledger: a delivery after it was made
     // by another process while this one worked (docs/decisions.md D13).
-    let mark = match options.select.resends() {
-        true => ledger::mark(conn).map_err(at(batch_id, "reading the delivery ledger"))?,
-        false => 0,
+    let mark = if options.select.resends() {
+        ledger::mark(conn).map_err(at(batch_id, "reading the delivery ledger"))?
+    } else {
+        0
     };
     let (batch_date, run_id) = batch_of(conn, batch_id, options)?;
     let mut report = NotifyReport {
@@ -390,10 +391,7 @@ pub fn send_for_batch(
     let facts = batch_facts(conn, batch_id, batch_date, &run_id, options.run_env)?;
     let planned = plan::plan(setup.scope, setup.attach_mode, &setup.recipients, &facts);
     let emails = select(conn, batch_id, planned, &options.select, &mut report)?;
-    let smtp_only = ledger::batch_delivery(conn, &[batch_id])
-        .map_err(at(batch_id, "reading the batch's delivery"))?
-        .get(&batch_id)
-        .is_some_and(|d| d.smtp_only);
+    let smtp_only = smtp_only(conn, batch_id)?;
     let mut outbox = Outbox {
         conn,
         batch_id,
@@ -420,6 +418,14 @@ pub fn send_for_batch(
     }
     log_results(&report, options.run_env);
     Ok(report)
+}
+
+/// Whether the batch's emails are settled only by SMTP (docs/decisions.md D13).
+fn smtp_only(conn: &mut PgConnection, batch_id: i64) -> Result<bool, NotifyError> {
+    Ok(ledger::batch_delivery(conn, &[batch_id])
+        .map_err(at(batch_id, "reading the batch's delivery"))?
+        .get(&batch_id)
+        .is_some_and(|d| d.smtp_only))
 }
 
 /// The batch's date and the run id its emails show: the caller's, else the
