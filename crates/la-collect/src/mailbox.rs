@@ -51,6 +51,15 @@ impl ImapConfig {
     }
 }
 
+/// `text` without the password (an empty password hides nothing).
+fn redact(text: &str, password: &str) -> String {
+    if password.is_empty() {
+        text.to_string()
+    } else {
+        text.replace(password, "***")
+    }
+}
+
 /// The socket, plain or TLS.
 #[derive(Debug)]
 pub(crate) enum Stream {
@@ -102,7 +111,7 @@ impl Mailbox {
     pub fn open(config: &ImapConfig) -> Result<Mailbox, CollectError> {
         let fail = |reason: String| CollectError::Mailbox {
             server: config.server(),
-            reason: reason.replace(&config.password, "***"),
+            reason: redact(&reason, &config.password),
         };
         let addr = (config.host.as_str(), config.port)
             .to_socket_addrs()
@@ -143,7 +152,7 @@ impl Mailbox {
     fn fail(&self, what: &str, e: impl std::fmt::Display) -> CollectError {
         CollectError::Mailbox {
             server: self.config.server(),
-            reason: format!("{what}: {e}").replace(&self.config.password, "***"),
+            reason: redact(&format!("{what}: {e}"), &self.config.password),
         }
     }
 
