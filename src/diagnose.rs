@@ -3,7 +3,6 @@
 //! The `diagnose` command prints these; the run-summary email uses them.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 
 use diesel::dsl::{count_star, sql};
 use diesel::prelude::*;
@@ -162,7 +161,8 @@ struct StoreRecords {
     waiting: BTreeMap<String, i64>,
     last_batch: BTreeMap<String, i64>,
     setup: Option<la_notify::resolve::Setup>,
-    docs_by_batch: BTreeMap<i64, Vec<la_schema::models::Document>>,
+    /// The last batches' sheets and their states (as `la_pdf` judges them).
+    sheets: Vec<la_pdf::ExpectedSheet>,
 }
 
 impl StoreRecords {
@@ -200,8 +200,7 @@ impl StoreRecords {
             .collect();
         let batch_ids: BTreeSet<i64> = last_batch.values().copied().collect();
         let batch_ids: Vec<i64> = batch_ids.into_iter().collect();
-        let docs_by_batch =
-            la_pdf::documents_for_batches(conn, &batch_ids).map_err(at("reading sheets"))?;
+        let sheets = la_pdf::batch_sheets(conn, &batch_ids).map_err(at("reading sheets"))?;
         Ok(StoreRecords {
             stores: stores
                 .into_iter()
@@ -211,7 +210,7 @@ impl StoreRecords {
             waiting: waiting.into_iter().collect(),
             last_batch,
             setup,
-            docs_by_batch,
+            sheets,
         })
     }
 
@@ -233,22 +232,20 @@ impl StoreRecords {
     }
 
     /// The store's sheets of its last batch that are not on disk.
+    /// The store's sheets of `batch` that are not on disk as written
+    /// (docs/decisions.md D26), as `file (state)`.
     fn sheets_missing(&self, code: &str, batch: i64) -> Vec<String> {
-        let docs: Vec<_> = self
-            .docs_by_batch
-            .get(&batch)
-            .map(|d| {
-                d.iter()
-                    .filter(|d| d.reference_id_2.as_deref() == Some(code))
-                    .collect()
-            })
-            .unwrap_or_default();
-        if docs.is_empty() {
+        let mine: Vec<&la_pdf::ExpectedSheet> = self
+            .sheets
+            .iter()
+            .filter(|s| s.batch_id == batch && s.store_code == code)
+            .collect();
+        if mine.is_empty() {
             return vec![format!("no sheet registered for batch {batch}")];
         }
-        docs.iter()
-            .filter_map(|d| d.file_path.clone())
-            .filter(|p| !Path::new(p).is_file())
+        mine.iter()
+            .filter(|s| s.state != la_pdf::SheetState::Ok)
+            .map(|s| format!("{} ({})", s.file_name, s.state))
             .collect()
     }
 }

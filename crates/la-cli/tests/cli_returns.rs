@@ -15,7 +15,6 @@ use la_schema::schema::{
 };
 use la_schema::seed::{self, MappingSeed, SeedLead};
 use la_schema::testing::{migrated_db, TestDb};
-use sha2::{Digest, Sha256};
 
 mod common;
 use common::{cli, count, edit, fill, run, text};
@@ -493,13 +492,6 @@ fn folders_are_walked_safely_each_file_once() {
     );
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
 /// Every store email `.eml` of the outbox: file name → content.
 fn outbox(root: &Path) -> HashMap<String, String> {
     std::fs::read_dir(root.join("leads_assignment").join("outbox"))
@@ -590,7 +582,7 @@ fn a_planted_sheet_is_never_sent_and_is_rewritten() {
             .file_type()
             .is_symlink());
         assert_eq!(
-            sha256_hex(&std::fs::read(sheet).unwrap()),
+            la_pdf::files::sha256_hex(&std::fs::read(sheet).unwrap()),
             checksum,
             "{plant}"
         );

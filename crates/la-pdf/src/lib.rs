@@ -32,9 +32,8 @@ pub use ingest::{
 pub use prerender::Prerender;
 pub use render::{render_sheet, RenderError, RenderedSheet, Sheet, SheetHeader, SheetRow};
 pub use sheets::{
-    batch_sheets, documents_for_batch, documents_for_batches, generate_pdfs_for_batch,
-    generate_sheets, ExpectedSheet, PdfError, PdfOptions, Progress, SheetFailure, SheetOutcome,
-    SheetState, StoreNames,
+    batch_sheets, generate_pdfs_for_batch, generate_sheets, ExpectedSheet, PdfError, PdfOptions,
+    Progress, SheetFailure, SheetOutcome, SheetState, StoreNames,
 };
 
 pub use layout::{FieldId, InputField, InputKind, FIELD_NAMES, INPUT_FIELDS};

@@ -1,20 +1,18 @@
 //! A batch's sheets on disk and in `documents` (docs/decisions.md S2.8, S4.2, D9).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::sql_types::Bool;
 use la_schema::models::{Document, NewDocument};
 use la_schema::schema::{
-    agents_master as am, documents, lead_assignment_batches as lab, lead_assignments as la,
+    agents_master as am, lead_assignment_batches as lab, lead_assignments as la,
 };
-use sha2::{Digest, Sha256};
 
 use crate::conventions::*;
-use crate::files::{batch_of_file_name, sheet_file_name, ReportsLayout};
+use crate::files::{sheet_file_name, ReportsLayout};
 use crate::identity::{sign_sheet, SheetKey};
 use crate::registry;
 use crate::render::{render_sheet, Sheet, SheetHeader, SheetRow};
@@ -524,7 +522,7 @@ impl Staged {
         Ok(Staged {
             file,
             size: rendered.bytes.len() as u64,
-            checksum: format!("{:x}", Sha256::digest(&rendered.bytes)),
+            checksum: crate::files::sha256_hex(&rendered.bytes),
             pages: rendered.pages,
             unreadable_leads: rendered.missing_glyphs.len(),
         })
@@ -638,42 +636,6 @@ fn document_row(
         error_message: None,
         created_by: Some(CREATED_BY.into()),
     }
-}
-
-/// The sheets registered for a batch (by the file-name convention), in id order.
-pub fn documents_for_batch(conn: &mut PgConnection, batch_id: i64) -> QueryResult<Vec<Document>> {
-    Ok(documents_for_batches(conn, &[batch_id])?
-        .remove(&batch_id)
-        .unwrap_or_default())
-}
-
-/// The sheets of several batches in one query, by batch id.
-pub fn documents_for_batches(
-    conn: &mut PgConnection,
-    batch_ids: &[i64],
-) -> QueryResult<BTreeMap<i64, Vec<Document>>> {
-    type Cond = Box<dyn BoxableExpression<documents::table, Pg, SqlType = Bool>>;
-    let Some(cond) = batch_ids
-        .iter()
-        .map(|b| -> Cond { Box::new(documents::file_name.like(format!("%\\_b{b}.pdf"))) })
-        .reduce(|a, b| Box::new(a.or(b)))
-    else {
-        return Ok(BTreeMap::new());
-    };
-    let docs: Vec<Document> = documents::table
-        .filter(documents::doc_type.eq(DOC_TYPE))
-        .filter(documents::doc_subtype.eq(DOC_SUBTYPE))
-        .filter(cond)
-        .select(Document::as_select())
-        .order(documents::id)
-        .load(conn)?;
-    let mut out: BTreeMap<i64, Vec<Document>> = BTreeMap::new();
-    for d in docs {
-        if let Some(b) = batch_of_file_name(&d.file_name) {
-            out.entry(b).or_default().push(d);
-        }
-    }
-    Ok(out)
 }
 
 /// What a needed sheet looks like on record and on disk (docs/decisions.md

@@ -15,7 +15,6 @@ use std::path::{Path, PathBuf};
 
 use diesel::prelude::*;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 pub use identify::{IdentityCheck, SheetOf};
 pub use read::{read_sheet, RawOutcome, SheetFields};
@@ -360,7 +359,7 @@ fn parse_file(path: &Path, limit: u64) -> Result<Parsed, IngestError> {
 fn parse(path: &Path, bytes: &[u8]) -> Result<Parsed, IngestError> {
     Ok(Parsed {
         path: path.to_path_buf(),
-        checksum: hex_sha256(bytes),
+        checksum: crate::files::sha256_hex(bytes),
         revisions: earlier_revisions(bytes),
         fields: read_sheet(path, bytes)?,
     })
@@ -380,7 +379,7 @@ fn earlier_revisions(bytes: &[u8]) -> Vec<String> {
             .take_while(|b| matches!(b, b'\r' | b'\n'))
             .count();
         for end in [i, i + eol].into_iter().filter(|&e| e < bytes.len()) {
-            let digest = hex_sha256(&bytes[..end]);
+            let digest = crate::files::sha256_hex(&bytes[..end]);
             if !out.contains(&digest) {
                 out.push(digest);
             }
@@ -423,11 +422,4 @@ fn apply(
         conn.transaction(|c| file.ingest(c))
     };
     result.map_err(|f| f.into_error(&parsed.path))
-}
-
-fn hex_sha256(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
