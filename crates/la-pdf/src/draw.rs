@@ -36,26 +36,25 @@ impl PageText {
 
     /// A laid-out cell, its first line's baseline at `y`, each further
     /// line `step` lower; right-to-left text is set flush right in `width`.
+    /// Its lines are one marked-content span with `/ActualText` when its
+    /// glyphs alone do not read back as its text (docs/decisions.md D24).
     pub fn show(&mut self, laid: &Laid, size: f32, (x, y): (f32, f32), width: f32, step: f32) {
+        if let Some(text) = &laid.actual_text {
+            self.content
+                .begin_marked_content_with_properties(Name(b"Span"))
+                .properties()
+                .actual_text(TextStr(text));
+        }
         for (i, line) in laid.lines.iter().enumerate() {
-            if laid.needs_actual_text {
-                // The whole text on the first line, nothing on the others:
-                // the cell extracts as it is stored (docs/decisions.md D24).
-                let text = if i == 0 { laid.text.as_str() } else { "" };
-                self.content
-                    .begin_marked_content_with_properties(Name(b"Span"))
-                    .properties()
-                    .actual_text(TextStr(text));
-            }
             let left = if laid.right_to_left {
                 x + width - line.width
             } else {
                 x
             };
             self.line(line, size, left, y - i as f32 * step);
-            if laid.needs_actual_text {
-                self.content.end_marked_content();
-            }
+        }
+        if laid.actual_text.is_some() {
+            self.content.end_marked_content();
         }
     }
 
@@ -75,9 +74,11 @@ impl PageText {
             let mut start = 0;
             while start < run.glyphs.len() {
                 let first = &run.glyphs[start];
-                let rest = run.glyphs[start + 1..]
-                    .iter()
-                    .take_while(|g| first.dy == 0.0 && g.dx == 0.0 && g.dy == 0.0)
+                let rest = run.glyphs[start..]
+                    .windows(2)
+                    .take_while(|w| {
+                        first.dy == 0.0 && !w[0].ends_string && w[1].dx == 0.0 && w[1].dy == 0.0
+                    })
                     .count();
                 let chunk = &run.glyphs[start..start + 1 + rest];
                 self.glyphs(chunk, pen, y);

@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use pdf_writer::types::{CidFontType, FontFlags, SystemInfo, UnicodeCmap};
 use pdf_writer::{Filter, Name, Rect, Ref, Str};
 
-use crate::fonts::{FontId, FORM_FONT};
+use crate::fonts::{FontId, FONT_COUNT};
 use crate::pack::{compress, Objects};
 use crate::render::RenderError;
 use crate::text::Subset;
@@ -90,94 +90,73 @@ pub(crate) fn write_subset(
     Ok(())
 }
 
-/// The form font's codes above ASCII: (character, glyph name). Viewers
-/// that build a typed value's appearance encode it through this table (and
-/// the ToUnicode map); pdftk's own builder knows only the names of the
-/// Adobe Glyph List, so it draws ASCII and punctuation (docs/decisions.md D24).
-fn form_extra_chars() -> Vec<(char, String)> {
-    let named = [
-        ('—', "emdash"),
-        ('–', "endash"),
-        ('‘', "quoteleft"),
-        ('’', "quoteright"),
-        ('“', "quotedblleft"),
-        ('”', "quotedblright"),
-        ('•', "bullet"),
-        ('…', "ellipsis"),
-    ];
-    let devanagari = (0x901..=0x939)
-        .chain(0x93C..=0x94D)
-        .chain([0x950])
-        .chain(0x958..=0x970);
-    let mut out: Vec<(char, String)> = vec![('₹', "uni20B9".to_owned())];
-    out.extend(named.iter().map(|(c, n)| (*c, (*n).to_owned())));
-    out.extend(
-        devanagari
-            .filter_map(char::from_u32)
-            .map(|c| (c, format!("uni{:04X}", c as u32))),
-    );
-    out
-}
-
-/// First code of [`form_extra_chars`].
-const FORM_EXTRA: u8 = 128;
-
-/// The form font, prepared once per process: the whole file deflated hard,
-/// its simple-font encoding, widths and ToUnicode map.
+/// A form font, prepared once per process: the whole file deflated hard,
+/// each glyph's width, and the ToUnicode map from each glyph to the
+/// character the font's own cmap gives it.
 struct FormFont {
     face: ttf_parser::Face<'static>,
     deflated: Vec<u8>,
     length: usize,
-    /// Widths (1/1000 em) of codes 32..=255.
-    widths: Vec<f32>,
-    differences: Vec<String>,
+    /// Widths (font units) by glyph id.
+    widths: Vec<i32>,
     to_unicode: Vec<u8>,
 }
 
-fn form_font() -> Result<&'static FormFont, RenderError> {
-    static FORM: OnceLock<Result<FormFont, String>> = OnceLock::new();
-    FORM.get_or_init(|| {
-        let face = ttf_parser::Face::parse(FORM_FONT.data, 0).map_err(|e| e.to_string())?;
-        let extra = form_extra_chars();
-        let mut codes: Vec<(u8, char)> = (32u8..127).map(|b| (b, char::from(b))).collect();
-        codes.extend((FORM_EXTRA..=255).zip(extra.iter().map(|e| e.0)));
-        let scale = 1000.0 / f32::from(face.units_per_em());
-        let mut widths = vec![0.0; 224];
-        let mut cmap = UnicodeCmap::new(Name(b"Custom"), SYSTEM);
-        for (code, c) in &codes {
-            let advance = face.glyph_index(*c).and_then(|g| face.glyph_hor_advance(g));
-            widths[usize::from(code - 32)] = f32::from(advance.unwrap_or(0)) * scale;
-            cmap.pair(*code, *c);
+fn form_font(script: FontId) -> Result<&'static FormFont, RenderError> {
+    static FORM: [OnceLock<Result<FormFont, String>>; FONT_COUNT] =
+        [const { OnceLock::new() }; FONT_COUNT];
+    FORM[script as usize]
+        .get_or_init(|| prepare_form_font(script.form_file().data))
+        .as_ref()
+        .map_err(|e| RenderError::Font(format!("form font {}: {e}", script.form_file().name)))
+}
+
+fn prepare_form_font(data: &'static [u8]) -> Result<FormFont, String> {
+    let face = ttf_parser::Face::parse(data, 0).map_err(|e| e.to_string())?;
+    let widths = (0..face.number_of_glyphs())
+        .map(|g| i32::from(face.glyph_hor_advance(ttf_parser::GlyphId(g)).unwrap_or(0)))
+        .collect();
+    // Each glyph reads as the first character the cmap maps to it (a
+    // viewer encoding a typed value looks the character up here).
+    let mut reads: std::collections::BTreeMap<u16, char> = std::collections::BTreeMap::new();
+    if let Some(cmap) = face.tables().cmap {
+        for sub in cmap.subtables.into_iter().filter(|s| s.is_unicode()) {
+            sub.codepoints(|cp| {
+                let glyph = char::from_u32(cp).and_then(|c| Some((sub.glyph_index(cp)?, c)));
+                if let Some((g, c)) = glyph {
+                    reads.entry(g.0).or_insert(c);
+                }
+            });
         }
-        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
-        std::io::Write::write_all(&mut z, FORM_FONT.data).map_err(|e| e.to_string())?;
-        Ok(FormFont {
-            face,
-            deflated: z.finish().map_err(|e| e.to_string())?,
-            length: FORM_FONT.data.len(),
-            widths,
-            differences: extra.into_iter().map(|e| e.1).collect(),
-            to_unicode: compress(&cmap.finish()),
-        })
+    }
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    std::io::Write::write_all(&mut z, data).map_err(|e| e.to_string())?;
+    let reads: Vec<(u16, String)> = reads.into_iter().map(|(g, c)| (g, c.to_string())).collect();
+    Ok(FormFont {
+        deflated: z.finish().map_err(|e| e.to_string())?,
+        length: data.len(),
+        widths,
+        to_unicode: to_unicode(reads.iter().map(|(g, c)| (*g, c.as_str()))),
+        face,
     })
-    .as_ref()
-    .map_err(|e| RenderError::Font(format!("form font: {e}")))
 }
 
 /// The form font's objects.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct FormFontRefs {
     pub font: Ref,
+    cid: Ref,
     descriptor: Ref,
     file: Ref,
     to_unicode: Ref,
 }
 
 impl FormFontRefs {
-    /// Four new object ids from `next`.
+    /// Five new object ids from `next`.
     pub fn new(mut next: impl FnMut() -> Ref) -> FormFontRefs {
         FormFontRefs {
             font: next(),
+            cid: next(),
             descriptor: next(),
             file: next(),
             to_unicode: next(),
@@ -185,36 +164,39 @@ impl FormFontRefs {
     }
 }
 
-/// Embeds the whole form font as a simple TrueType font: ASCII as in
-/// WinAnsi, the rupee sign, punctuation and Devanagari from code 128.
+/// Embeds the whole form font holding `script` as a Type0 font whose codes
+/// are its glyph ids, with its cmap (for viewers that encode typed values
+/// through the font) and a ToUnicode map (for those that encode through
+/// it): every character of the font can be typed, and Latin-1 is Latin-1
+/// everywhere (docs/decisions.md D30).
 pub(crate) fn write_form_font(
     objects: &mut Objects,
     refs: FormFontRefs,
+    script: FontId,
 ) -> Result<(), RenderError> {
-    let form = form_font()?;
-    let base = format!("LAFORM+{}", FORM_FONT.name);
+    let form = form_font(script)?;
+    let name = format!("LAFORM+{}", script.form_file().name);
+    let base = Name(name.as_bytes());
+    let scale = 1000.0 / f32::from(form.face.units_per_em());
     objects.packed(refs.font, |c| {
-        let mut d = c.indirect(refs.font).dict();
-        d.pair(Name(b"Type"), Name(b"Font"));
-        d.pair(Name(b"Subtype"), Name(b"TrueType"));
-        d.pair(Name(b"BaseFont"), Name(base.as_bytes()));
-        d.pair(Name(b"FirstChar"), 32);
-        d.pair(Name(b"LastChar"), 255);
-        d.insert(Name(b"Widths"))
-            .array()
-            .items(form.widths.iter().copied());
-        d.pair(Name(b"FontDescriptor"), refs.descriptor);
-        d.pair(Name(b"ToUnicode"), refs.to_unicode);
-        let mut enc = d.insert(Name(b"Encoding")).dict();
-        enc.pair(Name(b"Type"), Name(b"Encoding"));
-        enc.pair(Name(b"BaseEncoding"), Name(b"WinAnsiEncoding"));
-        let mut diff = enc.insert(Name(b"Differences")).array();
-        diff.item(i32::from(FORM_EXTRA));
-        for name in &form.differences {
-            diff.item(Name(name.as_bytes()));
-        }
+        c.type0_font(refs.font)
+            .base_font(base)
+            .encoding_predefined(Name(b"Identity-H"))
+            .descendant_font(refs.cid)
+            .to_unicode(refs.to_unicode);
     });
-    descriptor(objects, refs.descriptor, &base, &form.face, refs.file);
+    objects.packed(refs.cid, |c| {
+        let mut c = c.cid_font(refs.cid);
+        c.subtype(CidFontType::Type2)
+            .base_font(base)
+            .system_info(SYSTEM)
+            .font_descriptor(refs.descriptor)
+            .default_width(0.0)
+            .cid_to_gid_map_predefined(Name(b"Identity"));
+        c.widths()
+            .consecutive(0, form.widths.iter().map(|w| *w as f32 * scale));
+    });
+    descriptor(objects, refs.descriptor, &name, &form.face, refs.file);
     file_and_cmap(
         objects,
         (refs.file, &form.deflated, form.length),
@@ -308,13 +290,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_form_character_has_a_code_and_a_glyph() {
-        let extra = form_extra_chars();
-        assert!(extra.len() <= usize::from(u8::MAX - FORM_EXTRA) + 1);
-        let face = ttf_parser::Face::parse(FORM_FONT.data, 0).unwrap();
-        let ascii = (32u8..127).map(char::from);
-        for c in ascii.chain(extra.iter().map(|e| e.0)) {
-            assert!(face.glyph_index(c).is_some(), "{c:?}");
+    fn every_form_font_reads_back_latin_1_and_its_script() {
+        for script in FontId::ALL {
+            let form = form_font(script).unwrap();
+            let cmap = String::from_utf8_lossy(&flate2_inflate(&form.to_unicode)).into_owned();
+            // ë (U+00EB) and ₹ (U+20B9) each read back from one glyph.
+            for c in ["00EB", "20B9"] {
+                assert!(cmap.contains(&format!("<{c}>")), "{script:?}: {c}");
+            }
         }
+    }
+
+    fn flate2_inflate(data: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::ZlibDecoder::new(data), &mut out).unwrap();
+        out
     }
 }

@@ -62,10 +62,41 @@ pub const FONTS: [FontFile; FONT_COUNT] = [
     font!("NotoNaskhArabic-Regular", "NotoNaskhArabic-Regular.ttf"),
 ];
 
-/// The form font: DejaVu's ASCII and rupee sign with Noto's Devanagari block,
-/// embedded whole in every sheet so that viewers can draw typed values
-/// (built by `scripts/make-form-font.py`).
-pub const FORM_FONT: FontFile = font!("LAFormSans", "LAFormSans.ttf");
+/// The form fonts, in [`FontId`] order from Devanagari: DejaVu's Windows
+/// Latin-1, rupee sign and punctuation, with the whole block of the script,
+/// without shaping tables (docs/decisions.md D30; built by
+/// `scripts/make-form-font.py`). A sheet embeds one, whole.
+pub const FORM_FONTS: [FontFile; FONT_COUNT - 1] = [
+    font!("LAFormSans-Devanagari", "LAFormSans-Devanagari.ttf"),
+    font!("LAFormSans-Bengali", "LAFormSans-Bengali.ttf"),
+    font!("LAFormSans-Gurmukhi", "LAFormSans-Gurmukhi.ttf"),
+    font!("LAFormSans-Gujarati", "LAFormSans-Gujarati.ttf"),
+    font!("LAFormSans-Oriya", "LAFormSans-Oriya.ttf"),
+    font!("LAFormSans-Tamil", "LAFormSans-Tamil.ttf"),
+    font!("LAFormSans-Telugu", "LAFormSans-Telugu.ttf"),
+    font!("LAFormSans-Kannada", "LAFormSans-Kannada.ttf"),
+    font!("LAFormSans-Malayalam", "LAFormSans-Malayalam.ttf"),
+    font!("LAFormSans-Arabic", "LAFormSans-Arabic.ttf"),
+];
+
+/// The script a sheet's form font holds besides Latin (docs/decisions.md
+/// D30): the one most of the letters of `texts` are in (the sheet's names,
+/// addresses, agent and store); Devanagari when none is in an Indian
+/// script or Urdu.
+pub fn form_script<'a>(texts: impl IntoIterator<Item = &'a str>) -> FontId {
+    let mut letters = [0usize; FONT_COUNT];
+    for c in texts.into_iter().flat_map(str::chars) {
+        if let Some(font) = FontId::for_script(unicode_script::UnicodeScript::script(&c)) {
+            letters[font as usize] += 1;
+        }
+    }
+    FontId::ALL[1..]
+        .iter()
+        .copied()
+        .max_by_key(|f| (letters[*f as usize], std::cmp::Reverse(*f as usize)))
+        .filter(|f| letters[*f as usize] > 0)
+        .unwrap_or(FontId::Devanagari)
+}
 
 impl FontId {
     /// Every font, in catalogue order (the fallback order).
@@ -86,6 +117,11 @@ impl FontId {
     /// Its file.
     pub fn file(self) -> &'static FontFile {
         &FONTS[self as usize]
+    }
+
+    /// The form font holding its script with Latin (Latin's: Devanagari's).
+    pub fn form_file(self) -> &'static FontFile {
+        &FORM_FONTS[(self as usize).saturating_sub(1)]
     }
 
     /// The font for a script; `None` for characters that take their
@@ -149,7 +185,28 @@ mod tests {
                 Some(font)
             );
         }
-        assert!(Face::from_slice(FORM_FONT.data, 0)
-            .is_some_and(|f| { "A₹कि".chars().all(|c| f.glyph_index(c).is_some()) }));
+        for (font, c) in samples.into_iter().skip(1) {
+            let form = Face::from_slice(font.form_file().data, 0).unwrap();
+            for c in "Zoë Œ€ ₹1,250 –…".chars().chain([c]) {
+                assert!(
+                    form.glyph_index(c).is_some(),
+                    "{font:?}'s form font lacks {c}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_sheets_form_font_holds_the_script_most_of_its_letters_are_in() {
+        let cases: [(&[&str], FontId); 5] = [
+            (&["Asha Patil", "Flat 4, Pune"], FontId::Devanagari),
+            (&["சுப்ரமணியம்", "Anna Salai", "க"], FontId::Tamil),
+            (&["بلال شاہد", "कोथरूड"], FontId::Arabic),
+            (&["क ख", "க"], FontId::Devanagari),
+            (&["ক", "க"], FontId::Bengali),
+        ];
+        for (texts, want) in cases {
+            assert_eq!(form_script(texts.iter().copied()), want, "{texts:?}");
+        }
     }
 }

@@ -74,8 +74,8 @@ pub enum RenderError {
 
 const AP_CONTENT: &[u8] = b"/Tx BMC EMC";
 /// The form's default appearance: typed values in the form font.
-const FORM_DA: &[u8] = b"/LAF 8 Tf 0 g";
-const FORM_FONT: Name<'static> = Name(b"LAF");
+const FORM_DA: &[u8] = b"/Wingdings 8 Tf 0 g";
+const FORM_FONT: Name<'static> = Name(b"Wingdings");
 struct Refs(i32);
 
 impl Refs {
@@ -171,6 +171,8 @@ struct SheetWriter {
     /// Each used font's objects, by [`FontId`], made on first use.
     fonts: [Option<FontRefs>; FONT_COUNT],
     form_font: FormFontRefs,
+    /// The script the form font holds besides Latin.
+    form_script: FontId,
     /// The page frame and the Row 2 stamp (form XObjects).
     frame: Ref,
     row2: Ref,
@@ -194,6 +196,11 @@ struct PageDraw {
     stamps: Content,
     grid: Content,
     text: PageText,
+    /// Right-to-left cells, drawn after the rest of the page's text
+    /// (docs/decisions.md D24): readers that order a line's text by the
+    /// direction most of its words run (PDFium) then read such a cell as a
+    /// line of its own, and the row's codes and dates keep their order.
+    last: Vec<(Laid, (f32, f32), f32)>,
 }
 
 impl SheetWriter {
@@ -214,6 +221,7 @@ impl SheetWriter {
             info,
             fonts: [None; FONT_COUNT],
             form_font,
+            form_script: form_script(sheet),
             frame,
             row2,
             appearances,
@@ -262,6 +270,7 @@ impl SheetWriter {
             stamps: Content::new(),
             grid: Content::new(),
             text: PageText::new(),
+            last: Vec::new(),
         };
         draw.stamps.x_object(frame::FRAME);
         frame::body_lines(&mut draw.grid);
@@ -279,7 +288,11 @@ impl SheetWriter {
             stamps,
             mut grid,
             mut text,
+            last,
         } = draw;
+        for (cell, at, width) in &last {
+            text.show(cell, BODY_SIZE, *at, *width, ROW1_LINE);
+        }
         grid.stroke();
         text.content.end_text();
         let mut data = stamps.finish().into_vec();
@@ -349,7 +362,11 @@ impl SheetWriter {
         for (i, cell) in laid.iter().enumerate() {
             let width = ROW1_COLUMNS[i].1 - 2.0 * PAD;
             let at = (self.row1_x[i] + PAD, baseline);
-            draw.text.show(cell, BODY_SIZE, at, width, ROW1_LINE);
+            if cell.right_to_left {
+                draw.last.push((cell.clone(), at, width));
+            } else {
+                draw.text.show(cell, BODY_SIZE, at, width, ROW1_LINE);
+            }
         }
         let missing: Vec<char> = laid
             .iter()
@@ -410,6 +427,9 @@ impl SheetWriter {
                 f.field_type(FieldType::Choice)
                     .field_flags(FieldFlags::COMBO);
                 f.pair(Name(b"Opt"), options);
+                // A value from the start: pdf.js draws no combo box without
+                // one (it prints none of them).
+                f.pair(Name(b"V"), TextStr(""));
             } else {
                 f.field_type(FieldType::Text);
             }
@@ -430,7 +450,7 @@ impl SheetWriter {
                 embed::write_subset(&mut self.objects, refs, font, subset)?;
             }
         }
-        embed::write_form_font(&mut self.objects, self.form_font)?;
+        embed::write_form_font(&mut self.objects, self.form_font, self.form_script)?;
         self.form(sheet);
         self.info(&sheet.header);
         let bytes = self
@@ -506,6 +526,18 @@ impl SheetWriter {
 
 /// What the Conv combo box offers (ingestion reads the same four).
 const CONV_OPTIONS: [&str; 5] = ["", "Y", "N", "Yes", "No"];
+
+/// The script of the sheet's form font: from its names and addresses, the
+/// agent's and the store's (docs/decisions.md D30).
+fn form_script(sheet: &Sheet) -> FontId {
+    let h = &sheet.header;
+    let rows = sheet
+        .rows
+        .iter()
+        .flat_map(|r| [r.cx_name.as_deref(), r.address.as_deref()]);
+    let header = [Some(h.agent_name.as_str()), h.store_name.as_deref()];
+    crate::fonts::form_script(rows.chain(header).flatten())
+}
 
 /// The identity's hidden, read-only text field with its zero-size widget.
 fn identity_field(pdf: &mut Chunk, field: Ref, value: &str, page: Option<Ref>) {

@@ -10,6 +10,8 @@ use std::collections::HashMap;
 use rustybuzz::{Direction, ShapePlan, UnicodeBuffer};
 use subsetter::GlyphRemapper;
 use unicode_bidi::{BidiInfo, Level};
+use unicode_normalization::UnicodeNormalization;
+use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 use unicode_script::{Script, UnicodeScript};
 
 use crate::fonts::FontId;
@@ -30,6 +32,22 @@ pub struct Placed {
     /// is not zero.
     pub dx: f32,
     pub dy: f32,
+    /// Its code's width is not its advance less `dx` (a zero-wide mark):
+    /// the next glyph starts a new string at its own position.
+    pub ends_string: bool,
+}
+
+impl Placed {
+    /// An invisible zero-width glyph that only carries text.
+    fn invisible(code: u16) -> Placed {
+        Placed {
+            code,
+            advance: 0.0,
+            dx: 0.0,
+            dy: 0.0,
+            ends_string: false,
+        }
+    }
 }
 
 /// Glyphs of one font, in visual order.
@@ -44,6 +62,13 @@ pub struct Run {
 pub struct Line {
     pub runs: Vec<Run>,
     pub width: f32,
+    /// The text it stands for (a shortened line: all the text left).
+    pub text: String,
+    /// Its glyphs do not read back as `text` in every reader (shaped left
+    /// to right, shortened, or with placeholders).
+    pub needs_actual_text: bool,
+    /// The text goes on after a space (a wrapped line broken at one).
+    pub space_after: bool,
 }
 
 /// A cell's text, laid out.
@@ -52,9 +77,10 @@ pub struct Laid {
     pub lines: Vec<Line>,
     /// The whole text as extracted (cleaned).
     pub text: String,
-    /// The glyphs alone do not read back as `text` (shaped, wrapped,
-    /// shortened or with placeholders): `/ActualText` carries it.
-    pub needs_actual_text: bool,
+    /// What `/ActualText` gives for the whole cell, when its glyphs do not
+    /// read back as its text in every reader: its lines' text as their
+    /// glyphs read, joined as the text was broken.
+    pub actual_text: Option<String>,
     /// Characters no font covers, drawn as placeholders.
     pub missing: Vec<char>,
     /// The text reads right to left (its first strong character does).
@@ -226,13 +252,18 @@ impl Shaper {
         } else {
             self.wrap(&text, size, width, (max_lines, rtl))
         };
+        // Left-to-right text broken over lines too: readers put a line
+        // break where the text may have none (docs/decisions.md D24).
+        let needs = lines.iter().any(|l| l.needs_actual_text) || (lines.len() > 1 && !rtl);
+        let actual_text = needs.then(|| {
+            (lines.iter())
+                .map(|l| format!("{}{}", l.text, if l.space_after { " " } else { "" }))
+                .collect()
+        });
         Laid {
             lines,
             text,
-            // Right-to-left text that fits is left to the glyphs: readers
-            // put those in logical order themselves, as in any Arabic-script
-            // PDF, and would reverse an /ActualText they take for visual.
-            needs_actual_text: !fits || (whole.complex && !rtl) || !whole.missing.is_empty(),
+            actual_text,
             missing: whole.missing,
             right_to_left: rtl,
         }
@@ -253,7 +284,11 @@ impl Shaper {
         while lines.len() + 1 < max_lines.max(1) {
             let shaped = self.shape(rest, size, true);
             let end = break_at(rest, &shaped.bounds, width);
-            lines.push(self.shape(rest[..end].trim_end(), size, false).line);
+            let mut line = self.shape(rest[..end].trim_end(), size, false).line;
+            // Broken at a space (not inside a long word).
+            line.space_after = rest[end..].starts_with(char::is_whitespace)
+                || rest[..end].ends_with(char::is_whitespace);
+            lines.push(line);
             rest = rest[end..].trim_start();
             let next = self.shape(rest, size, false);
             if next.line.width <= width {
@@ -279,6 +314,8 @@ impl Shaper {
             .unwrap_or(0);
         let mut line = self.shape(text[..cut].trim_end(), size, false).line;
         line.width += e;
+        line.text = text.to_owned();
+        line.needs_actual_text = true;
         if rtl {
             line.runs.insert(0, ellipsis);
         } else {
@@ -290,6 +327,7 @@ impl Shaper {
     /// Shapes one line of `text`; with `bounds`, also where its clusters start.
     fn shape(&mut self, text: &str, size: f32, bounds: bool) -> Shaped {
         let mut out = Shaped::default();
+        out.line.text = text.to_owned();
         let mut clusters = Vec::new();
         if text.chars().all(is_plain) {
             let run = self.plain_run(text, size, &mut out.missing);
@@ -304,10 +342,21 @@ impl Shaper {
             let (items, base) = itemize(text);
             out.right_to_left = base.is_rtl();
             let mut runs = Vec::with_capacity(items.len());
+            let mut reads = String::with_capacity(text.len());
             for item in &items {
-                let run = self.item_run(text, item, size, &mut out.missing, &mut clusters);
+                let run = self.item_run(
+                    text,
+                    item,
+                    size,
+                    &mut out.missing,
+                    &mut clusters,
+                    &mut reads,
+                );
                 runs.push((item.level, run));
             }
+            // What the glyphs read, in logical order: the text /ActualText
+            // gives for them, so that readers matching the two agree.
+            out.line.text = reads;
             reorder(&mut runs);
             out.line.width = runs
                 .iter()
@@ -319,6 +368,9 @@ impl Shaper {
         if bounds {
             out.bounds = cluster_bounds(clusters);
         }
+        // Shaped left-to-right text too: readers other than pdf.js guess
+        // spaces from where marks sit and take /ActualText instead.
+        out.line.needs_actual_text = !out.missing.is_empty() || (out.complex && !out.right_to_left);
         out
     }
 
@@ -343,6 +395,7 @@ impl Shaper {
                     advance: f32::from(advance) * scale,
                     dx: 0.0,
                     dy: 0.0,
+                    ends_string: false,
                 }
             })
             .collect();
@@ -398,7 +451,8 @@ impl Shaper {
     }
 
     /// One item shaped by rustybuzz (or drawn as placeholders); records each
-    /// glyph's (cluster byte, advance) in `clusters`.
+    /// glyph's (cluster byte, advance) in `clusters`, and appends what its
+    /// glyphs read as to `reads`.
     fn item_run(
         &mut self,
         text: &str,
@@ -406,8 +460,12 @@ impl Shaper {
         size: f32,
         missing: &mut Vec<char>,
         clusters: &mut Vec<(usize, f32)>,
+        reads: &mut String,
     ) -> Run {
         let piece = &text[item.start..item.end];
+        if item.font.is_none() || item.level.is_rtl() {
+            reads.push_str(piece);
+        }
         let Some(font) = item.font else {
             missing.extend(piece.chars());
             let placeholders: String = piece.chars().map(|_| PLACEHOLDER).collect();
@@ -431,26 +489,43 @@ impl Shaper {
         };
         let scale = subset.scale * size;
         let infos = shaped.glyph_infos();
-        let first = first_of_cluster(infos);
-        let mut glyphs = Vec::with_capacity(infos.len());
-        for (i, (info, pos)) in infos.iter().zip(shaped.glyph_positions()).enumerate() {
-            let cluster = info.cluster as usize;
+        let positions = shaped.glyph_positions();
+        let widths: Vec<i32> = positions.iter().map(|p| p.x_advance).collect();
+        let slots = reading_slots(piece, infos, &widths, item.level.is_rtl());
+        let invisible = face.glyph_index(' ').map_or(0, |g| g.0);
+        let mut glyphs = Vec::with_capacity(slots.len());
+        if !item.level.is_rtl() {
+            reads.extend(slots.iter().map(|s| s.reads.as_str()));
+        }
+        for slot in slots {
+            let Some(i) = slot.glyph else {
+                let code = subset.add(invisible, 0, &slot.reads);
+                glyphs.push(Placed::invisible(code));
+                continue;
+            };
+            let (info, pos) = (&infos[i], &positions[i]);
             let old = u16::try_from(info.glyph_id).unwrap_or(0);
             let text = cluster_text(piece, infos, i);
             if old == 0 && !text.chars().all(is_default_ignorable) {
                 missing.extend(text.chars());
             }
             // Shown at its offset, it must leave the text position on the
-            // next pen position: its width is its advance less its offset.
-            let width = pos.x_advance - pos.x_offset;
-            let code = subset.add(old, width, if first[i] { text } else { "" });
+            // next pen position: its width is its advance less its offset;
+            // a mark read as a mark is zero wide (see `reading_slots`).
+            let width = if slot.zero {
+                0
+            } else {
+                pos.x_advance - pos.x_offset
+            };
+            let code = subset.add(old, width, &slot.reads);
             let advance = pos.x_advance as f32 * scale;
-            clusters.push((item.start + cluster, advance));
+            clusters.push((item.start + info.cluster as usize, advance));
             glyphs.push(Placed {
                 code,
                 advance,
                 dx: pos.x_offset as f32 * scale,
                 dy: pos.y_offset as f32 * scale,
+                ends_string: slot.zero && pos.x_advance != pos.x_offset,
             });
         }
         Run { font, glyphs }
@@ -497,20 +572,104 @@ fn cluster_text<'a>(piece: &'a str, infos: &[rustybuzz::GlyphInfo], i: usize) ->
     piece.get(start..end).unwrap_or_default()
 }
 
-/// Which glyphs are the first of their cluster in the order they are shown
-/// (visual): each cluster's text goes to that glyph and nothing to the
-/// others, so that a reader of the codes gets it once. (Readers put
-/// right-to-left text, shown in visual order, back in logical order.)
-fn first_of_cluster(infos: &[rustybuzz::GlyphInfo]) -> Vec<bool> {
-    let mut last = None;
-    (infos.iter())
-        .map(|info| {
-            let first = last != Some(info.cluster);
-            last = Some(info.cluster);
-            first
-        })
-        .collect()
+/// One glyph of a shaped piece as it is shown: a glyph of the font
+/// (`glyph`, its index in the shaped buffer) or an invisible zero-width one,
+/// and what it reads as (its ToUnicode text).
+#[derive(Debug, Clone, PartialEq)]
+struct Slot {
+    glyph: Option<usize>,
+    reads: String,
+    /// Its code is zero wide: it reads as text with a nonspacing mark.
+    zero: bool,
 }
+
+/// What the glyphs of a shaped piece read as, in the order they are shown
+/// (docs/decisions.md D24). Each cluster's characters are handed out in
+/// order, one to each of its glyphs, so that a reader concatenating the
+/// glyphs' text gets the cluster once and no glyph reads as nothing (readers
+/// invent a character for an empty entry). pdf.js takes any glyph whose text
+/// holds a nonspacing mark for a zero-width diacritic and stops tracking its
+/// width: so a glyph with an advance never reads as a nonspacing mark, and a
+/// mark no zero-width glyph can take is read from an invisible zero-width
+/// glyph in its place. A cluster with more glyphs than characters takes its
+/// canonical decomposition (ொ as ெ + ா); right-to-left clusters are handed
+/// out reversed, as readers reverse right-to-left text shown in visual order.
+fn reading_slots(
+    piece: &str,
+    infos: &[rustybuzz::GlyphInfo],
+    advances: &[i32],
+    rtl: bool,
+) -> Vec<Slot> {
+    let mut out = Vec::with_capacity(infos.len());
+    let mut i = 0;
+    while i < infos.len() {
+        let n = infos[i..]
+            .iter()
+            .take_while(|g| g.cluster == infos[i].cluster)
+            .count();
+        let text = cluster_text(piece, infos, i);
+        let mut chars: Vec<char> = text.chars().collect();
+        if chars.len() < n {
+            chars = text.nfd().collect();
+        }
+        if rtl {
+            chars.reverse();
+        }
+        let glyphs: Vec<(usize, bool)> = (i..i + n).map(|g| (g, advances[g] == 0)).collect();
+        out.extend(cluster_slots(&chars, &glyphs));
+        i += n;
+    }
+    out
+}
+
+/// One cluster's slots: its glyphs `(index, zero advance)` in order, each
+/// taking the next character it may read as (a glyph with an advance: no
+/// nonspacing mark); characters passed over, and any left at the end, are
+/// read from invisible glyphs where they stand. A glyph with nothing left
+/// takes the last slot's text over when it may, else a word joiner.
+fn cluster_slots(chars: &[char], glyphs: &[(usize, bool)]) -> Vec<Slot> {
+    let mut out = Vec::with_capacity(glyphs.len() + 1);
+    let mut next = 0;
+    for &(glyph, zero_advance) in glyphs {
+        let found = chars[next..]
+            .iter()
+            .position(|c| zero_advance || !is_nonspacing_mark(*c));
+        let Some(at) = found else {
+            out.push(Slot {
+                glyph: Some(glyph),
+                reads: WORD_JOINER.to_string(),
+                zero: false,
+            });
+            continue;
+        };
+        out.extend(chars[next..next + at].iter().map(|c| invisible(*c)));
+        let c = chars[next + at];
+        out.push(Slot {
+            glyph: Some(glyph),
+            reads: c.to_string(),
+            zero: is_nonspacing_mark(c),
+        });
+        next += at + 1;
+    }
+    out.extend(chars[next..].iter().map(|c| invisible(*c)));
+    out
+}
+
+fn invisible(c: char) -> Slot {
+    Slot {
+        glyph: None,
+        reads: c.to_string(),
+        zero: true,
+    }
+}
+
+fn is_nonspacing_mark(c: char) -> bool {
+    c.general_category() == GeneralCategory::NonspacingMark
+}
+
+/// Read from a glyph that stands for no character of its own: invisible,
+/// and ignored by search.
+const WORD_JOINER: char = '\u{2060}';
 
 fn is_default_ignorable(c: char) -> bool {
     matches!(c as u32, 0x200B..=0x200F | 0x2060..=0x206F | 0xFE00..=0xFE0F | 0xFEFF)
@@ -683,7 +842,7 @@ mod tests {
     fn plain_text_that_fits_is_one_line_without_offsets() {
         let l = laid("José Müller", 200.0, 2);
         assert_eq!(l.lines.len(), 1);
-        assert!(!l.needs_actual_text);
+        assert!(!l.lines[0].needs_actual_text);
         assert!(l.lines[0].runs[0]
             .glyphs
             .iter()
@@ -720,6 +879,6 @@ mod tests {
     fn a_character_no_font_covers_is_missing() {
         let l = laid("ok 🪔", 200.0, 1);
         assert_eq!(l.missing, ['🪔']);
-        assert!(l.needs_actual_text);
+        assert!(l.lines[0].needs_actual_text);
     }
 }

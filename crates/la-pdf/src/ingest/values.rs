@@ -27,8 +27,37 @@ pub fn parse_conv(s: &str) -> Result<bool, String> {
     }
 }
 
-/// `DD-MM-YYYY`, `DD/MM/YYYY` or `YYYY-MM-DD`; impossible dates rejected.
+/// `s` with every decimal digit of any script (Devanagari ०–९, Tamil ௦–௯,
+/// Arabic-Indic ٠–٩ …) as its ASCII digit: typed in any Indian script, a
+/// number is the same number.
+pub fn ascii_digits(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.is_ascii() {
+        return s.into();
+    }
+    s.chars()
+        .map(|c| ascii_digit(c).unwrap_or(c))
+        .collect::<String>()
+        .into()
+}
+
+/// A decimal digit's ASCII digit: its place in its run of digits (Unicode
+/// keeps each script's digits together, zero first).
+fn ascii_digit(c: char) -> Option<char> {
+    use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
+    let decimal = |c: u32| {
+        char::from_u32(c).is_some_and(|c| c.general_category() == GeneralCategory::DecimalNumber)
+    };
+    if c.is_ascii() || !decimal(c as u32) {
+        return None;
+    }
+    let start = (0..=c as u32).rev().take_while(|&x| decimal(x)).last()?;
+    char::from_digit((c as u32 - start) % 10, 10)
+}
+
+/// `DD-MM-YYYY`, `DD/MM/YYYY` or `YYYY-MM-DD` (digits of any script);
+/// impossible dates rejected.
 pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    let s = ascii_digits(s);
     let s = s.trim();
     for fmt in ["%d-%m-%Y", "%d/%m/%Y", "%Y-%m-%d"] {
         if let Ok(d) = NaiveDate::parse_from_str(s, fmt) {
@@ -42,8 +71,9 @@ pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
 
 /// An amount: optional `₹`, `Rs`, `Rs.` or `INR`; thousands separators in
 /// Western (`125,000`) or Indian (`1,25,000`) grouping; at most 2 decimals;
-/// `0 <= x < 10^10` (fits numeric(12,2)).
+/// digits of any script; `0 <= x < 10^10` (fits numeric(12,2)).
 pub fn parse_amount(s: &str) -> Result<BigDecimal, String> {
+    let s = ascii_digits(s);
     let mut t = s.trim();
     for prefix in ["₹", "INR", "Rs.", "Rs"] {
         if t.len() >= prefix.len()
@@ -219,6 +249,9 @@ mod tests {
         assert_eq!(parse_date("29-01-2025").ok(), d);
         assert_eq!(parse_date("29/01/2025").ok(), d);
         assert_eq!(parse_date("2025-01-29").ok(), d);
+        assert_eq!(parse_date("२९-०१-२०२५").ok(), d, "Devanagari digits");
+        assert_eq!(parse_date("௨௯/௦௧/௨௦௨௫").ok(), d, "Tamil digits");
+        assert_eq!(parse_date("۲۰۲۵-۰۱-۲۹").ok(), d, "Urdu digits");
         for s in [
             "31-02-2025",
             "29-13-2025",
@@ -247,6 +280,10 @@ mod tests {
         ok("INR 99.9", "99.9");
         ok("0", "0");
         ok("9,99,99,99,999.99", "9999999999.99");
+        ok("₹१,२५०", "1250");
+        ok("Rs. ১,২৫,০০০.৫০", "125000.50");
+        ok("௧௨௫௦", "1250");
+        ok("𝟙𝟚𝟝𝟘", "1250");
         for s in [
             "-5",
             "1.234",
@@ -259,6 +296,8 @@ mod tests {
             "1,25,0000",
             "12.",
             ".5",
+            "१२३४५६७८९०१",
+            "१.२३४",
         ] {
             assert!(parse_amount(s).is_err(), "{s}");
         }

@@ -317,3 +317,108 @@ pub fn ink(pdf: &Path, rect: [f32; 4]) -> usize {
     }
     pgm[at + 1..].iter().filter(|v| **v < 128).count()
 }
+
+/// `node` running `script` with pdfjs-dist found in target/ci-node (where
+/// scripts/install-test-deps puts it), or through `LA_TEST_NODE_PATH`.
+pub fn node(script: &str, args: &[&str]) -> String {
+    let modules = std::env::var("LA_TEST_NODE_PATH").unwrap_or_else(|_| {
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../target/ci-node/node_modules"
+        )
+        .to_string()
+    });
+    let out = Command::new("node")
+        .arg(script)
+        .args(args)
+        .env("NODE_PATH", modules)
+        .output()
+        .expect("node with pdfjs-dist is required: run scripts/install-test-deps");
+    assert!(
+        out.status.success(),
+        "{script}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+const ENGINES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/engines/");
+
+/// The text pdf.js (Firefox), PDFium (Chrome), MuPDF and poppler
+/// (`pdftotext`, reading order) extract from `pdf`, by engine name.
+pub fn engine_texts(pdf: &Path) -> BTreeMap<&'static str, String> {
+    let path = pdf.to_str().unwrap();
+    let out = Command::new(python())
+        .arg(format!("{ENGINES}engines.py"))
+        .args(["text", path])
+        .output()
+        .expect("python with pypdfium2 and PyMuPDF is required: run scripts/install-test-deps");
+    assert!(
+        out.status.success(),
+        "engines.py: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let both: BTreeMap<String, String> = serde_json::from_slice(&out.stdout).unwrap();
+    let poppler = run("pdftotext", &[path, "-"]).stdout;
+    BTreeMap::from([
+        (
+            "pdf.js",
+            node(&format!("{ENGINES}pdfjs.mjs"), &["text", path]),
+        ),
+        ("PDFium", both["pdfium"].clone()),
+        ("MuPDF", both["mupdf"].clone()),
+        ("poppler", String::from_utf8(poppler).unwrap()),
+    ])
+}
+
+/// What a viewer drew in one field: the fonts and the text it showed.
+#[derive(Debug, serde::Deserialize)]
+pub struct Drawn {
+    pub field: String,
+    #[serde(default)]
+    pub fonts: Vec<String>,
+    pub text: serde_json::Value,
+    #[serde(default = "yes")]
+    pub drawn: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// `values` (field → text) written to a JSON file next to `pdf`.
+fn values_file(pdf: &Path, values: &[(&str, &str)]) -> std::path::PathBuf {
+    let map: BTreeMap<&str, &str> = values.iter().copied().collect();
+    let json = pdf.with_extension("values.json");
+    std::fs::write(&json, serde_json::to_vec(&map).unwrap()).unwrap();
+    json
+}
+
+/// `values` typed into `pdf` with PDFium as Chrome types them, saved to
+/// `out`: what PDFium drew in each of those fields.
+pub fn pdfium_type(pdf: &Path, out: &Path, values: &[(&str, &str)]) -> Vec<Drawn> {
+    let json = values_file(pdf, values);
+    let args = [pdf, out, &json].map(|p| p.to_str().unwrap().to_string());
+    let run = Command::new(python())
+        .arg(format!("{ENGINES}engines.py"))
+        .arg("pdfium-type")
+        .args(&args)
+        .output()
+        .expect("python with pypdfium2 is required: run scripts/install-test-deps");
+    assert!(
+        run.status.success(),
+        "engines.py: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    serde_json::from_slice(&run.stdout).unwrap()
+}
+
+/// Every widget of every page as pdf.js prints it, with `values` typed in:
+/// whether it is drawn, and the text it draws.
+pub fn pdfjs_print(pdf: &Path, values: &[(&str, &str)]) -> Vec<Vec<Drawn>> {
+    let json = values_file(pdf, values);
+    let args = ["print", pdf.to_str().unwrap(), json.to_str().unwrap()];
+    let out: serde_json::Value =
+        serde_json::from_str(&node(&format!("{ENGINES}pdfjs.mjs"), &args)).unwrap();
+    serde_json::from_value(out["pages"].clone()).unwrap()
+}
