@@ -259,22 +259,31 @@ fn repair_drifted_flags(conn: &mut PgConnection) -> Result<Vec<i32>, AssignError
     Ok(ids)
 }
 
-/// The business date (docs/decisions.md D5): the session's `current_date`, after
-/// setting the transaction's `TimeZone` when one is given. Call it inside a
-/// transaction (the time zone setting is transaction-local).
+/// The business date (docs/decisions.md D5): the session's `current_date`,
+/// or today in `timezone` when one is given (which also becomes the
+/// transaction's `TimeZone`). Right inside a transaction and outside one.
 pub fn business_date(
     conn: &mut PgConnection,
     timezone: Option<&str>,
 ) -> Result<NaiveDate, AssignError> {
-    if let Some(tz) = timezone {
-        diesel::sql_query("SELECT set_config('TimeZone', $1, true)")
+    let Some(tz) = timezone else {
+        return diesel::select(sql::<Date>("current_date"))
+            .get_result(conn)
+            .map_err(at("reading current_date"));
+    };
+    // For the rest of the transaction (a run's), and read in the zone
+    // itself: outside a transaction the setting ends with its statement.
+    diesel::sql_query("SELECT set_config('TimeZone', $1, true)")
+        .bind::<Text, _>(tz)
+        .execute(conn)
+        .map_err(at("setting the session time zone"))?;
+    diesel::select(
+        sql::<Date>("(now() AT TIME ZONE ")
             .bind::<Text, _>(tz)
-            .execute(conn)
-            .map_err(at("setting the session time zone"))?;
-    }
-    diesel::select(sql::<Date>("current_date"))
-        .get_result(conn)
-        .map_err(at("reading current_date"))
+            .sql(")::date"),
+    )
+    .get_result(conn)
+    .map_err(at("reading the date"))
 }
 
 /// Everything the engine needs for a run on `batch_date`, read without

@@ -257,7 +257,7 @@ pub struct ReportArgs {
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
     /// List the outstanding sheets (no outcome for any lead) instead.
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["by", "html"])]
     pub outstanding: bool,
     /// A sheet is outstanding this many days after its batch date.
     #[arg(long, value_name = "DAYS", default_value_t = DEFAULT_OUTSTANDING_DAYS)]

@@ -73,7 +73,7 @@ pub fn lines(r: &CollectReport, dry_run: bool) -> String {
         let verb = if dry_run { "would be " } else { "" };
         let _ = writeln!(
             s,
-            "{:?} {:?} from {:?}: {verb}{} (→ {:?})",
+            "{} \"{}\" from {}: {verb}{} (→ {})",
             m.key, m.subject, m.sender, m.status, m.folder
         );
         for sh in &m.sheets {

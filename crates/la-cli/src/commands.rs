@@ -14,6 +14,7 @@ use leads_assignment::{
 };
 
 use crate::args::RunArgs;
+use crate::terminal::{self, Style};
 use crate::{exit, output, Cli, Command, Env, LogFormat};
 
 /// A command failure: one line on stderr and the exit code.
@@ -71,7 +72,20 @@ pub fn init_logging(format: LogFormat, quiet: bool) {
         // --quiet wins over RUST_LOG's default level: warnings and errors only.
         builder.filter_level(log::LevelFilter::Warn);
     }
-    if format == LogFormat::Json {
+    if format == LogFormat::Text {
+        // env_logger's own layout, every message escaped for the terminal.
+        builder.format(|buf, record| {
+            let ts = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            let line = format!(
+                "[{ts} {:<5} {}] {}",
+                record.level(),
+                record.target(),
+                record.args()
+            );
+            terminal::write(buf, &line, false);
+            Ok(())
+        });
+    } else {
         // The existing pipelines' status-log style: one object per line.
         builder.format(|buf, record| {
             let mut obj = serde_json::Map::new();
@@ -90,7 +104,8 @@ pub fn init_logging(format: LogFormat, quiet: bool) {
             obj.insert("message".into(), record.args().to_string().into());
             obj.entry("target")
                 .or_insert_with(|| record.target().into());
-            writeln!(buf, "{}", serde_json::Value::Object(obj))
+            let line = serde_json::Value::Object(obj).to_string();
+            writeln!(buf, "{}", terminal::escape(&line, Style::Json))
         });
     }
     builder.init();
@@ -98,20 +113,21 @@ pub fn init_logging(format: LogFormat, quiet: bool) {
 
 /// The final error line: plain text, or a JSON object like every log line.
 pub fn print_error(format: LogFormat, message: &str) {
-    match format {
-        LogFormat::Text => eprintln!("error: {message}"),
-        LogFormat::Json => eprintln!(
-            "{}",
-            serde_json::json!({
+    let line = match format {
+        LogFormat::Text => format!("error: {message}"),
+        LogFormat::Json => {
+            let json = serde_json::json!({
                 "ts": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
                 "level": "error",
                 "pipeline": leads_assignment::PIPELINE_NAME,
                 "phase": "exit",
                 "status": "failed",
                 "message": message,
-            })
-        ),
-    }
+            });
+            terminal::escape(&json.to_string(), Style::Json).into_owned()
+        }
+    };
+    terminal::write(std::io::stderr().lock(), &line, false);
 }
 
 pub fn dispatch(cli: Cli) -> Result<u8, CmdError> {
@@ -193,7 +209,11 @@ fn run_command(cli: Cli) -> Result<u8, CmdError> {
 
 fn database_url(url: Option<&str>) -> Result<&str, CmdError> {
     match url {
-        Some(u) if !u.trim().is_empty() => Ok(u),
+        Some(u) if !u.trim().is_empty() => {
+            leads_assignment::schema::check_url(u)
+                .map_err(|why| CmdError::usage(format!("the database URL: {why}")))?;
+            Ok(u)
+        }
         _ => Err(CmdError::usage(
             "no database: pass --database-url or set DATABASE_URL",
         )),

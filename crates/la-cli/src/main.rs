@@ -31,20 +31,19 @@ fn usage_error(e: clap::Error) -> ExitCode {
     ExitCode::from(exit::USAGE)
 }
 
-/// `println!` that ignores a closed stdout (e.g. piped into `head`) instead of panicking.
+/// `println!` through [`terminal::write`]: every line escaped, a closed
+/// stdout (e.g. piped into `head`) ignored.
 macro_rules! out {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
-    }};
+    ($($arg:tt)*) => {
+        $crate::terminal::write(std::io::stdout().lock(), &format!($($arg)*), false)
+    };
 }
 
-/// `print!` that ignores a closed stdout.
+/// `print!` through [`terminal::write`].
 macro_rules! out_raw {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let _ = write!(std::io::stdout().lock(), $($arg)*);
-    }};
+    ($($arg:tt)*) => {
+        $crate::terminal::write(std::io::stdout().lock(), &format!($($arg)*), true)
+    };
 }
 
 mod agents;
@@ -55,6 +54,7 @@ mod demo;
 mod ingest;
 mod output;
 mod report;
+mod terminal;
 
 pub use args::{AgentsCommand, Cli, Command, Env, LeaveCommand, LogFormat};
 

@@ -10,24 +10,16 @@ use leads_assignment::{
     UnfinishedBatch,
 };
 
-/// `text` in exactly `width` terminal columns: control characters escaped,
-/// wide and combining characters measured as displayed, cut with "…" when
-/// too wide, padded on the right (`left`) or the left.
+/// `text` in exactly `width` terminal columns: what drives a terminal
+/// escaped (as every printed line is), wide and combining characters
+/// measured as displayed, cut with "…" when too wide, padded on the right
+/// (`left`) or the left.
 pub fn cell(text: &str, width: usize, left: bool) -> String {
     use unicode_width::UnicodeWidthStr;
-    let clean: String = text
-        .chars()
-        .flat_map(|c| {
-            if c.is_control() {
-                c.escape_default().collect::<Vec<_>>()
-            } else {
-                vec![c]
-            }
-        })
-        .collect();
+    let clean = crate::terminal::escape(text, crate::terminal::Style::Text);
     let mut out = String::new();
     if clean.width() <= width {
-        out = clean;
+        out = clean.into_owned();
     } else {
         for c in clean.chars() {
             let next = format!("{out}{c}");
@@ -46,28 +38,82 @@ pub fn cell(text: &str, width: usize, left: bool) -> String {
     }
 }
 
-/// The run table's columns: (title, width, left-aligned). 100 columns in all.
-const COLUMNS: [(&str, usize, bool); 10] = [
-    ("store", 10, true),
-    ("agent", 6, true),
-    ("name", 14, true),
-    ("E", 4, false),
-    ("N", 4, false),
-    ("today", 5, false),
-    ("28d", 4, false),
-    ("caps reached", 17, true),
-    ("sheet", 6, true),
-    ("email", 21, true),
-];
-
-fn row(values: [&str; 10]) -> String {
-    let cells: Vec<String> = COLUMNS
-        .iter()
-        .zip(values)
-        .map(|((_, w, left), v)| cell(v, *w, *left))
-        .collect();
-    cells.join(" ").trim_end().to_string()
+/// A table's column: its heading, whether it is left-aligned (text) or
+/// right-aligned (figures), and the widest a name in it may be before it is
+/// cut with "…"; every other column is as wide as its widest value, so that
+/// no number or code is ever cut.
+#[derive(Debug, Clone, Copy)]
+pub struct Col {
+    pub heading: &'static str,
+    pub left: bool,
+    pub cut_at: Option<usize>,
 }
+
+impl Col {
+    pub const fn text(heading: &'static str) -> Col {
+        Col {
+            heading,
+            left: true,
+            cut_at: None,
+        }
+    }
+    pub const fn figure(heading: &'static str) -> Col {
+        Col {
+            heading,
+            left: false,
+            cut_at: None,
+        }
+    }
+    pub const fn name(heading: &'static str, cut_at: usize) -> Col {
+        Col {
+            heading,
+            left: true,
+            cut_at: Some(cut_at),
+        }
+    }
+}
+
+/// The heading line and one line per row, columns aligned by display width.
+pub fn table(cols: &[Col], rows: &[Vec<String>]) -> String {
+    use unicode_width::UnicodeWidthStr;
+    let shown = |t: &str| crate::terminal::escape(t, crate::terminal::Style::Text).width();
+    let widths: Vec<usize> = (cols.iter().enumerate())
+        .map(|(i, c)| {
+            let widest = (rows.iter().filter_map(|r| r.get(i)))
+                .map(|v| shown(v))
+                .chain([shown(c.heading)])
+                .max()
+                .unwrap_or(0);
+            c.cut_at
+                .map_or(widest, |cut| widest.min(cut.max(shown(c.heading))))
+        })
+        .collect();
+    let line = |values: &mut dyn Iterator<Item = &str>| {
+        let cells: Vec<String> = (cols.iter().zip(&widths).zip(values))
+            .map(|((c, w), v)| cell(v, *w, c.left))
+            .collect();
+        cells.join(" ").trim_end().to_string() + "\n"
+    };
+    let mut out = line(&mut cols.iter().map(|c| c.heading));
+    for row in rows {
+        out.push_str(&line(&mut row.iter().map(String::as_str)));
+    }
+    out
+}
+
+/// The run table's columns.
+const COLUMNS: [Col; 10] = [
+    Col::text("store"),
+    Col::text("agent"),
+    Col::name("name", 14),
+    Col::figure("E"),
+    Col::figure("N"),
+    Col::figure("today"),
+    Col::figure("28d"),
+    Col::text("caps reached"),
+    Col::text("sheet"),
+    Col::text("email"),
+];
 
 fn cap_word(c: &leads_assignment::assign::engine::Cap) -> &'static str {
     use leads_assignment::assign::engine::Cap;
@@ -130,57 +176,46 @@ pub fn run_summary(r: &PipelineReport, reports_root: &Path) -> String {
     s
 }
 
-/// One 100-column line per store × agent.
+/// One line per store × agent.
 fn run_table(s: &mut String, r: &PipelineReport) {
     let a = &r.assignment;
-    if !a.pairs.is_empty() {
-        let titles: Vec<&str> = COLUMNS.iter().map(|c| c.0).collect();
-        let _ = writeln!(s, "{}", row(titles.try_into().unwrap_or([""; 10])));
+    if a.pairs.is_empty() {
+        return;
     }
-    for p in &a.pairs {
-        let sheet = if r
-            .sheets
-            .iter()
-            .any(|x| x.store_code == p.store_code && x.agent_code == p.agent_code)
-        {
-            "ok"
-        } else if r
-            .sheet_failures
-            .iter()
-            .any(|f| f.store_code == p.store_code && f.agent_code == p.agent_code)
-        {
-            "FAILED"
+    let rows: Vec<Vec<String>> = a.pairs.iter().map(|p| run_row(r, p)).collect();
+    s.push_str(&table(&COLUMNS, &rows));
+}
+
+fn run_row(r: &PipelineReport, p: &leads_assignment::assign::engine::PairSummary) -> Vec<String> {
+    let done = |store: &str, agent: &str| store == p.store_code && agent == p.agent_code;
+    let sheet = if r.sheets.iter().any(|x| done(&x.store_code, &x.agent_code)) {
+        "ok"
+    } else if (r.sheet_failures.iter()).any(|f| done(&f.store_code, &f.agent_code)) {
+        "FAILED"
+    } else {
+        "-"
+    };
+    let email = (r.notify.as_ref())
+        .and_then(|n| n.for_store(&p.store_code))
+        .map_or("-", |e| email_word(&e.result));
+    let caps: Vec<&str> = p.caps_reached.iter().map(cap_word).collect();
+    let this_run = i64::from(p.existing_assigned + p.new_assigned);
+    vec![
+        p.store_code.clone(),
+        p.agent_code.clone(),
+        p.agent_name.clone(),
+        p.existing_assigned.to_string(),
+        p.new_assigned.to_string(),
+        (p.assigned_before_today + this_run).to_string(),
+        (p.assigned_before_window + this_run).to_string(),
+        if caps.is_empty() {
+            "-".to_string()
         } else {
-            "-"
-        };
-        let email = r
-            .notify
-            .as_ref()
-            .and_then(|n| n.for_store(&p.store_code))
-            .map_or("-", |e| email_word(&e.result));
-        let caps: Vec<&str> = p.caps_reached.iter().map(cap_word).collect();
-        let this_run = i64::from(p.existing_assigned + p.new_assigned);
-        let _ = writeln!(
-            s,
-            "{}",
-            row([
-                &p.store_code,
-                &p.agent_code,
-                &p.agent_name,
-                &p.existing_assigned.to_string(),
-                &p.new_assigned.to_string(),
-                &(p.assigned_before_today + this_run).to_string(),
-                &(p.assigned_before_window + this_run).to_string(),
-                &if caps.is_empty() {
-                    "-".to_string()
-                } else {
-                    caps.join(",")
-                },
-                sheet,
-                email,
-            ])
-        );
-    }
+            caps.join(",")
+        },
+        sheet.to_string(),
+        email.to_string(),
+    ]
 }
 
 /// The sheet folder, then each sheet and email that failed, with why.

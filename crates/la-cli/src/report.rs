@@ -11,11 +11,21 @@ use leads_assignment::outcomes::{
 use crate::args::{Format, ReportArgs};
 use crate::commands::{connect, CmdError};
 use crate::exit;
-use crate::output::cell;
+use crate::output::{self, Col};
 
 /// Runs `report`.
 pub fn report(args: &ReportArgs) -> Result<u8, CmdError> {
     let mut conn = connect(args.db.url.as_deref())?;
+    let unknown = outcomes::unknown_stores(&mut conn, &args.stores)
+        .map_err(|e| format!("reading the stores: {e}"))?;
+    if !unknown.is_empty() {
+        return Err(CmdError::usage(format!(
+            "--store {}: no such store (not in store_master, no mapping, no assignment)",
+            unknown.join(", ")
+        )));
+    }
+    // The business date where the business is (--timezone), not the
+    // server's: it sets the default dates and the sheets' ages.
     let today = leads_assignment::assign::business_date(&mut conn, args.timezone.as_deref())
         .map_err(|e| format!("reading the business date: {e}"))?;
     let to = args.to.unwrap_or(today);
@@ -78,27 +88,21 @@ fn json_text(value: &serde_json::Value) -> Result<String, CmdError> {
         .map_err(|e| CmdError::from(format!("writing JSON: {e}")))
 }
 
-/// Aligned, within 100 columns; "no assignments" when empty.
+/// Aligned by display width, numbers never cut; "no assignments" when
+/// empty.
 fn table(by: GroupBy, rows: &[ReportRow]) -> String {
     let columns = Column::for_grouping(by);
-    let line = |cells: Vec<String>| cells.join(" ").trim_end().to_string() + "\n";
-    let mut t = line(
-        columns
-            .iter()
-            .map(|c| cell(c.heading(), c.width(), !is_figure(*c)))
-            .collect(),
-    );
-    for row in rows {
-        t.push_str(&line(
-            columns
-                .iter()
-                .map(|c| {
-                    let v = c.value(row);
-                    cell(&v.text(), c.width(), !v.is_number())
-                })
-                .collect(),
-        ));
-    }
+    let cols: Vec<Col> = (columns.iter())
+        .map(|c| match c {
+            Column::AgentName => Col::name(c.heading(), c.width()),
+            c if is_figure(*c) => Col::figure(c.heading()),
+            c => Col::text(c.heading()),
+        })
+        .collect();
+    let values: Vec<Vec<String>> = (rows.iter())
+        .map(|row| columns.iter().map(|c| c.value(row).text()).collect())
+        .collect();
+    let mut t = output::table(&cols, &values);
     if rows.is_empty() {
         t.push_str("no assignments in these dates\n");
     }
@@ -121,28 +125,29 @@ fn outstanding_text(sheets: &[OutstandingSheet], f: Format) -> Result<String, Cm
         Format::Csv => format::csv_of(sheets).map_err(|e| e.to_string())?,
         Format::Json => json_text(&serde_json::json!(sheets))?,
         Format::Table => {
-            let mut t = format!(
-                "{} {} {} {} {} {} {}\n",
-                cell("store", 8, true),
-                cell("agent", 5, true),
-                cell("name", 16, true),
-                cell("batch", 6, false),
-                cell("date", 10, true),
-                cell("leads", 5, false),
-                cell("age (days)", 10, false),
-            );
-            for s in sheets {
-                t.push_str(&format!(
-                    "{} {} {} {} {} {} {}\n",
-                    cell(&s.store_code, 8, true),
-                    cell(&s.agent_code, 5, true),
-                    cell(&s.agent_name, 16, true),
-                    cell(&s.batch_id.to_string(), 6, false),
-                    cell(&s.batch_date.to_string(), 10, true),
-                    cell(&s.leads.to_string(), 5, false),
-                    cell(&s.age_days.to_string(), 10, false),
-                ));
-            }
+            const COLS: [Col; 7] = [
+                Col::text("store"),
+                Col::text("agent"),
+                Col::name("name", 16),
+                Col::figure("batch"),
+                Col::text("date"),
+                Col::figure("leads"),
+                Col::figure("age (days)"),
+            ];
+            let rows: Vec<Vec<String>> = (sheets.iter())
+                .map(|s| {
+                    vec![
+                        s.store_code.clone(),
+                        s.agent_code.clone(),
+                        s.agent_name.clone(),
+                        s.batch_id.to_string(),
+                        s.batch_date.to_string(),
+                        s.leads.to_string(),
+                        s.age_days.to_string(),
+                    ]
+                })
+                .collect();
+            let mut t = output::table(&COLS, &rows);
             t.push_str(&format!("{} outstanding sheet(s)\n", sheets.len()));
             t
         }

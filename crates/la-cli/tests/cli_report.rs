@@ -240,3 +240,277 @@ fn outstanding_sheets_are_listed_and_the_next_summary_email_names_them() {
         text(&d.stdout)
     );
 }
+
+/// Three stores, twelve agents with long names, 40 days of batches, big
+/// amounts: a report a franchise would really look at.
+fn big_scenario(db: &TestDb) {
+    let mut c = db.conn();
+    let mut sql = String::new();
+    for (i, store) in ["S001", "S002", "KOTHRUD-EAST"].iter().enumerate() {
+        seed::store(&mut c, store, Some(&format!("Store {i}")), true).unwrap();
+    }
+    let names = [
+        "Asha Kulkarni",
+        "Bela Deshpande",
+        "Chetan Subrahmanyam Iyengar",
+        "Divya Nair",
+        "Esha Venkataraman",
+        "Farhan Qureshi",
+        "Gauri Patwardhan",
+        "Harpreet Singh Ahluwalia",
+        "Ishita Chattopadhyay",
+        "Jai Raghunathan",
+        "Kavya Srinivasan",
+        "Lalit Mukhopadhyay",
+    ];
+    for (i, name) in names.iter().enumerate() {
+        seed::agent(&mut c, Some(&format!("A{:03}", i + 1)), name, true).unwrap();
+    }
+    let leads: Vec<SeedLead> = (1..=480)
+        .map(|i| {
+            SeedLead::new(
+                i,
+                ["S001", "S002", "KOTHRUD-EAST"][i as usize % 3],
+                Some("E"),
+                None,
+            )
+        })
+        .collect();
+    seed::leads(&mut c, &leads).unwrap();
+    for b in 1..=20 {
+        sql.push_str(&format!(
+            "INSERT INTO lead_assignment_batches (id, batch_date) VALUES ({b}, DATE '2026-01-01' + {b});"
+        ));
+    }
+    sql.push_str("SELECT setval(pg_get_serial_sequence('lead_assignment_batches', 'id'), 20); UPDATE missed_leads SET lead_assigned = true;");
+    for id in 1..=480 {
+        let (batch, agent) = (1 + id % 20, 1 + id % 12);
+        let store = ["S001", "S002", "KOTHRUD-EAST"][id as usize % 3];
+        sql.push_str(&format!(
+            "INSERT INTO lead_assignments (assignment_batch_id, lead_id, agent_id, page_group_code, rowid,
+                lead_assignment_code, store_code, lead_type, mobile_number)
+             SELECT {batch}, {id}, a.id, 'L{batch:02}{agent:03}', {id}, 'L{batch:02}{agent:03}-{id:04}', '{store}', 'E', '9{id:09}'
+             FROM agents_master a WHERE a.agent_code = 'A{agent:03}';"
+        ));
+        if id % 7 != 0 {
+            let converted = (id * 7 + id / 12) % 5 < 2;
+            sql.push_str(&format!(
+                "INSERT INTO lead_assignment_outcomes (lead_assignment_id, converted_flag, order_value, payment_amount)
+                 SELECT id, {converted}, {v}, {v} FROM lead_assignments WHERE lead_id = {id};",
+                v = if converted { format!("{}.50", 9000 + id * 97) } else { "NULL".into() }
+            ));
+        }
+    }
+    c.batch_execute(&sql).unwrap();
+}
+
+/// Headless Chromium on `page` `width` pixels wide: a screenshot at `png`,
+/// and the page's scroll width (measured in a frame that wide: headless
+/// windows are at least 500 pixels wide).
+fn chromium(page: &std::path::Path, width: u32, png: &std::path::Path) -> u32 {
+    let profile = tempfile::tempdir().unwrap();
+    let browser = |size: String, extra: &[String]| {
+        let out = std::process::Command::new("chromium")
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--hide-scrollbars",
+            ])
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .arg(format!("--window-size={size}"))
+            .args(extra)
+            .output()
+            .expect("chromium is required: run scripts/install-test-deps");
+        assert!(out.status.success(), "chromium: {}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let url = format!("file://{}", page.display());
+    browser(
+        format!("{width},3200"),
+        &[format!("--screenshot={}", png.display()), url],
+    );
+    let html = std::fs::read_to_string(page).unwrap();
+    let srcdoc = html.replace('&', "&amp;").replace('"', "&quot;");
+    let probe = page.with_extension("probe.html");
+    std::fs::write(
+        &probe,
+        format!(
+            "<!DOCTYPE html><body><iframe style=\"width:{width}px;height:900px;border:0\" \
+             onload=\"var d=this.contentDocument.documentElement;document.body.dataset.scroll=d.scrollWidth+' '+d.clientWidth\" \
+             srcdoc=\"{srcdoc}\"></iframe></body>"
+        ),
+    )
+    .unwrap();
+    let dom = browser(
+        "1400,1000".into(),
+        &[
+            "--virtual-time-budget=5000".into(),
+            "--dump-dom".into(),
+            format!("file://{}", probe.display()),
+        ],
+    );
+    let measure = dom
+        .split("data-scroll=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    let (scroll, client) = measure.split_once(' ').unwrap();
+    assert_eq!(
+        client.parse::<u32>().unwrap(),
+        width,
+        "the frame is {width} wide"
+    );
+    scroll.parse().unwrap()
+}
+
+#[test]
+fn the_html_page_fits_a_desktop_and_a_phone() {
+    let db = migrated_db();
+    big_scenario(&db);
+    let out = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-html");
+    std::fs::create_dir_all(&out).unwrap();
+    let page = out.join("report.html");
+    cli(&db)
+        .args([
+            "report",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-01-31",
+            "--html",
+        ])
+        .arg(&page)
+        .output()
+        .unwrap();
+    let html = std::fs::read_to_string(&page).unwrap();
+    // People's words and numbers: headings, rupees, percentages, names.
+    for shown in [
+        "Conversion rate",
+        "With outcome",
+        "₹",
+        " %",
+        "Divya Nair (A004)",
+    ] {
+        assert!(html.contains(shown), "{shown}");
+    }
+    assert!(
+        !html.contains("conversion_rate") && !html.contains("0.3"),
+        "raw names or ratios"
+    );
+    for width in [1280, 390] {
+        let png = out.join(format!("report-{width}.png"));
+        let scroll = chromium(&page, width, &png);
+        assert!(
+            scroll <= width,
+            "at {width} px the page scrolls sideways to {scroll} px"
+        );
+        assert!(
+            std::fs::metadata(&png).unwrap().len() > 10_000,
+            "a screenshot at {}",
+            png.display()
+        );
+    }
+}
+
+#[test]
+fn report_follows_its_time_zone_and_refuses_flags_it_cannot_honour() {
+    let db = migrated_db();
+    let mut c = db.conn();
+    // A zone whose date is not the server's right now (one of the two is,
+    // whatever the hour): its business date's batch, one lead, no outcome.
+    #[derive(diesel::QueryableByName)]
+    struct Tz {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        tz: String,
+    }
+    let Tz { tz } = diesel::RunQueryDsl::get_result::<Tz>(
+        diesel::sql_query(
+            "SELECT tz FROM unnest(ARRAY['Pacific/Kiritimati', 'Pacific/Pago_Pago']) tz
+             WHERE (now() AT TIME ZONE tz)::date <> current_date LIMIT 1",
+        ),
+        &mut c,
+    )
+    .unwrap();
+    seed_store(&mut c, "S1", "A001", 1, 1, "s1");
+    c.batch_execute(&format!(
+        "INSERT INTO lead_assignment_batches (id, batch_date) VALUES (1, (now() AT TIME ZONE '{tz}')::date);
+         INSERT INTO lead_assignments (assignment_batch_id, lead_id, agent_id, page_group_code, rowid,
+             lead_assignment_code, store_code, lead_type, mobile_number)
+         SELECT 1, 1, a.id, 'L1', 1, 'L1-0001', 'S1', 'E', '9000000001' FROM agents_master a;"
+    ))
+    .unwrap();
+    let outstanding = |tz: Option<&str>| {
+        let mut cmd = cli(&db);
+        cmd.args([
+            "report",
+            "--outstanding",
+            "--older-than",
+            "0",
+            "--format",
+            "csv",
+        ]);
+        if let Some(tz) = tz {
+            cmd.args(["--timezone", tz]);
+        }
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    // In the zone, the batch is today's: listed, 0 days old.
+    let zoned = outstanding(Some(&tz));
+    let row = zoned.lines().nth(1).unwrap_or_default();
+    assert!(
+        row.starts_with("S1,") && row.ends_with(",1,0"),
+        "{tz}: {zoned}"
+    );
+    assert_ne!(
+        outstanding(None),
+        zoned,
+        "{tz}: the server's date gives another age"
+    );
+    let out = cli(&db)
+        .args([
+            "report",
+            "--by",
+            "store",
+            "--format",
+            "csv",
+            "--timezone",
+            &tz,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        text(&out.stdout).contains("\nS1,1,"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    // Flags it cannot honour are usage errors (exit 2), named.
+    for (args, named) in [
+        (vec!["--store", "S1", "--store", "NOPE"], "NOPE"),
+        (vec!["--outstanding", "--by", "agent"], "--by"),
+        (vec!["--outstanding", "--html", "x.html"], "--html"),
+    ] {
+        let out = cli(&db).arg("report").args(&args).output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(
+            text(&out.stderr).contains(named),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
+}

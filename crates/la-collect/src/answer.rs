@@ -69,7 +69,10 @@ fn accepted(out: &mut String, name: &str, r: &IngestReport) {
         r.blank
     ));
     for c in &r.new_values {
-        out.push_str(&format!("  recorded {} {}: {:?}\n", c.code, c.field, c.new));
+        out.push_str(&format!(
+            "  recorded {} {}: \"{}\"\n",
+            c.code, c.field, c.new
+        ));
     }
     for c in &r.changed {
         out.push_str(&format!("  changed {c}\n"));

@@ -70,22 +70,68 @@ impl Value {
     pub fn is_number(&self) -> bool {
         !matches!(self, Value::Text(_))
     }
+
+    /// As people read it (the HTML page): counts and rupees in Indian
+    /// grouping, amounts with ₹, rates as percentages with one decimal.
+    pub fn shown(&self) -> String {
+        match self {
+            Value::Text(s) => s.clone(),
+            Value::Count(n) => indian(&n.to_string()),
+            Value::Rate(r) => format!("{:.1} %", r * 100.0),
+            Value::Amount(a) => {
+                let (int, frac) = a.split_once('.').unwrap_or((a, "00"));
+                format!("₹{}.{frac}", indian(int))
+            }
+        }
+    }
 }
 
-/// What describes a column: its name (the CSV header and JSON key), its table
-/// heading and its table width.
+/// A whole number's digits in Indian grouping: the last three, then pairs
+/// (`12,61,735`).
+pub fn indian(digits: &str) -> String {
+    let (sign, digits) = match digits.strip_prefix('-') {
+        Some(d) => ("-", d),
+        None => ("", digits),
+    };
+    let chars: Vec<char> = digits.chars().collect();
+    let split = chars.len().saturating_sub(3);
+    let (head, tail) = chars.split_at(split);
+    let mut out = String::from(sign);
+    let first = head.len() % 2;
+    for (i, c) in head.iter().enumerate() {
+        if i > 0 && (i + 2 - first) % 2 == 0 {
+            out.push(',');
+        }
+        out.push(*c);
+    }
+    if !head.is_empty() {
+        out.push(',');
+    }
+    out.extend(tail);
+    out
+}
+
+/// What describes a column: its name (the CSV header and JSON key), its
+/// table heading and width, and its title on the HTML page.
 struct Described {
     name: &'static str,
     heading: &'static str,
     width: usize,
+    title: &'static str,
 }
 
 impl Described {
-    const fn new(name: &'static str, heading: &'static str, width: usize) -> Described {
+    const fn new(
+        name: &'static str,
+        heading: &'static str,
+        width: usize,
+        title: &'static str,
+    ) -> Described {
         Described {
             name,
             heading,
             width,
+            title,
         }
     }
 }
@@ -118,21 +164,35 @@ impl Column {
         self.describe().width
     }
 
+    /// Its title on the HTML page.
+    pub fn title(self) -> &'static str {
+        self.describe().title
+    }
+
+    /// A figure (right-aligned), not a key.
+    pub fn is_figure(self) -> bool {
+        FIGURES.contains(&self)
+    }
+
     fn describe(self) -> Described {
         match self {
-            Column::StoreCode => Described::new("store_code", "store", 8),
-            Column::AgentCode => Described::new("agent_code", "agent", 5),
-            Column::AgentName => Described::new("agent_name", "name", 14),
-            Column::LeadType => Described::new("lead_type", "type", 4),
-            Column::BatchDate => Described::new("batch_date", "date", 10),
-            Column::Assigned => Described::new("assigned", "assigned", 8),
-            Column::WithOutcome => Described::new("with_outcome", "outcome", 7),
-            Column::Converted => Described::new("converted", "conv", 6),
-            Column::ConversionRate => Described::new("conversion_rate", "rate", 6),
-            Column::OrderValue => Described::new("order_value", "order value", 11),
-            Column::PaymentAmount => Described::new("payment_amount", "paid", 11),
-            Column::Sheets => Described::new("sheets", "sheets", 6),
-            Column::SheetsOutstanding => Described::new("sheets_outstanding", "out", 4),
+            Column::StoreCode => Described::new("store_code", "store", 8, "Store"),
+            Column::AgentCode => Described::new("agent_code", "agent", 5, "Agent"),
+            Column::AgentName => Described::new("agent_name", "name", 14, "Name"),
+            Column::LeadType => Described::new("lead_type", "type", 4, "Type"),
+            Column::BatchDate => Described::new("batch_date", "date", 10, "Batch date"),
+            Column::Assigned => Described::new("assigned", "assigned", 8, "Assigned"),
+            Column::WithOutcome => Described::new("with_outcome", "outcome", 7, "With outcome"),
+            Column::Converted => Described::new("converted", "conv", 6, "Converted"),
+            Column::ConversionRate => {
+                Described::new("conversion_rate", "rate", 6, "Conversion rate")
+            }
+            Column::OrderValue => Described::new("order_value", "order value", 11, "Order value"),
+            Column::PaymentAmount => Described::new("payment_amount", "paid", 11, "Paid"),
+            Column::Sheets => Described::new("sheets", "sheets", 6, "Sheets"),
+            Column::SheetsOutstanding => {
+                Described::new("sheets_outstanding", "out", 4, "Outstanding sheets")
+            }
         }
     }
 
@@ -171,6 +231,25 @@ mod tests {
             let width: usize = cols.iter().map(|c| c.width() + 1).sum();
             assert!(width <= 100, "{by:?}: {width}");
         }
+    }
+
+    #[test]
+    fn the_page_shows_rupees_in_indian_grouping_and_rates_as_percentages() {
+        for (digits, want) in [
+            ("0", "0"),
+            ("999", "999"),
+            ("1000", "1,000"),
+            ("12345", "12,345"),
+            ("123456", "1,23,456"),
+            ("1261735", "12,61,735"),
+            ("9999999999", "9,99,99,99,999"),
+            ("-100000", "-1,00,000"),
+        ] {
+            assert_eq!(indian(digits), want, "{digits}");
+        }
+        assert_eq!(Value::Amount("1261735.50".into()).shown(), "₹12,61,735.50");
+        assert_eq!(Value::Rate(0.36666).shown(), "36.7 %");
+        assert_eq!(Value::Count(100000).shown(), "1,00,000");
     }
 
     #[test]

@@ -13,6 +13,6 @@ pub use columns::{Column, Value};
 pub use format::FormatError;
 pub use html::HtmlReport;
 pub use queries::{
-    outstanding_sheets, report, GroupBy, OutstandingFilter, OutstandingSheet, ReportFilter,
-    ReportRow, DEFAULT_OUTSTANDING_DAYS,
+    outstanding_sheets, report, unknown_stores, GroupBy, OutstandingFilter, OutstandingSheet,
+    ReportFilter, ReportRow, DEFAULT_OUTSTANDING_DAYS,
 };

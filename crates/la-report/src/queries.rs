@@ -29,6 +29,17 @@ impl GroupBy {
         GroupBy::Day,
     ];
 
+    /// How the HTML page says it.
+    pub fn title(self) -> &'static str {
+        match self {
+            GroupBy::Agent => "agent",
+            GroupBy::Store => "store",
+            GroupBy::StoreAgent => "store and agent",
+            GroupBy::LeadType => "lead type",
+            GroupBy::Day => "day",
+        }
+    }
+
     /// The `--by` word.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -271,4 +282,26 @@ pub fn outstanding_sheets(
     .bind::<Date, _>(since)
     .bind::<Array<Text>, _>(upper_codes(&filter.stores))
     .load(conn)
+}
+
+#[derive(QueryableByName)]
+struct Code {
+    #[diesel(sql_type = Text)]
+    code: String,
+}
+
+/// Which of `stores` no table knows (case-insensitive): not in
+/// `store_master`, no mapping, no assignment. A report of them would be
+/// empty for a typing mistake.
+pub fn unknown_stores(conn: &mut PgConnection, stores: &[String]) -> QueryResult<Vec<String>> {
+    let codes: Vec<Code> = diesel::sql_query(
+        "SELECT c AS code FROM unnest($1::text[]) WITH ORDINALITY AS u(c, n)
+         WHERE NOT EXISTS (SELECT 1 FROM store_master WHERE upper(btrim(store_code)) = c)
+           AND NOT EXISTS (SELECT 1 FROM store_lead_assignment_map WHERE upper(btrim(store_code)) = c)
+           AND NOT EXISTS (SELECT 1 FROM lead_assignments WHERE upper(btrim(store_code)) = c)
+         ORDER BY n",
+    )
+    .bind::<Array<Text>, _>(upper_codes(stores))
+    .load(conn)?;
+    Ok(codes.into_iter().map(|c| c.code).collect())
 }

@@ -12,7 +12,7 @@ pub mod secrets;
 pub mod seed;
 pub mod session;
 
-pub use secrets::{redact_url, scrub};
+pub use secrets::{check_url, redact_url, scrub};
 
 /// This pipeline's name wherever the database records it: `pipelines.code`,
 /// the notification profile's code, `pipeline_run_summaries.pipeline_name`,

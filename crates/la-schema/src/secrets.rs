@@ -12,6 +12,21 @@ pub fn redact_url(conn: &str) -> String {
     out
 }
 
+/// Why a URL cannot be used safely, before anything connects with it: an
+/// `@` left raw in its user name or password makes libpq take the rest of
+/// the password for the host name, and print it in its error.
+pub fn check_url(conn: &str) -> Result<(), &'static str> {
+    let Some(scheme_end) = conn.find("://") else {
+        return Ok(());
+    };
+    let rest = &conn[scheme_end + 3..];
+    let before_query = &rest[..rest.find('?').unwrap_or(rest.len())];
+    if before_query.matches('@').count() > 1 {
+        return Err("percent-encode @ in the password as %40 (the URL has more than one @)");
+    }
+    Ok(())
+}
+
 /// `message` with every password of `conn` (raw and percent-decoded) and the
 /// connection string itself replaced, on one line.
 pub fn scrub(message: &str, conn: &str) -> String {
@@ -126,6 +141,25 @@ fn percent_decode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_raw_at_in_the_user_info_is_refused() {
+        for bad in [
+            "postgres://u:p@ss@db.example.com/leads",
+            "postgresql://u:@@h/db",
+            "postgres://u@x:pw@h:5432/db?sslmode=require",
+        ] {
+            assert!(check_url(bad).is_err(), "{bad}");
+        }
+        for good in [
+            "postgres://u:p%40ss@db.example.com/leads",
+            "postgres://u@h/db",
+            "postgres://h/db?options=a@b",
+            "host=h user=u password=p@ss",
+        ] {
+            assert_eq!(check_url(good), Ok(()), "{good}");
+        }
+    }
 
     #[test]
     fn every_form_is_redacted() {

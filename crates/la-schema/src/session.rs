@@ -9,7 +9,7 @@ use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
 use diesel::Connection;
 
-use crate::secrets::{redact_url, scrub};
+use crate::secrets::{check_url, redact_url, scrub};
 use crate::SchemaError;
 
 /// The bounds and the name of a session.
@@ -118,6 +118,10 @@ pub fn connect_with(url: &str, options: &SessionOptions) -> Result<PgConnection,
                 .into(),
         });
     }
+    check_url(url).map_err(|reason| SchemaError::Connect {
+        url: redact_url(url),
+        reason: reason.into(),
+    })?;
     let full = with_parameters(url, options);
     let mut conn = PgConnection::establish(&full).map_err(|e| SchemaError::Connect {
         url: redact_url(url),

@@ -169,8 +169,7 @@ pub fn edit(args: &[&str]) {
 pub fn fill(src: &Path, dst: &Path, values: &[(String, &str)], incremental: bool) {
     let json = dst.with_extension("json");
     let map: BTreeMap<&str, &str> = values.iter().map(|(k, v)| (k.as_str(), *v)).collect();
-    let body: Vec<String> = map.iter().map(|(k, v)| format!("{k:?}: {v:?}")).collect();
-    std::fs::write(&json, format!("{{{}}}", body.join(", "))).unwrap();
+    std::fs::write(&json, serde_json::to_vec(&map).unwrap()).unwrap();
     let (s, d, j) = (
         src.to_str().unwrap(),
         dst.to_str().unwrap(),

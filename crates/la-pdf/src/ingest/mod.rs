@@ -55,7 +55,7 @@ impl std::fmt::Display for Problem {
         let known = |n: Option<u32>| n.map_or_else(|| "?".to_string(), |n| n.to_string());
         write!(
             f,
-            "page {}, RowID {}, {}, {} {:?}: {}",
+            "page {}, RowID {}, {}, {} \"{}\": {}",
             known(self.page),
             known(self.row_id),
             self.code,
@@ -183,7 +183,7 @@ impl std::fmt::Display for Change {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} {}: {:?} → {:?}",
+            "{} {}: \"{}\" → \"{}\"",
             self.code, self.field, self.old, self.new
         )
     }
