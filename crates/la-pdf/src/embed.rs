@@ -193,8 +193,9 @@ pub(crate) fn write_form_font(
             .font_descriptor(refs.descriptor)
             .default_width(0.0)
             .cid_to_gid_map_predefined(Name(b"Identity"));
+        // Whole thousandths of an em: as exact as a viewer draws, and short.
         c.widths()
-            .consecutive(0, form.widths.iter().map(|w| *w as f32 * scale));
+            .consecutive(0, form.widths.iter().map(|w| (*w as f32 * scale).round()));
     });
     descriptor(objects, refs.descriptor, &name, &form.face, refs.file);
     file_and_cmap(

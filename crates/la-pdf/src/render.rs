@@ -171,8 +171,6 @@ struct SheetWriter {
     /// Each used font's objects, by [`FontId`], made on first use.
     fonts: [Option<FontRefs>; FONT_COUNT],
     form_font: FormFontRefs,
-    /// The script the form font holds besides Latin.
-    form_script: FontId,
     /// The page frame and the Row 2 stamp (form XObjects).
     frame: Ref,
     row2: Ref,
@@ -221,7 +219,6 @@ impl SheetWriter {
             info,
             fonts: [None; FONT_COUNT],
             form_font,
-            form_script: form_script(sheet),
             frame,
             row2,
             appearances,
@@ -450,7 +447,8 @@ impl SheetWriter {
                 embed::write_subset(&mut self.objects, refs, font, subset)?;
             }
         }
-        embed::write_form_font(&mut self.objects, self.form_font, self.form_script)?;
+        let script = self.shaper.form_script();
+        embed::write_form_font(&mut self.objects, self.form_font, script)?;
         self.form(sheet);
         self.info(&sheet.header);
         let bytes = self
@@ -526,18 +524,6 @@ impl SheetWriter {
 
 /// What the Conv combo box offers (ingestion reads the same four).
 const CONV_OPTIONS: [&str; 5] = ["", "Y", "N", "Yes", "No"];
-
-/// The script of the sheet's form font: from its names and addresses, the
-/// agent's and the store's (docs/decisions.md D30).
-fn form_script(sheet: &Sheet) -> FontId {
-    let h = &sheet.header;
-    let rows = sheet
-        .rows
-        .iter()
-        .flat_map(|r| [r.cx_name.as_deref(), r.address.as_deref()]);
-    let header = [Some(h.agent_name.as_str()), h.store_name.as_deref()];
-    crate::fonts::form_script(rows.chain(header).flatten())
-}
 
 /// The identity's hidden, read-only text field with its zero-size widget.
 fn identity_field(pdf: &mut Chunk, field: Ref, value: &str, page: Option<Ref>) {

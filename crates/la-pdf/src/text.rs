@@ -14,7 +14,7 @@ use unicode_normalization::UnicodeNormalization;
 use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 use unicode_script::{Script, UnicodeScript};
 
-use crate::fonts::FontId;
+use crate::fonts::{FontId, FONT_COUNT};
 
 /// Drawn in place of a character no font covers.
 pub const PLACEHOLDER: char = '\u{FFFD}';
@@ -167,12 +167,16 @@ struct Shaped {
     /// (byte where a cluster starts, width of the clusters before it), in
     /// logical order; filled only when asked for.
     bounds: Vec<(usize, f32)>,
+    /// Characters per font (shaped text only).
+    letters: Vec<(FontId, usize)>,
 }
 
 /// Per-document shaper: the subsets, and a direct cache for plain text.
 #[derive(Debug)]
 pub struct Shaper {
     subsets: Vec<Option<Subset>>,
+    /// Characters laid out per font, for the form font's script.
+    letters: [usize; FONT_COUNT],
     /// Plain characters below U+0800.
     plain: Vec<Option<PlainGlyph>>,
     plain_more: HashMap<char, PlainGlyph>,
@@ -215,12 +219,19 @@ impl Shaper {
     pub fn new() -> Result<Shaper, String> {
         let mut shaper = Shaper {
             subsets: FontId::ALL.iter().map(|_| None).collect(),
+            letters: [0; FONT_COUNT],
             plain: vec![None; 0x800],
             plain_more: HashMap::new(),
             plans: Plans::default(),
         };
         shaper.subset(FontId::Latin)?;
         Ok(shaper)
+    }
+
+    /// The script of the document's form font: the one most of what was
+    /// laid out is in (docs/decisions.md D30).
+    pub fn form_script(&self) -> FontId {
+        crate::fonts::form_script(&self.letters)
     }
 
     /// The subsets used so far, by font.
@@ -245,6 +256,9 @@ impl Shaper {
     pub fn layout(&mut self, text: &str, size: f32, width: f32, max_lines: usize) -> Laid {
         let text = clean(text).into_owned();
         let whole = self.shape(&text, size, false);
+        for (font, n) in &whole.letters {
+            self.letters[*font as usize] += n;
+        }
         let fits = whole.line.width <= width;
         let rtl = whole.right_to_left;
         let lines = if fits {
@@ -284,14 +298,21 @@ impl Shaper {
         while lines.len() + 1 < max_lines.max(1) {
             let shaped = self.shape(rest, size, true);
             let end = break_at(rest, &shaped.bounds, width);
-            let mut line = self.shape(rest[..end].trim_end(), size, false).line;
+            let piece = rest[..end].trim_end();
+            let mut line = self.shape(piece, size, false).line;
+            if line.text.is_empty() {
+                line.text = piece.to_owned();
+            }
             // Broken at a space (not inside a long word).
             line.space_after = rest[end..].starts_with(char::is_whitespace)
                 || rest[..end].ends_with(char::is_whitespace);
             lines.push(line);
             rest = rest[end..].trim_start();
-            let next = self.shape(rest, size, false);
+            let mut next = self.shape(rest, size, false);
             if next.line.width <= width {
+                if next.line.text.is_empty() {
+                    next.line.text = rest.to_owned();
+                }
                 lines.push(next.line);
                 return lines;
             }
@@ -327,10 +348,14 @@ impl Shaper {
     /// Shapes one line of `text`; with `bounds`, also where its clusters start.
     fn shape(&mut self, text: &str, size: f32, bounds: bool) -> Shaped {
         let mut out = Shaped::default();
-        out.line.text = text.to_owned();
         let mut clusters = Vec::new();
         if text.chars().all(is_plain) {
             let run = self.plain_run(text, size, &mut out.missing);
+            // Its text only when /ActualText may need it (wrap sets a
+            // wrapped line's): plain text reads back as itself.
+            if !out.missing.is_empty() {
+                out.line.text = text.to_owned();
+            }
             if bounds {
                 let starts = text.char_indices().map(|(i, _)| i);
                 clusters.extend(starts.zip(run.glyphs.iter().map(|g| g.advance)));
@@ -353,6 +378,10 @@ impl Shaper {
                     &mut reads,
                 );
                 runs.push((item.level, run));
+                if let Some(font) = item.font {
+                    out.letters
+                        .push((font, text[item.start..item.end].chars().count()));
+                }
             }
             // What the glyphs read, in logical order: the text /ActualText
             // gives for them, so that readers matching the two agree.
@@ -495,19 +524,21 @@ impl Shaper {
         let invisible = face.glyph_index(' ').map_or(0, |g| g.0);
         let mut glyphs = Vec::with_capacity(slots.len());
         if !item.level.is_rtl() {
-            reads.extend(slots.iter().map(|s| s.reads.as_str()));
+            reads.extend(slots.iter().map(|s| s.reads));
         }
+        let mut buf = [0; 4];
         for slot in slots {
+            let reads_as = &*slot.reads.encode_utf8(&mut buf);
             let Some(i) = slot.glyph else {
-                let code = subset.add(invisible, 0, &slot.reads);
+                let code = subset.add(invisible, 0, reads_as);
                 glyphs.push(Placed::invisible(code));
                 continue;
             };
             let (info, pos) = (&infos[i], &positions[i]);
             let old = u16::try_from(info.glyph_id).unwrap_or(0);
-            let text = cluster_text(piece, infos, i);
-            if old == 0 && !text.chars().all(is_default_ignorable) {
-                missing.extend(text.chars());
+            let cluster = cluster_text(piece, infos, i);
+            if old == 0 && !cluster.chars().all(is_default_ignorable) {
+                missing.extend(cluster.chars());
             }
             // Shown at its offset, it must leave the text position on the
             // next pen position: its width is its advance less its offset;
@@ -517,7 +548,7 @@ impl Shaper {
             } else {
                 pos.x_advance - pos.x_offset
             };
-            let code = subset.add(old, width, &slot.reads);
+            let code = subset.add(old, width, reads_as);
             let advance = pos.x_advance as f32 * scale;
             clusters.push((item.start + info.cluster as usize, advance));
             glyphs.push(Placed {
@@ -578,7 +609,7 @@ fn cluster_text<'a>(piece: &'a str, infos: &[rustybuzz::GlyphInfo], i: usize) ->
 #[derive(Debug, Clone, PartialEq)]
 struct Slot {
     glyph: Option<usize>,
-    reads: String,
+    reads: char,
     /// Its code is zero wide: it reads as text with a nonspacing mark.
     zero: bool,
 }
@@ -601,6 +632,7 @@ fn reading_slots(
     rtl: bool,
 ) -> Vec<Slot> {
     let mut out = Vec::with_capacity(infos.len());
+    let (mut chars, mut glyphs) = (Vec::new(), Vec::new());
     let mut i = 0;
     while i < infos.len() {
         let n = infos[i..]
@@ -608,15 +640,18 @@ fn reading_slots(
             .take_while(|g| g.cluster == infos[i].cluster)
             .count();
         let text = cluster_text(piece, infos, i);
-        let mut chars: Vec<char> = text.chars().collect();
+        chars.clear();
+        chars.extend(text.chars());
         if chars.len() < n {
-            chars = text.nfd().collect();
+            chars.clear();
+            chars.extend(text.nfd());
         }
         if rtl {
             chars.reverse();
         }
-        let glyphs: Vec<(usize, bool)> = (i..i + n).map(|g| (g, advances[g] == 0)).collect();
-        out.extend(cluster_slots(&chars, &glyphs));
+        glyphs.clear();
+        glyphs.extend((i..i + n).map(|g| (g, advances[g] == 0)));
+        cluster_slots(&chars, &glyphs, &mut out);
         i += n;
     }
     out
@@ -627,8 +662,7 @@ fn reading_slots(
 /// nonspacing mark); characters passed over, and any left at the end, are
 /// read from invisible glyphs where they stand. A glyph with nothing left
 /// takes the last slot's text over when it may, else a word joiner.
-fn cluster_slots(chars: &[char], glyphs: &[(usize, bool)]) -> Vec<Slot> {
-    let mut out = Vec::with_capacity(glyphs.len() + 1);
+fn cluster_slots(chars: &[char], glyphs: &[(usize, bool)], out: &mut Vec<Slot>) {
     let mut next = 0;
     for &(glyph, zero_advance) in glyphs {
         let found = chars[next..]
@@ -637,7 +671,7 @@ fn cluster_slots(chars: &[char], glyphs: &[(usize, bool)]) -> Vec<Slot> {
         let Some(at) = found else {
             out.push(Slot {
                 glyph: Some(glyph),
-                reads: WORD_JOINER.to_string(),
+                reads: WORD_JOINER,
                 zero: false,
             });
             continue;
@@ -646,25 +680,38 @@ fn cluster_slots(chars: &[char], glyphs: &[(usize, bool)]) -> Vec<Slot> {
         let c = chars[next + at];
         out.push(Slot {
             glyph: Some(glyph),
-            reads: c.to_string(),
+            reads: c,
             zero: is_nonspacing_mark(c),
         });
         next += at + 1;
     }
     out.extend(chars[next..].iter().map(|c| invisible(*c)));
-    out
 }
 
 fn invisible(c: char) -> Slot {
     Slot {
         glyph: None,
-        reads: c.to_string(),
+        reads: c,
         zero: true,
     }
 }
 
 fn is_nonspacing_mark(c: char) -> bool {
-    c.general_category() == GeneralCategory::NonspacingMark
+    /// U+0300 to U+0FFF (Arabic and the Indian scripts), looked up once.
+    static TABLE: std::sync::OnceLock<Vec<bool>> = std::sync::OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        (0x300..0x1000)
+            .map(|c| {
+                char::from_u32(c)
+                    .is_some_and(|c| c.general_category() == GeneralCategory::NonspacingMark)
+            })
+            .collect()
+    });
+    match c as usize {
+        0..0x300 => false,
+        i @ 0x300..0x1000 => table[i - 0x300],
+        _ => c.general_category() == GeneralCategory::NonspacingMark,
+    }
 }
 
 /// Read from a glyph that stands for no character of its own: invisible,
