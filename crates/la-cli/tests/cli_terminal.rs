@@ -66,6 +66,21 @@ fn evil_store(db: &TestDb) {
     assert_safe("agents leave add", &out, false);
 }
 
+/// The first sheet's file and its first lead's code.
+fn first_sheet(db: &TestDb) -> (String, String) {
+    let mut c = db.conn();
+    let sheet = documents::table
+        .select(documents::file_path.assume_not_null())
+        .first(&mut c)
+        .unwrap();
+    let code = la::table
+        .select(la::lead_assignment_code)
+        .order(la::rowid)
+        .first(&mut c)
+        .unwrap();
+    (sheet, code)
+}
+
 #[test]
 fn no_command_prints_a_name_that_drives_the_terminal() {
     let db = migrated_db();
@@ -110,16 +125,7 @@ fn no_command_prints_a_name_that_drives_the_terminal() {
 
     // A filled sheet under a file name that drives the terminal, with a
     // value that does too.
-    let mut c = db.conn();
-    let sheet: String = documents::table
-        .select(documents::file_path.assume_not_null())
-        .first(&mut c)
-        .unwrap();
-    let code: String = la::table
-        .select(la::lead_assignment_code)
-        .order(la::rowid)
-        .first(&mut c)
-        .unwrap();
+    let (sheet, code) = first_sheet(&db);
     let returned = tempfile::tempdir().unwrap();
     let file = returned.path().join(format!("{EVIL}.pdf"));
     fill(
@@ -143,16 +149,7 @@ fn changed_values_print_as_the_text_itself() {
     common::seed_store(&mut db.conn(), "S1", "0001", 1, 2, "s1");
     let root = tempfile::tempdir().unwrap();
     assert_eq!(run(&db, root.path(), &[]).status.code(), Some(0));
-    let mut c = db.conn();
-    let sheet: String = documents::table
-        .select(documents::file_path.assume_not_null())
-        .first(&mut c)
-        .unwrap();
-    let code: String = la::table
-        .select(la::lead_assignment_code)
-        .order(la::rowid)
-        .first(&mut c)
-        .unwrap();
+    let (sheet, code) = first_sheet(&db);
     let dir = tempfile::tempdir().unwrap();
     let first = dir.path().join("first.pdf");
     let values = [

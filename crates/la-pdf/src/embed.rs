@@ -2,6 +2,7 @@
 //! subset with its widths and ToUnicode map, and the form font whole
 //! (docs/decisions.md D24).
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use pdf_writer::types::{CidFontType, FontFlags, SystemInfo, UnicodeCmap};
@@ -38,17 +39,18 @@ impl FontRefs {
     }
 }
 
-/// A font ready to embed: the (subset) file deflated, widths in font units
-/// by code, each code's glyph, what each code reads as.
+/// A font ready to embed as a Type0 font: the (subset) file deflated,
+/// widths in thousandths of an em by code, each code's glyph, what each
+/// code reads as (deflated).
 struct Embeddable<'a> {
     name: String,
     face: &'a ttf_parser::Face<'a>,
-    deflated: Vec<u8>,
+    deflated: Cow<'a, [u8]>,
     length: usize,
-    widths: Vec<i32>,
+    widths: Cow<'a, [f32]>,
     /// The glyph of each code, unless every code is its glyph's id.
-    code_to_glyph: Option<Vec<u16>>,
-    to_unicode: Vec<u8>,
+    code_to_glyph: Option<&'a [u16]>,
+    to_unicode: Cow<'a, [u8]>,
 }
 
 const SYSTEM: SystemInfo = SystemInfo {
@@ -77,14 +79,15 @@ pub(crate) fn write_subset(
     let data = subsetter::subset(file.data, 0, &subset.remapper)
         .map_err(|e| RenderError::Font(format!("subsetting {}: {e:?}", file.name)))?;
     let face = font.face().map_err(RenderError::Font)?;
+    let scale = 1000.0 / face.units_per_em() as f32;
     let font = Embeddable {
         name: format!("LASUBS+{}", file.name),
         face,
-        deflated: compress(&data),
+        deflated: compress(&data).into(),
         length: data.len(),
-        widths: subset.widths.clone(),
-        code_to_glyph: (!subset.codes_are_glyphs()).then(|| subset.code_to_glyph.clone()),
-        to_unicode: to_unicode(subset.to_unicode.iter().map(|(g, t)| (*g, t.as_str()))),
+        widths: subset.widths.iter().map(|w| *w as f32 * scale).collect(),
+        code_to_glyph: (!subset.codes_are_glyphs()).then_some(subset.code_to_glyph.as_slice()),
+        to_unicode: to_unicode(subset.to_unicode.iter().map(|(g, t)| (*g, t.as_str()))).into(),
     };
     write(objects, refs, &font);
     Ok(())
@@ -97,8 +100,9 @@ struct FormFont {
     face: ttf_parser::Face<'static>,
     deflated: Vec<u8>,
     length: usize,
-    /// Widths (font units) by glyph id.
-    widths: Vec<i32>,
+    /// Widths by glyph id, in whole thousandths of an em (as exact as a
+    /// viewer draws a typed value, and short).
+    widths: Vec<f32>,
     to_unicode: Vec<u8>,
 }
 
@@ -113,8 +117,10 @@ fn form_font(script: FontId) -> Result<&'static FormFont, RenderError> {
 
 fn prepare_form_font(data: &'static [u8]) -> Result<FormFont, String> {
     let face = ttf_parser::Face::parse(data, 0).map_err(|e| e.to_string())?;
+    let scale = 1000.0 / f32::from(face.units_per_em());
     let widths = (0..face.number_of_glyphs())
-        .map(|g| i32::from(face.glyph_hor_advance(ttf_parser::GlyphId(g)).unwrap_or(0)))
+        .map(|g| f32::from(face.glyph_hor_advance(ttf_parser::GlyphId(g)).unwrap_or(0)))
+        .map(|w| (w * scale).round())
         .collect();
     // Each glyph reads as the first character the cmap maps to it (a
     // viewer encoding a typed value looks the character up here).
@@ -141,29 +147,6 @@ fn prepare_form_font(data: &'static [u8]) -> Result<FormFont, String> {
     })
 }
 
-/// The form font's objects.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct FormFontRefs {
-    pub font: Ref,
-    cid: Ref,
-    descriptor: Ref,
-    file: Ref,
-    to_unicode: Ref,
-}
-
-impl FormFontRefs {
-    /// Five new object ids from `next`.
-    pub fn new(mut next: impl FnMut() -> Ref) -> FormFontRefs {
-        FormFontRefs {
-            font: next(),
-            cid: next(),
-            descriptor: next(),
-            file: next(),
-            to_unicode: next(),
-        }
-    }
-}
-
 /// Embeds the whole form font holding `script` as a Type0 font whose codes
 /// are its glyph ids, with its cmap (for viewers that encode typed values
 /// through the font) and a ToUnicode map (for those that encode through
@@ -171,38 +154,20 @@ impl FormFontRefs {
 /// everywhere (docs/decisions.md D30).
 pub(crate) fn write_form_font(
     objects: &mut Objects,
-    refs: FormFontRefs,
+    refs: FontRefs,
     script: FontId,
 ) -> Result<(), RenderError> {
     let form = form_font(script)?;
-    let name = format!("LAFORM+{}", script.form_file().name);
-    let base = Name(name.as_bytes());
-    let scale = 1000.0 / f32::from(form.face.units_per_em());
-    objects.packed(refs.font, |c| {
-        c.type0_font(refs.font)
-            .base_font(base)
-            .encoding_predefined(Name(b"Identity-H"))
-            .descendant_font(refs.cid)
-            .to_unicode(refs.to_unicode);
-    });
-    objects.packed(refs.cid, |c| {
-        let mut c = c.cid_font(refs.cid);
-        c.subtype(CidFontType::Type2)
-            .base_font(base)
-            .system_info(SYSTEM)
-            .font_descriptor(refs.descriptor)
-            .default_width(0.0)
-            .cid_to_gid_map_predefined(Name(b"Identity"));
-        // Whole thousandths of an em: as exact as a viewer draws, and short.
-        c.widths()
-            .consecutive(0, form.widths.iter().map(|w| (*w as f32 * scale).round()));
-    });
-    descriptor(objects, refs.descriptor, &name, &form.face, refs.file);
-    file_and_cmap(
-        objects,
-        (refs.file, &form.deflated, form.length),
-        (refs.to_unicode, &form.to_unicode),
-    );
+    let font = Embeddable {
+        name: format!("LAFORM+{}", script.form_file().name),
+        face: &form.face,
+        deflated: Cow::Borrowed(&form.deflated),
+        length: form.length,
+        widths: Cow::Borrowed(&form.widths),
+        code_to_glyph: None,
+        to_unicode: Cow::Borrowed(&form.to_unicode),
+    };
+    write(objects, refs, &font);
     Ok(())
 }
 
@@ -242,7 +207,6 @@ fn write(objects: &mut Objects, refs: FontRefs, font: &Embeddable) {
         });
     }
     let base = Name(font.name.as_bytes());
-    let scale = 1000.0 / f32::from(font.face.units_per_em());
     objects.packed(refs.type0, |c| {
         c.type0_font(refs.type0)
             .base_font(base)
@@ -261,8 +225,7 @@ fn write(objects: &mut Objects, refs: FontRefs, font: &Embeddable) {
             Some(stream) => c.pair(Name(b"CIDToGIDMap"), *stream),
             None => c.cid_to_gid_map_predefined(Name(b"Identity")),
         };
-        c.widths()
-            .consecutive(0, font.widths.iter().map(|w| *w as f32 * scale));
+        c.widths().consecutive(0, font.widths.iter().copied());
     });
     descriptor(objects, refs.descriptor, &font.name, font.face, refs.file);
     file_and_cmap(

@@ -7,7 +7,7 @@ use pdf_writer::writers::{Catalog, DocumentInfo};
 use pdf_writer::{Chunk, Content, Filter, Finish, Name, Rect, Ref, Str, TextStr};
 
 use crate::draw::{PageText, FONT_NAMES};
-use crate::embed::{self, FontRefs, FormFontRefs};
+use crate::embed::{self, FontRefs};
 use crate::fonts::{FontId, FONT_COUNT};
 use crate::frame::{self, Stamp};
 use crate::layout::*;
@@ -170,7 +170,7 @@ struct SheetWriter {
     info: Ref,
     /// Each used font's objects, by [`FontId`], made on first use.
     fonts: [Option<FontRefs>; FONT_COUNT],
-    form_font: FormFontRefs,
+    form_font: FontRefs,
     /// The page frame and the Row 2 stamp (form XObjects).
     frame: Ref,
     row2: Ref,
@@ -205,7 +205,7 @@ impl SheetWriter {
     fn new(sheet: &Sheet, shaper: Shaper, pages: usize) -> SheetWriter {
         let mut refs = Refs(0);
         let (catalog, page_tree, info) = (refs.next(), refs.next(), refs.next());
-        let form_font = FormFontRefs::new(|| refs.next());
+        let form_font = FontRefs::new(|| refs.next());
         let (frame, row2) = (refs.next(), refs.next());
         let appearances = INPUT_FIELDS.iter().map(|_| refs.next()).collect();
         let conv_options = refs.next();
@@ -493,7 +493,7 @@ impl SheetWriter {
             self.objects
                 .packed(field, |c| identity_field(c, field, value, first_page));
         }
-        let (catalog, tree, form_font) = (self.catalog, self.page_tree, self.form_font.font);
+        let (catalog, tree, form_font) = (self.catalog, self.page_tree, self.form_font.type0);
         let fields = self.parents.iter().copied().chain(self.identity);
         self.objects.top(catalog, |c| {
             let mut cat = c.indirect(catalog).start::<Catalog>();

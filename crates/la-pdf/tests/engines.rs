@@ -22,20 +22,6 @@ fn normal(text: &str) -> String {
     nfc.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// The every-script sheet: a lead per script of the fixture, the agent and
-/// the store in Devanagari.
-fn every_script_sheet() -> la_pdf::Sheet {
-    let scripts = names_in_every_script();
-    let mut s = sheet(scripts.len());
-    for (row, (_, name, address)) in s.rows.iter_mut().zip(&scripts) {
-        row.cx_name = Some((*name).into());
-        row.address = Some((*address).into());
-    }
-    s.header.agent_name = "प्रियंका शर्मा".into();
-    s.header.store_name = Some("कोथरूड".into());
-    s
-}
-
 #[test]
 fn every_engine_extracts_every_name_address_and_code_exactly() {
     let dir = tempfile::tempdir().unwrap();

@@ -33,13 +33,7 @@ fn every_script_is_embedded_and_extracts_exactly() {
         12,
         "9 Indian scripts, Urdu, Latin, Greek and Cyrillic"
     );
-    let mut s = sheet(scripts.len());
-    for (row, (_, name, address)) in s.rows.iter_mut().zip(&scripts) {
-        row.cx_name = Some((*name).into());
-        row.address = Some((*address).into());
-    }
-    s.header.agent_name = "प्रियंका शर्मा".into();
-    s.header.store_name = Some("कोथरूड".into());
+    let s = every_script_sheet();
     let r = render_sheet(&s).unwrap();
     assert!(r.missing_glyphs.is_empty(), "{:?}", r.missing_glyphs);
     let p = write(&dir, "scripts.pdf", &r.bytes);

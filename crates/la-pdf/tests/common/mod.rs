@@ -48,6 +48,20 @@ pub fn sheet(n: usize) -> Sheet {
     sheet
 }
 
+/// The every-script sheet: a lead per script of the fixture
+/// (`names_in_every_script`), the agent and the store in Devanagari.
+pub fn every_script_sheet() -> Sheet {
+    let scripts = la_schema::testing::names_in_every_script();
+    let mut s = sheet(scripts.len());
+    for (row, (_, name, address)) in s.rows.iter_mut().zip(&scripts) {
+        row.cx_name = Some((*name).into());
+        row.address = Some((*address).into());
+    }
+    s.header.agent_name = "प्रियंका शर्मा".into();
+    s.header.store_name = Some("कोथरूड".into());
+    s
+}
+
 /// `bytes` written to `name` in `dir`.
 pub fn write(dir: &tempfile::TempDir, name: &str, bytes: &[u8]) -> std::path::PathBuf {
     let p = dir.path().join(name);
@@ -202,20 +216,27 @@ pub fn pypdf_fill(src: &Path, dst: &Path, values: &BTreeMap<String, String>, inc
 /// The text pypdf extracts: the drawn glyphs through their ToUnicode maps
 /// (pypdf does not read `/ActualText`).
 pub fn pypdf_text(pdf: &Path) -> String {
-    let out = Command::new(python())
-        .args([
-            "-c",
-            "import sys, pypdf; print(''.join(p.extract_text() for p in pypdf.PdfReader(sys.argv[1]).pages))",
-        ])
-        .arg(pdf)
+    let mut cmd = Command::new(python());
+    cmd.args([
+        "-c",
+        "import sys, pypdf; print(''.join(p.extract_text() for p in pypdf.PdfReader(sys.argv[1]).pages))",
+    ])
+    .arg(pdf);
+    String::from_utf8(checked(cmd, "python with pypdf")).unwrap()
+}
+
+/// `cmd`'s stdout; the test fails (naming `needs` and its stderr) unless
+/// it ran and succeeded.
+pub fn checked(mut cmd: Command, needs: &str) -> Vec<u8> {
+    let out = cmd
         .output()
-        .expect("python with pypdf is required: run scripts/install-test-deps");
+        .unwrap_or_else(|e| panic!("{needs} is required: run scripts/install-test-deps ({e})"));
     assert!(
         out.status.success(),
-        "{}",
+        "{needs}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    String::from_utf8(out.stdout).unwrap()
+    out.stdout
 }
 
 pub fn pdftk_fill(src: &Path, dst: &Path, values: &BTreeMap<String, String>) {
@@ -328,18 +349,9 @@ pub fn node(script: &str, args: &[&str]) -> String {
         )
         .to_string()
     });
-    let out = Command::new("node")
-        .arg(script)
-        .args(args)
-        .env("NODE_PATH", modules)
-        .output()
-        .expect("node with pdfjs-dist is required: run scripts/install-test-deps");
-    assert!(
-        out.status.success(),
-        "{script}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    let mut cmd = Command::new("node");
+    cmd.arg(script).args(args).env("NODE_PATH", modules);
+    String::from_utf8(checked(cmd, "node with pdfjs-dist")).unwrap()
 }
 
 const ENGINES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/engines/");
@@ -348,17 +360,10 @@ const ENGINES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/engines/");
 /// (`pdftotext`, reading order) extract from `pdf`, by engine name.
 pub fn engine_texts(pdf: &Path) -> BTreeMap<&'static str, String> {
     let path = pdf.to_str().unwrap();
-    let out = Command::new(python())
-        .arg(format!("{ENGINES}engines.py"))
-        .args(["text", path])
-        .output()
-        .expect("python with pypdfium2 and PyMuPDF is required: run scripts/install-test-deps");
-    assert!(
-        out.status.success(),
-        "engines.py: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let both: BTreeMap<String, String> = serde_json::from_slice(&out.stdout).unwrap();
+    let mut cmd = Command::new(python());
+    cmd.arg(format!("{ENGINES}engines.py")).args(["text", path]);
+    let out = checked(cmd, "python with pypdfium2 and PyMuPDF");
+    let both: BTreeMap<String, String> = serde_json::from_slice(&out).unwrap();
     let poppler = run("pdftotext", &[path, "-"]).stdout;
     BTreeMap::from([
         (
@@ -399,18 +404,11 @@ fn values_file(pdf: &Path, values: &[(&str, &str)]) -> std::path::PathBuf {
 pub fn pdfium_type(pdf: &Path, out: &Path, values: &[(&str, &str)]) -> Vec<Drawn> {
     let json = values_file(pdf, values);
     let args = [pdf, out, &json].map(|p| p.to_str().unwrap().to_string());
-    let run = Command::new(python())
-        .arg(format!("{ENGINES}engines.py"))
+    let mut cmd = Command::new(python());
+    cmd.arg(format!("{ENGINES}engines.py"))
         .arg("pdfium-type")
-        .args(&args)
-        .output()
-        .expect("python with pypdfium2 is required: run scripts/install-test-deps");
-    assert!(
-        run.status.success(),
-        "engines.py: {}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    serde_json::from_slice(&run.stdout).unwrap()
+        .args(&args);
+    serde_json::from_slice(&checked(cmd, "python with pypdfium2")).unwrap()
 }
 
 /// Every widget of every page as pdf.js prints it, with `values` typed in:
