@@ -3,7 +3,7 @@
 //! `system_config.skip_lead_assignment` itself) with its own run id. A lead-assignment failure is reported by
 //! the host and never undoes the host's own (already committed) work.
 //!
-//! `DATABASE_URL=postgres://… cargo run --example single_session`
+//! `DATABASE_URL=postgres://… RUN_ENV=prod REPORT_EMAIL_SMTP_HOST=… LEADS_TIMEZONE=Asia/Kolkata cargo run --example single_session`
 
 #![allow(clippy::print_stdout, clippy::print_stderr, dead_code)]
 
@@ -79,12 +79,15 @@ fn main() {
         }
     };
     let run_id = leads_assignment::generate_run_id().replace("la-", "ss-");
-    let env = std::env::var("RUN_ENV").unwrap_or_else(|_| "dev".into());
-    let Ok(env) = env.parse() else {
-        eprintln!("RUN_ENV={env:?} is not dev, prod or local");
-        std::process::exit(2);
+    // Configured as the CLI's `run` is, through the library alone: RUN_ENV,
+    // REPORTS_ROOT, LEADS_TIMEZONE, REPORT_EMAIL_* (SMTP, sender, mailbox).
+    let options = match PipelineOptions::from_env() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(2);
+        }
     };
-    let options = PipelineOptions::new(env);
     match run_host(&mut conn, &run_id, &options) {
         Ok(HostOutcome {
             lead_assignment: None,

@@ -7,6 +7,7 @@
 
 mod ahead;
 pub mod diagnose;
+pub mod env;
 mod finish;
 mod report;
 mod run_record;
@@ -22,6 +23,7 @@ pub use la_report as outcomes;
 pub use la_schema as schema;
 
 pub use diagnose::{diagnose, DiagnoseError, DiagnoseOptions, StoreDiagnosis};
+pub use env::{ConfigError, Vars};
 pub use finish::{
     finish_unfinished, sent_to_new_recipients, unfinished_batches, waiting_for_new_recipients,
     FinishedBatch, UnfinishedBatch, FINISH_WINDOW_DAYS,

@@ -28,7 +28,7 @@ use la_pdf::StoreNames;
 pub const PIPELINE_NAME: &str = la_schema::PIPELINE;
 
 /// Where emails go.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EmailDelivery {
     /// No emails at all (`--no-email`); the ledger records them `skipped`.
     Disabled,

@@ -43,7 +43,6 @@ fn smtp(port: u16) -> EmailDelivery {
     EmailDelivery::Smtp(SmtpConfig {
         host: "127.0.0.1".into(),
         port,
-        from: "leads@example.com".into(),
         username: None,
         password: None,
         use_tls: false,

@@ -404,20 +404,10 @@ fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
         .map_err(|_| format!("{s:?} is not a date (YYYY-MM-DD)"))
 }
 
-/// An IANA time zone name. Numeric offsets are refused: PostgreSQL reads
-/// `+05:30` with the POSIX sign, i.e. as UTC−05:30, the opposite of ISO 8601.
+/// An IANA time zone name (the facade's rule, as a host reads
+/// `LEADS_TIMEZONE`).
 fn parse_timezone(s: &str) -> Result<String, String> {
-    let name = s.trim();
-    if name.starts_with(['+', '-']) || name.chars().next().is_some_and(|c| c.is_ascii_digit()) {
-        return Err(format!(
-            "{s:?} is a numeric offset; use an IANA time zone name such as Asia/Kolkata (PostgreSQL would read {s:?} with the opposite sign)"
-        ));
-    }
-    name.parse::<chrono_tz::Tz>()
-        .map(|tz| tz.name().to_string())
-        .map_err(|_| {
-            format!("{s:?} is not an IANA time zone name (e.g. Asia/Kolkata, Europe/London, UTC)")
-        })
+    leads_assignment::env::check_timezone(s)
 }
 
 #[cfg(test)]

@@ -2,34 +2,15 @@
 //! message filed and answered (docs/decisions.md D29).
 
 use std::path::Path;
-use std::time::Duration;
 
 use leads_assignment::collect::{CollectOptions, CollectReport, ImapConfig};
 
-use crate::commands::{connect, email_delivery, env_flag, env_port, env_secs, env_var, CmdError};
+use crate::commands::{connect, email_delivery, CmdError};
 use crate::{exit, Env};
 
 /// The `REPORT_EMAIL_IMAP_*` settings; None without a host.
 pub fn imap_from_env() -> Result<Option<ImapConfig>, CmdError> {
-    let Some(host) = env_var("REPORT_EMAIL_IMAP_HOST") else {
-        return Ok(None);
-    };
-    let use_tls = env_flag("REPORT_EMAIL_IMAP_USE_TLS", true)?;
-    let port = env_port("REPORT_EMAIL_IMAP_PORT", if use_tls { 993 } else { 143 })?;
-    let timeout = env_secs("REPORT_EMAIL_IMAP_TIMEOUT", Duration::from_secs(30))?;
-    Ok(Some(ImapConfig {
-        host,
-        port,
-        use_tls,
-        username: env_var("REPORT_EMAIL_IMAP_USERNAME").unwrap_or_default(),
-        password: std::env::var("REPORT_EMAIL_IMAP_PASSWORD").unwrap_or_default(),
-        folder: env_var("REPORT_EMAIL_IMAP_FOLDER").unwrap_or_else(|| "INBOX".into()),
-        collected_folder: env_var("REPORT_EMAIL_IMAP_COLLECTED_FOLDER")
-            .unwrap_or_else(|| "Collected".into()),
-        refused_folder: env_var("REPORT_EMAIL_IMAP_REFUSED_FOLDER")
-            .unwrap_or_else(|| "Refused".into()),
-        timeout,
-    }))
+    Ok(leads_assignment::Vars::process().imap()?)
 }
 
 /// `collect`: 0 when the mailbox was processed (refused sheets are answered,

@@ -3,14 +3,13 @@
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
-use leads_assignment::notify::{send_for_batch, NotifyError, NotifyOptions, Selection, SmtpConfig};
+use leads_assignment::notify::{send_for_batch, NotifyError, NotifyOptions, Selection};
 use leads_assignment::pdf::{generate_sheets, IngestOptions, PdfError, PdfOptions};
 use leads_assignment::schema::session::SessionOptions;
 use leads_assignment::{
     diagnose, run_pipeline, transport_for, unfinished_batches, DiagnoseOptions, EmailDelivery,
-    PhaseProgress, PipelineError, PipelineOptions,
+    PhaseProgress, PipelineError, PipelineOptions, Vars,
 };
 
 use crate::args::RunArgs;
@@ -46,6 +45,13 @@ impl From<String> for CmdError {
 impl From<&str> for CmdError {
     fn from(message: &str) -> CmdError {
         CmdError::from(message.to_string())
+    }
+}
+
+/// A setting from the environment that cannot be used is a usage mistake.
+impl From<leads_assignment::ConfigError> for CmdError {
+    fn from(e: leads_assignment::ConfigError) -> CmdError {
+        CmdError::usage(e.to_string())
     }
 }
 
@@ -225,13 +231,7 @@ fn database_url(url: Option<&str>) -> Result<&str, CmdError> {
 static SESSION: std::sync::OnceLock<SessionOptions> = std::sync::OnceLock::new();
 
 fn session_options(command: &str) -> Result<SessionOptions, CmdError> {
-    let d = SessionOptions::for_command(command);
-    Ok(SessionOptions {
-        connect_timeout: env_secs("LEADS_DB_CONNECT_TIMEOUT", d.connect_timeout)?,
-        lock_timeout: env_secs("LEADS_DB_LOCK_TIMEOUT", d.lock_timeout)?,
-        statement_timeout: env_secs("LEADS_DB_STATEMENT_TIMEOUT", d.statement_timeout)?,
-        ..d
-    })
+    Ok(Vars::process().session(SessionOptions::for_command(command))?)
 }
 
 fn connect_any(url: Option<&str>) -> Result<diesel::PgConnection, CmdError> {
@@ -287,87 +287,13 @@ fn migrate(url: Option<&str>) -> Result<u8, CmdError> {
     Ok(exit::OK)
 }
 
-/// A true/false variable (`1/0`, `yes/no`, `on/off` too); `default` when unset.
-pub fn env_flag(name: &str, default: bool) -> Result<bool, CmdError> {
-    match env_var(name).map(|v| v.to_ascii_lowercase()) {
-        None => Ok(default),
-        Some(v) if ["1", "true", "yes", "on"].contains(&v.as_str()) => Ok(true),
-        Some(v) if ["0", "false", "no", "off"].contains(&v.as_str()) => Ok(false),
-        Some(v) => Err(CmdError::usage(format!("{name}={v:?} is not true/false"))),
-    }
-}
-
-/// A port number variable; `default` when unset.
-pub fn env_port(name: &str, default: u16) -> Result<u16, CmdError> {
-    match env_var(name) {
-        None => Ok(default),
-        Some(p) => p
-            .parse::<u16>()
-            .ok()
-            .filter(|p| *p > 0)
-            .ok_or_else(|| CmdError::usage(format!("{name}={p:?} is not a port number"))),
-    }
-}
-
-/// A number of seconds (at least 1); `default` when unset.
-pub fn env_secs(name: &str, default: Duration) -> Result<Duration, CmdError> {
-    match env_var(name) {
-        None => Ok(default),
-        Some(v) => v
-            .parse::<u64>()
-            .ok()
-            .filter(|n| *n > 0)
-            .map(Duration::from_secs)
-            .ok_or_else(|| {
-                CmdError::usage(format!(
-                    "{name}={v:?} is not a number of seconds (at least 1)"
-                ))
-            }),
-    }
-}
-
-pub fn env_var(name: &str) -> Option<String> {
-    std::env::var(name)
-        .ok()
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty())
-}
-
-/// Email settings from the existing pipelines' `REPORT_EMAIL_*` variables.
-/// No SMTP host: the outbox folder under the reports root.
+/// Email settings from the existing pipelines' `REPORT_EMAIL_*` variables
+/// (the facade's `env`, as a host reads them); no SMTP host: the outbox.
 pub fn email_delivery(
     no_email: bool,
     reports_root: &Path,
 ) -> Result<(EmailDelivery, String), CmdError> {
-    let from =
-        env_var("REPORT_EMAIL_FROM").unwrap_or_else(|| leads_assignment::DEFAULT_SENDER.into());
-    leads_assignment::check_sender(&from).map_err(CmdError::usage)?;
-    if no_email {
-        return Ok((EmailDelivery::Disabled, from));
-    }
-    let Some(host) = env_var("REPORT_EMAIL_SMTP_HOST") else {
-        return Ok((
-            EmailDelivery::Outbox(leads_assignment::default_outbox(reports_root)),
-            from,
-        ));
-    };
-    let use_tls = env_flag("REPORT_EMAIL_USE_TLS", true)?;
-    let port = env_port("REPORT_EMAIL_SMTP_PORT", if use_tls { 587 } else { 25 })?;
-    let timeout = env_secs("REPORT_EMAIL_SMTP_TIMEOUT", Duration::from_secs(30))?;
-    Ok((
-        EmailDelivery::Smtp(SmtpConfig {
-            host,
-            port,
-            from: from.clone(),
-            username: env_var("REPORT_EMAIL_SMTP_USERNAME"),
-            password: std::env::var("REPORT_EMAIL_SMTP_PASSWORD")
-                .ok()
-                .filter(|p| !p.is_empty()),
-            use_tls,
-            timeout,
-        }),
-        from,
-    ))
+    Ok(EmailDelivery::from_env(no_email, reports_root)?)
 }
 
 /// A progress bar on stderr for the sheet and email phases, when it is a terminal.

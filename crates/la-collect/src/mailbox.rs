@@ -9,8 +9,8 @@ use std::time::Duration;
 use crate::CollectError;
 
 /// Where the replies arrive (the `REPORT_EMAIL_IMAP_*` settings, read by the
-/// CLI). `Debug` never shows the password.
-#[derive(Clone)]
+/// facade's `env`). `Debug` never shows the password.
+#[derive(Clone, PartialEq, Eq)]
 pub struct ImapConfig {
     pub host: String,
     pub port: u16,

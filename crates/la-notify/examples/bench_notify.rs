@@ -64,7 +64,6 @@ fn main() {
     let mut transport = SmtpTransport::new(&SmtpConfig {
         host: "127.0.0.1".into(),
         port: sink.port,
-        from: "leads@example.com".into(),
         username: None,
         password: None,
         use_tls: false,

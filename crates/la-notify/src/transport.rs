@@ -101,13 +101,11 @@ pub trait Transport {
 }
 
 /// SMTP settings (the existing pipelines' `REPORT_EMAIL_*` variables, read by
-/// the CLI/facade). `Debug` never shows the password.
-#[derive(Clone)]
+/// the facade's `env`). `Debug` never shows the password.
+#[derive(Clone, PartialEq, Eq)]
 pub struct SmtpConfig {
     pub host: String,
     pub port: u16,
-    /// Sender, e.g. `Reports <reports@example.com>`.
-    pub from: String,
     pub username: Option<String>,
     pub password: Option<String>,
     /// STARTTLS required when true; plain SMTP when false.
@@ -122,7 +120,6 @@ impl std::fmt::Debug for SmtpConfig {
         f.debug_struct("SmtpConfig")
             .field("host", &self.host)
             .field("port", &self.port)
-            .field("from", &self.from)
             .field("username", &self.username)
             .field("password", &self.password.as_ref().map(|_| "***"))
             .field("use_tls", &self.use_tls)

@@ -83,7 +83,6 @@ fn smtp(port: u16) -> SmtpTransport {
     SmtpTransport::new(&SmtpConfig {
         host: "127.0.0.1".into(),
         port,
-        from: "Leads <leads@example.com>".into(),
         username: None,
         password: None,
         use_tls: false,
@@ -469,7 +468,6 @@ fn credentials_never_appear_in_debug_output_or_errors() {
     let config = SmtpConfig {
         host: "127.0.0.1".into(),
         port: sink.port,
-        from: "leads@example.com".into(),
         username: Some("mailer".into()),
         password: Some("s3cr3t-Pa55".into()),
         use_tls: false,
