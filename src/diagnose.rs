@@ -181,8 +181,9 @@ impl StoreRecords {
             .load(conn)
             .map_err(at("counting mappings"))?;
         let waiting: Vec<(String, i64)> = ml::table
-            .filter(ml::lead_assigned.eq(false))
-            .filter(sql::<Bool>("missed_leads.is_order_placed IS NOT TRUE"))
+            .filter(sql::<Bool>(&la_schema::eligibility::waiting(
+                "missed_leads",
+            )))
             .group_by(ml::store_code)
             .select((ml::store_code, count_star()))
             .load(conn)

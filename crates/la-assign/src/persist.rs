@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use diesel::dsl::{count_star, max, sql};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Text};
+use la_schema::eligibility;
 use la_schema::models::{NewBatch, NewLeadAssignment};
 use la_schema::schema::{
     agent_leave, agents_master as am, lead_assignment_batches as lab, lead_assignments as la,
@@ -237,13 +238,13 @@ fn repair_drifted_flags(conn: &mut PgConnection) -> Result<Vec<i32>, AssignError
         #[diesel(sql_type = diesel::sql_types::Integer)]
         pickup_row_id: i32,
     }
-    // Same predicate as the partial eligibility index, so only its rows are probed.
-    let mut ids: Vec<i32> = diesel::sql_query(
+    // The rule's predicate is the partial eligibility index's: only its rows
+    // are probed.
+    let mut ids: Vec<i32> = diesel::sql_query(format!(
         "UPDATE missed_leads m SET lead_assigned = true, updated_at = now() \
-         WHERE m.lead_assigned = false AND m.is_order_placed IS NOT TRUE \
-           AND EXISTS (SELECT 1 FROM lead_assignments a WHERE a.lead_id = m.pickup_row_id) \
-         RETURNING m.pickup_row_id",
-    )
+         WHERE {} RETURNING m.pickup_row_id",
+        eligibility::drifted("m")
+    ))
     .load::<Id>(conn)
     .map_err(at("repairing drifted lead_assigned flags"))?
     .into_iter()
@@ -310,36 +311,36 @@ pub fn read_engine_input(
     })
 }
 
-/// docs/decisions.md S4.1.1, S5 rule 1, D2, D16: the eligible leads, one
-/// set-based query read through a cursor, store by store in store-code byte
-/// order (`COLLATE "C"`, the engine's order), each store's leads newest
-/// first. Leads of stores whose mappings lead only to unusable agents are
-/// included so the report can say why they were not assigned. The predicate
-/// on `missed_leads` is the partial index `ix_missed_leads_assign_eligible`'s.
-const CANDIDATES: &str = r#"DECLARE la_candidates NO SCROLL CURSOR FOR
+/// docs/decisions.md S4.1.1, S5 rule 1, D2, D16: the eligible leads
+/// (`la_schema::eligibility::assignable`), one set-based query read through a
+/// cursor, store by store in store-code byte order (`COLLATE "C"`, the
+/// engine's order), each store's leads newest first. Leads of stores whose
+/// mappings lead only to unusable agents are included so the report can say
+/// why they were not assigned.
+fn candidates_cursor() -> String {
+    format!(
+        r#"DECLARE la_candidates NO SCROLL CURSOR FOR
 SELECT ml.pickup_row_id, ml.store_code, ml.store_name, ml.mobile_number, ml.customer_name,
        ml.special_instruction, ml.source, ml.final_source, ml.customer_type,
        ml.pickup_created_date, ml.pickup_date, ml.run_date
 FROM missed_leads ml
 JOIN store_master sm ON sm.store_code = ml.store_code
-WHERE sm.assign_leads = true
-  AND ml.lead_assigned = false
-  AND ml.is_order_placed IS NOT TRUE
-  AND NOT EXISTS (SELECT 1 FROM lead_assignments la WHERE la.lead_id = ml.pickup_row_id)
-  AND EXISTS (SELECT 1 FROM store_lead_assignment_map m
-              WHERE m.store_code = ml.store_code AND m.is_enabled = true)
-ORDER BY ml.store_code COLLATE "C", ml.pickup_created_date DESC NULLS LAST, ml.pickup_row_id DESC"#;
+WHERE {}
+ORDER BY ml.store_code COLLATE "C", ml.pickup_created_date DESC NULLS LAST, ml.pickup_row_id DESC"#,
+        eligibility::assignable("ml", "sm")
+    )
+}
 
 /// Rows per `FETCH`.
 const FETCH_ROWS: usize = 5_000;
 
 /// Calls `each` with every store's eligible leads, in the order of
-/// [`CANDIDATES`]; only one store's leads are held at a time.
+/// [`candidates_cursor`]; only one store's leads are held at a time.
 fn for_each_store(
     conn: &mut PgConnection,
     mut each: impl FnMut(&mut PgConnection, &str, Vec<CandidateLead>) -> Result<(), AssignError>,
 ) -> Result<(), AssignError> {
-    diesel::sql_query(CANDIDATES)
+    diesel::sql_query(candidates_cursor())
         .execute(conn)
         .map_err(at("reading the eligible leads"))?;
     let fetch = format!("FETCH {FETCH_ROWS} FROM la_candidates");

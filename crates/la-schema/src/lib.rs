@@ -5,6 +5,7 @@
 //! Other crates build their queries from these definitions.
 
 pub mod blocking;
+pub mod eligibility;
 pub mod locks;
 pub mod models;
 pub mod schema;
