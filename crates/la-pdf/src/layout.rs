@@ -47,21 +47,50 @@ pub const LEGEND: &str =
 Order Date: DD-MM-YYYY \u{b7} Value, Payment Amt: rupees, e.g. 1250 or \u{20b9}1,250.50 \u{b7} \
 Return this PDF filled in (not printed or scanned) as a reply to the email it came with";
 
-/// Row 1 columns: heading and width. Widths add up to the usable width.
-pub const ROW1_COLUMNS: [(&str, f32); 8] = [
-    ("RowID", 34.0),
-    ("Assignment Code", 86.0),
-    ("Lead Date", 56.0),
-    ("Type", 28.0),
-    ("Mobile No", 74.0),
-    ("Customer Name", 150.0),
-    ("Address", 270.0),
-    ("Source", 96.0),
-];
+/// What a Row 1 column shows of its lead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeadField {
+    RowId,
+    Code,
+    LeadDate,
+    LeadType,
+    Mobile,
+    CustomerName,
+    Address,
+    Source,
+}
 
-/// Row 1 columns whose text wraps onto a second line: Customer Name and
-/// Address.
-pub const ROW1_WRAPPING: [usize; 2] = [5, 6];
+/// One Row 1 column: its heading, width, what it shows, and whether its
+/// text wraps onto a second line (docs/decisions.md D24).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Row1Column {
+    pub heading: &'static str,
+    pub width: f32,
+    pub shows: LeadField,
+    pub wraps: bool,
+}
+
+const fn column(heading: &'static str, width: f32, shows: LeadField, wraps: bool) -> Row1Column {
+    Row1Column {
+        heading,
+        width,
+        shows,
+        wraps,
+    }
+}
+
+/// Row 1, column by column, left to right. Widths add up to the usable
+/// width; customer name and address wrap.
+pub const ROW1_COLUMNS: [Row1Column; 8] = [
+    column("RowID", 34.0, LeadField::RowId, false),
+    column("Assignment Code", 86.0, LeadField::Code, false),
+    column("Lead Date", 56.0, LeadField::LeadDate, false),
+    column("Type", 28.0, LeadField::LeadType, false),
+    column("Mobile No", 74.0, LeadField::Mobile, false),
+    column("Customer Name", 150.0, LeadField::CustomerName, true),
+    column("Address", 270.0, LeadField::Address, true),
+    column("Source", 96.0, LeadField::Source, false),
+];
 
 /// What an input field holds: how it is drawn and how its value is read back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -260,7 +289,7 @@ mod tests {
 
     #[test]
     fn columns_fill_the_usable_width() {
-        let w1: f32 = ROW1_COLUMNS.iter().map(|c| c.1).sum();
+        let w1: f32 = ROW1_COLUMNS.iter().map(|c| c.width).sum();
         let w2: f32 = INPUT_FIELDS.iter().map(|f| f.width).sum();
         assert!((w1 - CONTENT_W).abs() < 0.01, "{w1}");
         assert!((w2 - CONTENT_W).abs() < 0.01, "{w2}");
@@ -268,8 +297,11 @@ mod tests {
 
     #[test]
     fn names_and_addresses_wrap() {
-        let wrapping = ROW1_WRAPPING.map(|i| ROW1_COLUMNS[i].0);
-        assert_eq!(wrapping, ["Customer Name", "Address"]);
+        let wrapping: Vec<LeadField> = (ROW1_COLUMNS.iter())
+            .filter(|c| c.wraps)
+            .map(|c| c.shows)
+            .collect();
+        assert_eq!(wrapping, [LeadField::CustomerName, LeadField::Address]);
     }
 
     #[test]

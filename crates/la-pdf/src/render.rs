@@ -131,29 +131,33 @@ pub fn render_sheet(sheet: &Sheet) -> Result<RenderedSheet, RenderError> {
     w.finish(sheet)
 }
 
-/// Row 1's cells: names and addresses wrap, the rest stay on one line.
+/// Row 1's cells, column by column ([`ROW1_COLUMNS`]): a wrapping column's
+/// text on up to two lines, the rest on one.
 fn lay_row(shaper: &mut Shaper, row: &SheetRow) -> LaidRow {
-    let rowid = row.rowid.to_string();
-    let lead_date = date(row.lead_date);
-    let values: [&str; 8] = [
-        &rowid,
-        &row.lead_assignment_code,
-        &lead_date,
-        row.lead_type.as_deref().unwrap_or_default(),
-        &row.mobile_number,
-        row.cx_name.as_deref().unwrap_or_default(),
-        row.address.as_deref().unwrap_or_default(),
-        row.lead_source.as_deref().unwrap_or_default(),
-    ];
     std::array::from_fn(|i| {
-        let (_, width) = ROW1_COLUMNS[i];
-        let lines = if ROW1_WRAPPING.contains(&i) {
-            WRAP_LINES
-        } else {
-            1
-        };
-        shaper.layout(values[i], BODY_SIZE, width - 2.0 * PAD, lines)
+        let c = &ROW1_COLUMNS[i];
+        let lines = if c.wraps { WRAP_LINES } else { 1 };
+        shaper.layout(&row.shows(c.shows), BODY_SIZE, c.width - 2.0 * PAD, lines)
     })
+}
+
+impl SheetRow {
+    /// What Row 1 shows of this lead in the column showing `field`.
+    fn shows(&self, field: LeadField) -> std::borrow::Cow<'_, str> {
+        fn text(t: &Option<String>) -> std::borrow::Cow<'_, str> {
+            t.as_deref().unwrap_or_default().into()
+        }
+        match field {
+            LeadField::RowId => self.rowid.to_string().into(),
+            LeadField::Code => self.lead_assignment_code.as_str().into(),
+            LeadField::LeadDate => date(self.lead_date).into(),
+            LeadField::LeadType => text(&self.lead_type),
+            LeadField::Mobile => self.mobile_number.as_str().into(),
+            LeadField::CustomerName => text(&self.cx_name),
+            LeadField::Address => text(&self.address),
+            LeadField::Source => text(&self.lead_source),
+        }
+    }
 }
 
 fn row1_height_of(row: &LaidRow) -> f32 {
@@ -224,7 +228,7 @@ impl SheetWriter {
             appearances,
             conv_options,
             page_refs,
-            row1_x: column_xs(ROW1_COLUMNS.iter().map(|c| c.1)),
+            row1_x: column_xs(ROW1_COLUMNS.iter().map(|c| c.width)),
             row2_x: column_xs(INPUT_FIELDS.iter().map(|f| f.width)),
             parents: Vec::with_capacity(sheet.rows.len()),
             identity,
@@ -357,7 +361,7 @@ impl SheetWriter {
         let y_bottom = y_mid - ROW2_H;
         let baseline = y_top - ROW1_H + ROW1_BASELINE;
         for (i, cell) in laid.iter().enumerate() {
-            let width = ROW1_COLUMNS[i].1 - 2.0 * PAD;
+            let width = ROW1_COLUMNS[i].width - 2.0 * PAD;
             let at = (self.row1_x[i] + PAD, baseline);
             if cell.right_to_left {
                 draw.last.push((cell.clone(), at, width));
