@@ -104,7 +104,10 @@ fn headings(shaper: &mut Shaper, text: &mut PageText, grid: &mut Content) {
     let top = PAGE_H - MARGIN - HEADER_H;
     let row1_x = column_xs(ROW1_COLUMNS.iter().map(|c| c.width));
     let row2_x = column_xs(INPUT_FIELDS.iter().map(|f| f.width));
-    let row1 = ROW1_COLUMNS.iter().map(|c| (c.heading, c.width)).zip(&row1_x);
+    let row1 = ROW1_COLUMNS
+        .iter()
+        .map(|c| (c.heading, c.width))
+        .zip(&row1_x);
     let row2 = INPUT_FIELDS.iter().map(|f| (f.label, f.width)).zip(&row2_x);
     for (((title, width), x), baseline) in row1
         .map(|c| (c, top - HEADING_H + HEADING_BASELINE))

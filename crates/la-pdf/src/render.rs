@@ -91,7 +91,7 @@ fn date(d: Option<NaiveDate>) -> String {
 }
 
 /// Row 1 of a lead, laid out: one cell per column.
-type LaidRow = [Laid; 8];
+type LaidRow = [Laid; ROW1_COLUMNS.len()];
 
 /// A lead as its page draws it: its row, its Row 1 laid out, that row's
 /// height.
