@@ -77,7 +77,7 @@ pub fn transport_for(email: &EmailDelivery) -> Result<Box<dyn Transport>, Pipeli
 pub struct PipelineOptions {
     /// Selects notification profiles and recipients.
     pub run_env: RunEnv,
-    /// Generated when None (`la-{timestamp}-{pid}`).
+    /// Generated when None ([`generate_run_id`]: `la-{YYYYMMDDHHMMSSmmm}-{pid}`).
     pub run_id: Option<String>,
     /// E.g. `manual`, `cli`, `pipeline:single_session`.
     pub triggered_by: String,

@@ -11,6 +11,6 @@ mod report;
 
 pub use persist::{
     business_date, read_engine_input, run_leads_assignment, run_leads_assignment_observed,
-    AssignError, AssignOptions, BatchStart, PlanObserver, ADVISORY_LOCK_KEY,
+    AssignError, AssignOptions, BatchStart, PlanObserver,
 };
 pub use report::{AssignmentReport, StoreReport};

@@ -16,9 +16,6 @@ use la_schema::schema::{
 use crate::engine::{self, AgentMapping, CandidateLead, EngineInput};
 use crate::report::{AssignmentReport, PlanTally};
 
-/// Key of the transaction-scoped advisory lock that serializes runs (docs/decisions.md D8).
-pub const ADVISORY_LOCK_KEY: i64 = la_schema::locks::ASSIGNMENT;
-
 /// Rows per `COPY`: the rows to insert held at a time.
 const COPY_CHUNK: usize = 5_000;
 
