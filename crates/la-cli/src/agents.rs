@@ -7,7 +7,8 @@ use leads_assignment::assign::leave::{
     add_leave, agents_overview, list_leave, remove_leave, AgentOverview, LeaveError, LeaveLine,
 };
 
-use crate::commands::{connect, CmdError};
+use crate::db::connect;
+use crate::error::CmdError;
 use crate::{exit, AgentsCommand, LeaveCommand};
 
 fn leave_error(e: LeaveError) -> CmdError {

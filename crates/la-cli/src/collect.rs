@@ -5,7 +5,8 @@ use std::path::Path;
 
 use leads_assignment::collect::{CollectOptions, CollectReport, ImapConfig};
 
-use crate::commands::{connect, email_delivery, CmdError};
+use crate::db::connect;
+use crate::error::CmdError;
 use crate::{exit, Env};
 
 /// The `REPORT_EMAIL_IMAP_*` settings; None without a host.
@@ -24,7 +25,7 @@ pub fn collect(
     let imap = imap_from_env()?.ok_or_else(|| {
         CmdError::usage("no mailbox: set REPORT_EMAIL_IMAP_HOST (and REPORT_EMAIL_IMAP_USERNAME, REPORT_EMAIL_IMAP_PASSWORD)")
     })?;
-    let (email, from) = email_delivery(false, reports_root)?;
+    let (email, from) = leads_assignment::EmailDelivery::from_env(false, reports_root)?;
     if !dry_run {
         email
             .check_env(env.run_env())

@@ -1,59 +1,21 @@
 //! One function per subcommand. Each returns an exit code or a one-line error.
 
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use leads_assignment::notify::{send_for_batch, NotifyError, NotifyOptions, Selection};
 use leads_assignment::pdf::{generate_sheets, IngestOptions, PdfError, PdfOptions};
-use leads_assignment::schema::session::SessionOptions;
 use leads_assignment::{
     diagnose, run_pipeline, transport_for, unfinished_batches, DiagnoseOptions, EmailDelivery,
-    PhaseProgress, PipelineError, PipelineOptions, Vars,
+    PhaseProgress, PipelineError, PipelineOptions,
 };
 
 use crate::args::RunArgs;
+use crate::db::{self, connect};
+use crate::error::CmdError;
 use crate::terminal::{self, Style};
 use crate::{exit, output, Cli, Command, Env, LogFormat};
-
-/// A command failure: one line on stderr and the exit code.
-#[derive(Debug)]
-pub struct CmdError {
-    pub code: u8,
-    pub message: String,
-}
-
-impl CmdError {
-    /// A usage mistake (exit 2); nothing was written.
-    pub fn usage(message: impl Into<String>) -> CmdError {
-        CmdError {
-            code: exit::USAGE,
-            message: message.into(),
-        }
-    }
-}
-
-impl From<String> for CmdError {
-    fn from(message: String) -> CmdError {
-        CmdError {
-            code: exit::FAILED,
-            message,
-        }
-    }
-}
-
-impl From<&str> for CmdError {
-    fn from(message: &str) -> CmdError {
-        CmdError::from(message.to_string())
-    }
-}
-
-/// A setting from the environment that cannot be used is a usage mistake.
-impl From<leads_assignment::ConfigError> for CmdError {
-    fn from(e: leads_assignment::ConfigError) -> CmdError {
-        CmdError::usage(e.to_string())
-    }
-}
 
 struct Kv<'a>(&'a mut serde_json::Map<String, serde_json::Value>);
 
@@ -138,8 +100,8 @@ pub fn print_error(format: LogFormat, message: &str) {
 
 pub fn dispatch(cli: Cli) -> Result<u8, CmdError> {
     let url = cli.command.database_url().map(str::to_string);
-    let _ = SESSION.set(session_options(cli.command.name())?);
-    run_command(cli).map_err(|e| with_obstacle(url.as_deref(), e))
+    db::set_session(cli.command.name())?;
+    run_command(cli).map_err(|e| db::with_obstacle(url.as_deref(), e))
 }
 
 fn run_command(cli: Cli) -> Result<u8, CmdError> {
@@ -213,67 +175,8 @@ fn run_command(cli: Cli) -> Result<u8, CmdError> {
     }
 }
 
-fn database_url(url: Option<&str>) -> Result<&str, CmdError> {
-    match url {
-        Some(u) if !u.trim().is_empty() => {
-            leads_assignment::schema::check_url(u)
-                .map_err(|why| CmdError::usage(format!("the database URL: {why}")))?;
-            Ok(u)
-        }
-        _ => Err(CmdError::usage(
-            "no database: pass --database-url or set DATABASE_URL",
-        )),
-    }
-}
-
-/// How this process's connections behave: named after the command, bounded
-/// by `LEADS_DB_*_TIMEOUT` (docs/decisions.md D28). Set once by [`dispatch`].
-static SESSION: std::sync::OnceLock<SessionOptions> = std::sync::OnceLock::new();
-
-fn session_options(command: &str) -> Result<SessionOptions, CmdError> {
-    Ok(Vars::process().session(SessionOptions::for_command(command))?)
-}
-
-fn connect_any(url: Option<&str>) -> Result<diesel::PgConnection, CmdError> {
-    let options = SESSION.get().cloned().unwrap_or_default();
-    Ok(
-        leads_assignment::schema::session::connect_with(database_url(url)?, &options)
-            .map_err(|e| e.to_string())?,
-    )
-}
-
-/// A failure that ran out of waiting on the database gets what is in the
-/// way, read right now on a fresh connection (docs/decisions.md D28).
-fn with_obstacle(url: Option<&str>, mut e: CmdError) -> CmdError {
-    if !leads_assignment::schema::session::is_wait_timeout(&e.message) {
-        return e;
-    }
-    if let Ok(mut conn) = connect_any(url) {
-        let why = leads_assignment::schema::blocking::explain(&mut conn);
-        e.message
-            .push_str(&format!("\n  waiting on the database ran out: {why}"));
-    }
-    e
-}
-
-/// A connection to a database whose schema is up to date; else the hint to
-/// run `migrate`.
-pub fn connect(url: Option<&str>) -> Result<diesel::PgConnection, CmdError> {
-    let mut conn = connect_any(url)?;
-    let pending = leads_assignment::schema::pending_migrations(&mut conn)
-        .map_err(|e| format!("checking the schema: {e}"))?;
-    if !pending.is_empty() {
-        return Err(format!(
-            "the database is not migrated ({} pending migration(s)): run `leads-assignment migrate`",
-            pending.len()
-        )
-        .into());
-    }
-    Ok(conn)
-}
-
 fn migrate(url: Option<&str>) -> Result<u8, CmdError> {
-    let mut conn = connect_any(url)?;
+    let mut conn = db::connect_any(url)?;
     let applied =
         leads_assignment::schema::run_pending_migrations(&mut conn).map_err(|e| e.to_string())?;
     if applied.is_empty() {
@@ -285,15 +188,6 @@ fn migrate(url: Option<&str>) -> Result<u8, CmdError> {
         out!("{} migration(s) applied", applied.len());
     }
     Ok(exit::OK)
-}
-
-/// Email settings from the existing pipelines' `REPORT_EMAIL_*` variables
-/// (the facade's `env`, as a host reads them); no SMTP host: the outbox.
-pub fn email_delivery(
-    no_email: bool,
-    reports_root: &Path,
-) -> Result<(EmailDelivery, String), CmdError> {
-    Ok(EmailDelivery::from_env(no_email, reports_root)?)
 }
 
 /// A progress bar on stderr for the sheet and email phases, when it is a terminal.
@@ -329,7 +223,7 @@ fn progress() -> Option<PhaseProgress> {
 }
 
 fn run(url: Option<&str>, args: &RunArgs, quiet: bool) -> Result<u8, CmdError> {
-    let (email, from) = email_delivery(args.no_email, &args.reports.reports_root)?;
+    let (email, from) = EmailDelivery::from_env(args.no_email, &args.reports.reports_root)?;
     // Checked before connecting, so nothing at all happens (the runner checks
     // again). A dry run sends nothing, so the SMTP rule does not apply.
     if !args.dry_run {
@@ -431,7 +325,7 @@ fn notify(
     reports_root: PathBuf,
     quiet: bool,
 ) -> Result<u8, CmdError> {
-    let (delivery, from) = email_delivery(false, &reports_root)?;
+    let (delivery, from) = EmailDelivery::from_env(false, &reports_root)?;
     if delivery.check_env(env.run_env()).is_err() {
         return Err(CmdError::from(
             "refusing to start: env prod needs an SMTP host (REPORT_EMAIL_SMTP_HOST); nothing was sent",

@@ -8,7 +8,7 @@ use leads_assignment::pdf::ReportsLayout;
 use leads_assignment::schema::seed::{self, MappingSeed, SeedLead};
 use leads_assignment::{run_pipeline, EmailDelivery, PipelineOptions};
 
-use crate::commands::CmdError;
+use crate::error::CmdError;
 use crate::{exit, output};
 
 /// A small deterministic generator (xorshift64*): the demo is the same every time.

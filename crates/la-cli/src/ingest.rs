@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use leads_assignment::pdf::ingest::{find_sheets, Found};
 use leads_assignment::pdf::{ingest_files, IngestError, IngestOptions, IngestReport};
 
-use crate::commands::{connect, CmdError};
+use crate::db::connect;
+use crate::error::CmdError;
 use crate::exit;
 
 /// Ingests (or, with `check_only`, checks) every PDF under `paths`.

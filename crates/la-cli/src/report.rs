@@ -9,7 +9,8 @@ use leads_assignment::outcomes::{
 };
 
 use crate::args::{Format, ReportArgs};
-use crate::commands::{connect, CmdError};
+use crate::db::connect;
+use crate::error::CmdError;
 use crate::exit;
 use crate::output::{self, Col};
 
