@@ -205,6 +205,30 @@ struct PageDraw {
     last: Vec<(Laid, (f32, f32), f32)>,
 }
 
+impl PageDraw {
+    /// The page's content stream (stamps, grid, text; the right-to-left
+    /// cells last) and the fonts its text used.
+    fn finish(self) -> (Vec<u8>, [bool; FONT_COUNT]) {
+        let PageDraw {
+            stamps,
+            mut grid,
+            mut text,
+            last,
+        } = self;
+        for (cell, at, width) in &last {
+            text.show(cell, BODY_SIZE, *at, *width, ROW1_LINE);
+        }
+        grid.stroke();
+        text.content.end_text();
+        let mut data = stamps.finish().into_vec();
+        data.push(b'\n');
+        data.extend_from_slice(&grid.finish());
+        data.push(b'\n');
+        data.extend_from_slice(&text.content.finish());
+        (data, text.fonts)
+    }
+}
+
 impl SheetWriter {
     fn new(sheet: &Sheet, shaper: Shaper, pages: usize) -> SheetWriter {
         let mut refs = Refs(0);
@@ -285,27 +309,12 @@ impl SheetWriter {
             top -= lead.row1_h + ROW2_H;
         }
         self.page_number(&mut draw.text, page_no);
-        let PageDraw {
-            stamps,
-            mut grid,
-            mut text,
-            last,
-        } = draw;
-        for (cell, at, width) in &last {
-            text.show(cell, BODY_SIZE, *at, *width, ROW1_LINE);
-        }
-        grid.stroke();
-        text.content.end_text();
-        let mut data = stamps.finish().into_vec();
-        data.push(b'\n');
-        data.extend_from_slice(&grid.finish());
-        data.push(b'\n');
-        data.extend_from_slice(&text.content.finish());
+        let (data, used) = draw.finish();
         self.objects.top(content_ref, |c| {
             c.stream(content_ref, &compress(&data))
                 .filter(Filter::FlateDecode);
         });
-        let fonts = self.page_fonts(&text.fonts);
+        let fonts = self.page_fonts(&used);
         let (page_tree, stamps) = (
             self.page_tree,
             [(frame::FRAME, self.frame), (frame::ROW2, self.row2)],

@@ -369,14 +369,12 @@ impl Shaper {
             let mut runs = Vec::with_capacity(items.len());
             let mut reads = String::with_capacity(text.len());
             for item in &items {
-                let run = self.item_run(
-                    text,
-                    item,
-                    size,
-                    &mut out.missing,
-                    &mut clusters,
-                    &mut reads,
-                );
+                let mut collect = Collect {
+                    missing: &mut out.missing,
+                    clusters: &mut clusters,
+                    reads: &mut reads,
+                };
+                let run = self.item_run(text, item, size, &mut collect);
                 runs.push((item.level, run));
                 if let Some(font) = item.font {
                     out.letters
@@ -479,88 +477,109 @@ impl Shaper {
         hit
     }
 
-    /// One item shaped by rustybuzz (or drawn as placeholders); records each
-    /// glyph's (cluster byte, advance) in `clusters`, and appends what its
-    /// glyphs read as to `reads`.
-    fn item_run(
-        &mut self,
-        text: &str,
-        item: &Item,
-        size: f32,
-        missing: &mut Vec<char>,
-        clusters: &mut Vec<(usize, f32)>,
-        reads: &mut String,
-    ) -> Run {
+    /// One item shaped by rustybuzz (or drawn as placeholders), reporting
+    /// to `out`.
+    fn item_run(&mut self, text: &str, item: &Item, size: f32, out: &mut Collect) -> Run {
         let piece = &text[item.start..item.end];
-        if item.font.is_none() || item.level.is_rtl() {
-            reads.push_str(piece);
+        let rtl = item.level.is_rtl();
+        if item.font.is_none() || rtl {
+            out.reads.push_str(piece);
         }
         let Some(font) = item.font else {
-            missing.extend(piece.chars());
+            out.missing.extend(piece.chars());
             let placeholders: String = piece.chars().map(|_| PLACEHOLDER).collect();
             let run = self.plain_run(&placeholders, size, &mut Vec::new());
             let starts = piece.char_indices().map(|(i, _)| item.start + i);
-            clusters.extend(starts.zip(run.glyphs.iter().map(|g| g.advance)));
+            (out.clusters).extend(starts.zip(run.glyphs.iter().map(|g| g.advance)));
             return run;
         };
-        let Ok(face) = font.face() else {
-            return Run {
-                font,
-                glyphs: Vec::new(),
-            };
+        let empty = Run {
+            font,
+            glyphs: Vec::new(),
         };
-        let shaped = self.shape_piece(font, face, piece, item.level.is_rtl());
+        let Ok(face) = font.face() else { return empty };
+        let shaped = self.shape_piece(font, face, piece, rtl);
         let Ok(subset) = self.subset(font) else {
-            return Run {
-                font,
-                glyphs: Vec::new(),
-            };
+            return empty;
         };
-        let scale = subset.scale * size;
-        let infos = shaped.glyph_infos();
-        let positions = shaped.glyph_positions();
-        let widths: Vec<i32> = positions.iter().map(|p| p.x_advance).collect();
-        let slots = reading_slots(piece, infos, &widths, item.level.is_rtl());
-        let invisible = face.glyph_index(' ').map_or(0, |g| g.0);
-        let mut glyphs = Vec::with_capacity(slots.len());
-        if !item.level.is_rtl() {
-            reads.extend(slots.iter().map(|s| s.reads));
+        let widths: Vec<i32> = (shaped.glyph_positions().iter())
+            .map(|p| p.x_advance)
+            .collect();
+        let slots = reading_slots(piece, shaped.glyph_infos(), &widths, rtl);
+        if !rtl {
+            out.reads.extend(slots.iter().map(|s| s.reads));
         }
-        let mut buf = [0; 4];
-        for slot in slots {
-            let reads_as = &*slot.reads.encode_utf8(&mut buf);
-            let Some(i) = slot.glyph else {
-                let code = subset.add(invisible, 0, reads_as);
-                glyphs.push(Placed::invisible(code));
-                continue;
-            };
-            let (info, pos) = (&infos[i], &positions[i]);
-            let old = u16::try_from(info.glyph_id).unwrap_or(0);
-            let cluster = cluster_text(piece, infos, i);
-            if old == 0 && !cluster.chars().all(is_default_ignorable) {
-                missing.extend(cluster.chars());
-            }
-            // Shown at its offset, it must leave the text position on the
-            // next pen position: its width is its advance less its offset;
-            // a mark read as a mark is zero wide (see `reading_slots`).
-            let width = if slot.zero {
-                0
-            } else {
-                pos.x_advance - pos.x_offset
-            };
-            let code = subset.add(old, width, reads_as);
-            let advance = pos.x_advance as f32 * scale;
-            clusters.push((item.start + info.cluster as usize, advance));
-            glyphs.push(Placed {
-                code,
-                advance,
-                dx: pos.x_offset as f32 * scale,
-                dy: pos.y_offset as f32 * scale,
-                ends_string: slot.zero && pos.x_advance != pos.x_offset,
-            });
-        }
+        let at = Piece {
+            text: piece,
+            start: item.start,
+            scale: subset.scale * size,
+            invisible: face.glyph_index(' ').map_or(0, |g| g.0),
+        };
+        let glyphs = place(subset, &shaped, slots, &at, out);
         Run { font, glyphs }
     }
+}
+
+/// Where shaping a line reports: characters no font has, each glyph's
+/// (cluster byte, advance), what the glyphs read as in logical order.
+struct Collect<'a> {
+    missing: &'a mut Vec<char>,
+    clusters: &'a mut Vec<(usize, f32)>,
+    reads: &'a mut String,
+}
+
+/// A shaped piece of a line: its text, where it starts in the line, points
+/// per font unit, the font's glyph that draws nothing.
+struct Piece<'a> {
+    text: &'a str,
+    start: usize,
+    scale: f32,
+    invisible: u16,
+}
+
+/// The shaped glyphs as placed, one per slot, each with the code that shows
+/// it reading as its slot says.
+fn place(
+    subset: &mut Subset,
+    shaped: &rustybuzz::GlyphBuffer,
+    slots: Vec<Slot>,
+    at: &Piece,
+    out: &mut Collect,
+) -> Vec<Placed> {
+    let (infos, positions) = (shaped.glyph_infos(), shaped.glyph_positions());
+    let mut glyphs = Vec::with_capacity(slots.len());
+    let mut buf = [0; 4];
+    for slot in slots {
+        let reads_as = &*slot.reads.encode_utf8(&mut buf);
+        let Some(i) = slot.glyph else {
+            glyphs.push(Placed::invisible(subset.add(at.invisible, 0, reads_as)));
+            continue;
+        };
+        let (info, pos) = (&infos[i], &positions[i]);
+        let old = u16::try_from(info.glyph_id).unwrap_or(0);
+        let cluster = cluster_text(at.text, infos, i);
+        if old == 0 && !cluster.chars().all(is_default_ignorable) {
+            out.missing.extend(cluster.chars());
+        }
+        // Shown at its offset, it must leave the text position on the next
+        // pen position: its width is its advance less its offset; a mark
+        // read as a mark is zero wide (see `reading_slots`).
+        let width = if slot.zero {
+            0
+        } else {
+            pos.x_advance - pos.x_offset
+        };
+        let advance = pos.x_advance as f32 * at.scale;
+        (out.clusters).push((at.start + info.cluster as usize, advance));
+        glyphs.push(Placed {
+            code: subset.add(old, width, reads_as),
+            advance,
+            dx: pos.x_offset as f32 * at.scale,
+            dy: pos.y_offset as f32 * at.scale,
+            ends_string: slot.zero && pos.x_advance != pos.x_offset,
+        });
+    }
+    glyphs
 }
 
 impl Shaper {
