@@ -12,7 +12,7 @@ use la_collect::ImapConfig;
 use la_notify::{RunEnv, SmtpConfig};
 use la_schema::session::SessionOptions;
 
-use crate::runner::{check_sender, default_outbox, EmailDelivery, PipelineOptions};
+use crate::options::{check_sender, default_outbox, EmailDelivery, PipelineOptions};
 use crate::DEFAULT_SENDER;
 
 /// A setting that cannot be used; nothing was done.

@@ -18,8 +18,8 @@ use la_pdf::{
 use la_schema::schema::lead_assignment_batches as lab;
 use serde::Serialize;
 
+use crate::options::{PipelineError, PipelineOptions};
 use crate::report::FinishCommand;
-use crate::runner::{PipelineError, PipelineOptions};
 
 /// How far back a run looks for unfinished batches.
 pub const FINISH_WINDOW_DAYS: i64 = 7;
@@ -156,7 +156,7 @@ pub fn finish_unfinished(
     conn: &mut PgConnection,
     options: &PipelineOptions,
 ) -> Result<Vec<FinishedBatch>, PipelineError> {
-    let mut transport = crate::runner::transport_for(&options.email)?;
+    let mut transport = crate::options::transport_for(&options.email)?;
     finish_with(conn, options, transport.as_mut(), None)
 }
 

@@ -9,6 +9,7 @@ mod ahead;
 pub mod diagnose;
 pub mod env;
 mod finish;
+mod options;
 mod report;
 mod run_record;
 mod runner;
@@ -29,14 +30,14 @@ pub use finish::{
     FinishedBatch, UnfinishedBatch, FINISH_WINDOW_DAYS,
 };
 pub use la_notify::RunEnv;
+pub use options::{
+    check_sender, check_sender_for, default_outbox, transport_for, EmailDelivery, PhaseProgress,
+    PipelineError, PipelineOptions, DEFAULT_SENDER,
+};
 pub use report::{
     shell_quote, FinishCommand, OverallStatus, PhaseReport, PhaseStatus, PipelineReport, BINARY,
 };
-pub use runner::{
-    check_sender, check_sender_for, default_outbox, generate_run_id, run_pipeline, skip_flag_set,
-    transport_for, EmailDelivery, PhaseProgress, PipelineError, PipelineOptions, DEFAULT_SENDER,
-    PIPELINE_NAME,
-};
+pub use runner::{generate_run_id, run_pipeline, skip_flag_set, PIPELINE_NAME};
 pub use summary::{
     finished_batches_line, later_line, left_reasons, returned_line, unreadable_line,
 };

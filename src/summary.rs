@@ -9,9 +9,9 @@ use la_assign::StoreReport;
 use la_notify::EmailKind;
 
 use crate::finish::FinishedBatch;
+use crate::options::PipelineOptions;
 use crate::report::{OverallStatus, PhaseStatus, PipelineReport};
 use crate::run_record::RowValues;
-use crate::runner::PipelineOptions;
 
 /// The report of a run that has not done anything yet.
 pub(crate) fn empty_report(
