@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use lettre::message::Mailbox;
 use serde::Serialize;
 
-use crate::resolve::{Recipient, SendAs};
+use crate::resolve::{AttachMode, Recipient, Scope, SendAs};
 
 /// An agent's share of a store's batch.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -130,52 +130,6 @@ pub fn group<'a>(recipients: impl IntoIterator<Item = &'a Recipient>) -> Address
         a.to = std::mem::take(&mut a.cc);
     }
     a
-}
-
-/// `notification_profiles.scope` (docs/decisions.md E).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Scope {
-    Run,
-    Store,
-    Combined,
-}
-
-/// `notification_profiles.attach_mode` (docs/decisions.md E).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AttachMode {
-    None,
-    PerStorePdf,
-    AllStorePdfs,
-    AllDocsForRun,
-}
-
-impl std::str::FromStr for Scope {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Scope, String> {
-        match s.trim() {
-            "run" => Ok(Scope::Run),
-            "store" => Ok(Scope::Store),
-            "combined" => Ok(Scope::Combined),
-            other => Err(format!("scope {other:?} is not run/store/combined")),
-        }
-    }
-}
-
-impl std::str::FromStr for AttachMode {
-    type Err = String;
-    fn from_str(s: &str) -> Result<AttachMode, String> {
-        match s.trim() {
-            "none" => Ok(AttachMode::None),
-            "per_store_pdf" => Ok(AttachMode::PerStorePdf),
-            "all_store_pdfs" => Ok(AttachMode::AllStorePdfs),
-            "all_docs_for_run" => Ok(AttachMode::AllDocsForRun),
-            other => Err(format!(
-                "attach_mode {other:?} is not none/per_store_pdf/all_store_pdfs/all_docs_for_run"
-            )),
-        }
-    }
 }
 
 /// An email's stable identity within a batch: the ledger's `email_key`, the

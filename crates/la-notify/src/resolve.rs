@@ -8,8 +8,6 @@ use la_schema::schema::{
 use lettre::message::Mailbox;
 use serde::Serialize;
 
-use crate::plan::{AttachMode, Scope};
-
 /// Pipeline and profile code of this pipeline (docs/decisions.md S3.1–3.2).
 pub const PIPELINE_CODE: &str = la_schema::PIPELINE;
 /// Profile code.
@@ -83,6 +81,52 @@ pub struct Template {
     pub body: String,
     /// True when the built-in fallback is used.
     pub fallback: bool,
+}
+
+/// `notification_profiles.scope` (docs/decisions.md E).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    Run,
+    Store,
+    Combined,
+}
+
+/// `notification_profiles.attach_mode` (docs/decisions.md E).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttachMode {
+    None,
+    PerStorePdf,
+    AllStorePdfs,
+    AllDocsForRun,
+}
+
+impl std::str::FromStr for Scope {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Scope, String> {
+        match s.trim() {
+            "run" => Ok(Scope::Run),
+            "store" => Ok(Scope::Store),
+            "combined" => Ok(Scope::Combined),
+            other => Err(format!("scope {other:?} is not run/store/combined")),
+        }
+    }
+}
+
+impl std::str::FromStr for AttachMode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<AttachMode, String> {
+        match s.trim() {
+            "none" => Ok(AttachMode::None),
+            "per_store_pdf" => Ok(AttachMode::PerStorePdf),
+            "all_store_pdfs" => Ok(AttachMode::AllStorePdfs),
+            "all_docs_for_run" => Ok(AttachMode::AllDocsForRun),
+            other => Err(format!(
+                "attach_mode {other:?} is not none/per_store_pdf/all_store_pdfs/all_docs_for_run"
+            )),
+        }
+    }
 }
 
 /// How a recipient receives the email.

@@ -10,7 +10,7 @@ use pdf_writer::{Filter, Name, Rect, Ref, Str};
 
 use crate::fonts::{FontId, FONT_COUNT};
 use crate::pack::{compress, Objects};
-use crate::render::RenderError;
+use crate::sheet::RenderError;
 use crate::text::Subset;
 
 /// The objects of one embedded font.

@@ -8,7 +8,7 @@ use pdf_writer::{Content, Name};
 use crate::draw::PageText;
 use crate::fonts::FONT_COUNT;
 use crate::layout::*;
-use crate::render::SheetHeader;
+use crate::sheet::SheetHeader;
 use crate::text::Shaper;
 
 /// Resource names pages invoke the two XObjects by.

@@ -153,7 +153,7 @@ impl SheetIdentity {
 
 /// docs/decisions.md D22: `sheet` (agent `agent_id`'s) gets its signed identity.
 pub fn sign_sheet(
-    sheet: &mut crate::render::Sheet,
+    sheet: &mut crate::sheet::Sheet,
     agent_id: i64,
     key: &SheetKey,
 ) -> Result<(), IdentityError> {

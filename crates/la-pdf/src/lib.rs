@@ -17,6 +17,7 @@ mod pack;
 mod prerender;
 mod registry;
 pub mod render;
+mod sheet;
 mod sheets;
 pub mod text;
 
@@ -30,7 +31,8 @@ pub use ingest::{
     IngestError, IngestOptions, IngestReport, MessageSource, ParsedSheet, Problem, SheetOf,
 };
 pub use prerender::Prerender;
-pub use render::{render_sheet, RenderError, RenderedSheet, Sheet, SheetHeader, SheetRow};
+pub use render::render_sheet;
+pub use sheet::{RenderError, RenderedSheet, Sheet, SheetHeader, SheetRow};
 pub use sheets::{
     batch_sheets, generate_pdfs_for_batch, generate_sheets, ExpectedSheet, PdfError, PdfOptions,
     Progress, SheetFailure, SheetOutcome, SheetState, StoreNames,

@@ -15,7 +15,7 @@ use diesel::PgConnection;
 
 use crate::files::ReportsLayout;
 use crate::identity::{sign_sheet, SheetKey};
-use crate::render::Sheet;
+use crate::sheet::Sheet;
 use crate::sheets::{
     generate_sheets, PdfError, PdfOptions, SheetMeta, SheetOutcome, SheetSink, Staged,
 };

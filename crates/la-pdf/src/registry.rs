@@ -12,7 +12,7 @@ use la_schema::models::{Document, NewDocument};
 use la_schema::schema::{documents, lead_assignment_sheets as las};
 
 use crate::files::{sheet_file_name, unique_sheet_file_name};
-use crate::render::SheetHeader;
+use crate::sheet::SheetHeader;
 
 /// A sheet's registered name (and its `documents` row, once written).
 #[derive(Debug, Clone, Queryable)]

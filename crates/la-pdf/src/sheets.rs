@@ -15,7 +15,8 @@ use crate::conventions::*;
 use crate::files::{sheet_file_name, ReportsLayout};
 use crate::identity::{sign_sheet, SheetKey};
 use crate::registry;
-use crate::render::{render_sheet, Sheet, SheetHeader, SheetRow};
+use crate::render::render_sheet;
+use crate::sheet::{Sheet, SheetHeader, SheetRow};
 
 /// Where sheets go.
 #[derive(Debug, Clone, Default)]
