@@ -409,10 +409,7 @@ impl Collect<'_> {
         let delivered = ld::table
             .filter(ld::batch_id.is_null())
             .filter(ld::email_key.nullable().eq(lac::receipt_key))
-            .filter(ld::outcome.eq_any([
-                DeliveryOutcome::Sent.as_str(),
-                DeliveryOutcome::WrittenToOutbox.as_str(),
-            ]));
+            .filter(ld::outcome.eq_any(DeliveryOutcome::DELIVERED));
         let rows: Vec<(String, String, String, String, Option<String>)> = lac::table
             .filter(lac::receipt_key.is_not_null())
             .filter(diesel::dsl::not(diesel::dsl::exists(delivered)))

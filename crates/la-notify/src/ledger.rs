@@ -25,7 +25,7 @@ pub fn outcomes(
     conn: &mut PgConnection,
     batch_ids: &[i64],
 ) -> QueryResult<BTreeMap<i64, BTreeMap<String, DeliveryOutcome>>> {
-    let rows: Vec<(i64, String, String, String, Option<String>)> = ld::table
+    let rows: Vec<(i64, String, DeliveryOutcome, String, Option<String>)> = ld::table
         .inner_join(lab::table)
         .filter(ld::batch_id.eq_any(batch_ids))
         .select((
@@ -39,9 +39,6 @@ pub fn outcomes(
         .load(conn)?;
     let mut out: BTreeMap<i64, BTreeMap<String, DeliveryOutcome>> = BTreeMap::new();
     for (batch, key, outcome, transport, owed_to) in rows {
-        let Some(outcome) = DeliveryOutcome::parse(&outcome) else {
-            continue;
-        };
         let by_smtp_only = owed_to.as_deref() == Some(SMTP);
         if by_smtp_only && transport != SMTP && outcome.is_delivered() {
             continue;
@@ -76,10 +73,7 @@ pub fn delivered_after(
         .filter(ld::batch_id.eq(batch_id))
         .filter(ld::email_key.eq(key))
         .filter(ld::id.gt(mark))
-        .filter(ld::outcome.eq_any([
-            DeliveryOutcome::Sent.as_str(),
-            DeliveryOutcome::WrittenToOutbox.as_str(),
-        ]))
+        .filter(ld::outcome.eq_any(DeliveryOutcome::DELIVERED))
         .into_boxed();
     if smtp_only {
         q = q.filter(ld::transport.eq(SMTP));

@@ -34,10 +34,7 @@ pub fn receipt_delivered(conn: &mut PgConnection, key: &str) -> QueryResult<bool
         ld::table
             .filter(ld::batch_id.is_null())
             .filter(ld::email_key.eq(key))
-            .filter(ld::outcome.eq_any([
-                DeliveryOutcome::Sent.as_str(),
-                DeliveryOutcome::WrittenToOutbox.as_str(),
-            ])),
+            .filter(ld::outcome.eq_any(DeliveryOutcome::DELIVERED)),
     ))
     .get_result(conn)
 }
@@ -83,7 +80,7 @@ pub fn send_receipt(
                     cc_addresses: Vec::new(),
                     bcc_addresses: Vec::new(),
                     document_ids: Vec::new(),
-                    outcome: outcome.as_str().into(),
+                    outcome,
                     error: match &result {
                         EmailResult::Failed(e) => Some(e.clone()),
                         _ => None,

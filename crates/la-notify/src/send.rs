@@ -725,7 +725,7 @@ fn ledger_row(
         cc_addresses: list(&email.addressees.cc),
         bcc_addresses: list(&email.addressees.bcc),
         document_ids: email.attachments.iter().map(|a| a.document_id).collect(),
-        outcome: outcome.as_str().into(),
+        outcome,
         error: match result {
             EmailResult::Failed(r) | EmailResult::NotAttempted(r) | EmailResult::Withheld(r) => {
                 Some(r.clone())

@@ -260,8 +260,23 @@ pub struct NewRunSummary {
     pub metrics_json: Option<serde_json::Value>,
 }
 
-/// What happened to one email attempt (`lead_assignment_deliveries.outcome`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+/// What happened to one email attempt (`lead_assignment_deliveries.outcome`):
+/// read and written as this type at the Diesel boundary, so a stored value
+/// it does not know is one typed error where the row is read.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "snake_case")]
 pub enum DeliveryOutcome {
     /// Accepted by the SMTP server.
@@ -302,6 +317,10 @@ impl DeliveryOutcome {
         DeliveryOutcome::ALL.into_iter().find(|o| o.as_str() == s)
     }
 
+    /// The outcomes that delivered an email.
+    pub const DELIVERED: [DeliveryOutcome; 2] =
+        [DeliveryOutcome::Sent, DeliveryOutcome::WrittenToOutbox];
+
     /// The email reached its destination (an SMTP server or the outbox).
     pub fn is_delivered(self) -> bool {
         matches!(
@@ -313,6 +332,30 @@ impl DeliveryOutcome {
     /// Nothing more is owed for this email: delivered, or deliberately skipped.
     pub fn is_settled(self) -> bool {
         self.is_delivered() || self == DeliveryOutcome::Skipped
+    }
+}
+
+impl diesel::serialize::ToSql<diesel::sql_types::Text, diesel::pg::Pg> for DeliveryOutcome {
+    fn to_sql<'b>(
+        &'b self,
+        out: &mut diesel::serialize::Output<'b, '_, diesel::pg::Pg>,
+    ) -> diesel::serialize::Result {
+        <str as diesel::serialize::ToSql<diesel::sql_types::Text, diesel::pg::Pg>>::to_sql(
+            self.as_str(),
+            out,
+        )
+    }
+}
+
+impl diesel::deserialize::FromSql<diesel::sql_types::Text, diesel::pg::Pg> for DeliveryOutcome {
+    fn from_sql(bytes: diesel::pg::PgValue<'_>) -> diesel::deserialize::Result<Self> {
+        let text = <String as diesel::deserialize::FromSql<
+            diesel::sql_types::Text,
+            diesel::pg::Pg,
+        >>::from_sql(bytes)?;
+        DeliveryOutcome::parse(&text).ok_or_else(|| {
+            format!("lead_assignment_deliveries.outcome {text:?} is not a delivery outcome").into()
+        })
     }
 }
 
@@ -328,7 +371,7 @@ pub struct NewDelivery {
     pub cc_addresses: Vec<String>,
     pub bcc_addresses: Vec<String>,
     pub document_ids: Vec<i64>,
-    pub outcome: String,
+    pub outcome: DeliveryOutcome,
     pub error: Option<String>,
     pub message_id: Option<String>,
     pub run_id: Option<String>,
@@ -346,7 +389,7 @@ pub struct Delivery {
     pub cc_addresses: Vec<String>,
     pub bcc_addresses: Vec<String>,
     pub document_ids: Vec<i64>,
-    pub outcome: String,
+    pub outcome: DeliveryOutcome,
     pub error: Option<String>,
     pub message_id: Option<String>,
     pub run_id: Option<String>,
