@@ -270,9 +270,14 @@ impl Shaper {
         // break where the text may have none (docs/decisions.md D24).
         let needs = lines.iter().any(|l| l.needs_actual_text) || (lines.len() > 1 && !rtl);
         let actual_text = needs.then(|| {
-            (lines.iter())
-                .map(|l| format!("{}{}", l.text, if l.space_after { " " } else { "" }))
-                .collect()
+            let mut all = String::with_capacity(text.len() + 8);
+            for l in &lines {
+                all.push_str(&l.text);
+                if l.space_after {
+                    all.push(' ');
+                }
+            }
+            all
         });
         Laid {
             lines,
@@ -367,12 +372,14 @@ impl Shaper {
             let (items, base) = itemize(text);
             out.right_to_left = base.is_rtl();
             let mut runs = Vec::with_capacity(items.len());
-            let mut reads = String::with_capacity(text.len());
+            // The glyphs' text only for a line that is kept (`bounds`
+            // shaping is for break positions).
+            let mut reads = String::with_capacity(if bounds { 0 } else { text.len() });
             for item in &items {
                 let mut collect = Collect {
                     missing: &mut out.missing,
                     clusters: &mut clusters,
-                    reads: &mut reads,
+                    reads: (!bounds).then_some(&mut reads),
                 };
                 let run = self.item_run(text, item, size, &mut collect);
                 runs.push((item.level, run));
@@ -483,7 +490,9 @@ impl Shaper {
         let piece = &text[item.start..item.end];
         let rtl = item.level.is_rtl();
         if item.font.is_none() || rtl {
-            out.reads.push_str(piece);
+            if let Some(reads) = out.reads.as_deref_mut() {
+                reads.push_str(piece);
+            }
         }
         let Some(font) = item.font else {
             out.missing.extend(piece.chars());
@@ -507,7 +516,9 @@ impl Shaper {
             .collect();
         let slots = reading_slots(piece, shaped.glyph_infos(), &widths, rtl);
         if !rtl {
-            out.reads.extend(slots.iter().map(|s| s.reads));
+            if let Some(reads) = out.reads.as_deref_mut() {
+                reads.extend(slots.iter().map(|s| s.reads));
+            }
         }
         let at = Piece {
             text: piece,
@@ -525,7 +536,8 @@ impl Shaper {
 struct Collect<'a> {
     missing: &'a mut Vec<char>,
     clusters: &'a mut Vec<(usize, f32)>,
-    reads: &'a mut String,
+    /// None when only the clusters' bounds are wanted.
+    reads: Option<&'a mut String>,
 }
 
 /// A shaped piece of a line: its text, where it starts in the line, points
