@@ -8,6 +8,7 @@ mod common;
 
 use common::{cli, seed_store, text};
 use diesel::connection::SimpleConnection;
+use diesel::OptionalExtension;
 use la_schema::seed::{self, SeedLead};
 use la_schema::testing::{migrated_db, TestDb};
 
@@ -425,20 +426,32 @@ fn report_follows_its_time_zone_and_refuses_flags_it_cannot_honour() {
     let db = migrated_db();
     let mut c = db.conn();
     // A zone whose date is not the server's right now (one of the two is,
-    // whatever the hour): its business date's batch, one lead, no outcome.
+    // whatever the hour), with ten minutes before either date changes (a
+    // few minutes a day have none: wait for one, bounded): its business
+    // date's batch, one lead, no outcome.
     #[derive(diesel::QueryableByName)]
     struct Tz {
         #[diesel(sql_type = diesel::sql_types::Text)]
         tz: String,
     }
-    let Tz { tz } = diesel::RunQueryDsl::get_result::<Tz>(
-        diesel::sql_query(
-            "SELECT tz FROM unnest(ARRAY['Pacific/Kiritimati', 'Pacific/Pago_Pago']) tz
-             WHERE (now() AT TIME ZONE tz)::date <> current_date LIMIT 1",
-        ),
-        &mut c,
-    )
-    .unwrap();
+    let pick = diesel::sql_query(
+        "SELECT tz FROM unnest(ARRAY['Pacific/Kiritimati', 'Pacific/Pago_Pago']) tz
+         WHERE (now() AT TIME ZONE tz)::date <> current_date
+           AND (now() AT TIME ZONE tz)::time < '23:50'
+           AND localtime < '23:50' LIMIT 1",
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(900);
+    let tz = loop {
+        let found = diesel::RunQueryDsl::get_result::<Tz>(pick.clone(), &mut c).optional();
+        if let Some(Tz { tz }) = found.unwrap() {
+            break tz;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no zone away from midnight"
+        );
+        std::thread::sleep(std::time::Duration::from_secs(5));
+    };
     seed_store(&mut c, "S1", "A001", 1, 1, "s1");
     c.batch_execute(&format!(
         "INSERT INTO lead_assignment_batches (id, batch_date) VALUES (1, (now() AT TIME ZONE '{tz}')::date);

@@ -145,7 +145,14 @@ struct PageDraw {
     /// (docs/decisions.md D24): readers that order a line's text by the
     /// direction most of its words run (PDFium) then read such a cell as a
     /// line of its own, and the row's codes and dates keep their order.
-    last: Vec<(Laid, (f32, f32), f32)>,
+    last: Vec<Deferred>,
+}
+
+/// A cell drawn after the rest of its page: laid out, where and how wide.
+struct Deferred {
+    laid: Laid,
+    at: (f32, f32),
+    width: f32,
 }
 
 impl PageDraw {
@@ -158,8 +165,8 @@ impl PageDraw {
             mut text,
             last,
         } = self;
-        for (cell, at, width) in &last {
-            text.show(cell, BODY_SIZE, *at, *width, ROW1_LINE);
+        for d in &last {
+            text.show(&d.laid, BODY_SIZE, d.at, d.width, ROW1_LINE);
         }
         grid.stroke();
         text.content.end_text();
@@ -316,7 +323,11 @@ impl SheetWriter {
             let width = ROW1_COLUMNS[i].width - 2.0 * PAD;
             let at = (self.row1_x[i] + PAD, baseline);
             if cell.right_to_left {
-                draw.last.push((cell.clone(), at, width));
+                draw.last.push(Deferred {
+                    laid: cell.clone(),
+                    at,
+                    width,
+                });
             } else {
                 draw.text.show(cell, BODY_SIZE, at, width, ROW1_LINE);
             }

@@ -10,17 +10,6 @@ mod common;
 use common::*;
 use la_pdf::render_sheet;
 use la_schema::testing::names_in_every_script;
-use unicode_normalization::UnicodeNormalization;
-
-/// NFC, white space folded, without the bidi embeddings and marks poppler
-/// wraps right-to-left runs in.
-fn normal(text: &str) -> String {
-    let nfc: String = text
-        .nfc()
-        .filter(|c| !matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'))
-        .collect();
-    nfc.split_whitespace().collect::<Vec<_>>().join(" ")
-}
 
 #[test]
 fn every_engine_extracts_every_name_address_and_code_exactly() {

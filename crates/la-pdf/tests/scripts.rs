@@ -12,17 +12,6 @@ use common::*;
 use la_pdf::{layout, render_sheet};
 use la_schema::testing::names_in_every_script;
 use lopdf::{Document, Object, ObjectId};
-use unicode_normalization::UnicodeNormalization;
-
-/// NFC, white space folded to single spaces, without the directional
-/// embeddings pdftotext wraps right-to-left runs in.
-fn normal(text: &str) -> String {
-    let nfc: String = text
-        .nfc()
-        .filter(|c| !('\u{202a}'..='\u{202e}').contains(c))
-        .collect();
-    nfc.split_whitespace().collect::<Vec<_>>().join(" ")
-}
 
 #[test]
 fn every_script_is_embedded_and_extracts_exactly() {

@@ -48,6 +48,17 @@ pub fn sheet(n: usize) -> Sheet {
     sheet
 }
 
+/// NFC, white space folded to single spaces, without the bidi embeddings
+/// and isolates pdftotext wraps right-to-left runs in.
+pub fn normal(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let nfc: String = text
+        .nfc()
+        .filter(|c| !matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'))
+        .collect();
+    nfc.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// The every-script sheet: a lead per script of the fixture
 /// (`names_in_every_script`), the agent and the store in Devanagari.
 pub fn every_script_sheet() -> Sheet {
