@@ -8,6 +8,7 @@ pub mod engine;
 pub mod leave;
 mod persist;
 mod report;
+mod sql;
 
 pub use persist::{
     business_date, read_engine_input, run_leads_assignment, run_leads_assignment_observed,

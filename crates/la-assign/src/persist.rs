@@ -3,18 +3,17 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use diesel::dsl::{count_star, max, sql};
+use diesel::dsl::{count_star, max};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Date, Text};
-use la_schema::eligibility;
 use la_schema::models::{NewBatch, NewLeadAssignment};
 use la_schema::schema::{
     agent_leave, agents_master as am, lead_assignment_batches as lab, lead_assignments as la,
-    missed_leads as ml, store_lead_assignment_map as slam, store_master as sm,
+    store_lead_assignment_map as slam, store_master as sm,
 };
 
 use crate::engine::{self, AgentMapping, CandidateLead, EngineInput};
 use crate::report::{AssignmentReport, PlanTally};
+use crate::sql;
 
 /// Rows per `COPY`: the rows to insert held at a time.
 const COPY_CHUNK: usize = 5_000;
@@ -230,23 +229,8 @@ fn create_batch(
 /// assignment is flagged assigned again (and `updated_at` set); returns the
 /// repaired `pickup_row_id`s, in order.
 fn repair_drifted_flags(conn: &mut PgConnection) -> Result<Vec<i32>, AssignError> {
-    #[derive(QueryableByName)]
-    struct Id {
-        #[diesel(sql_type = diesel::sql_types::Integer)]
-        pickup_row_id: i32,
-    }
-    // The rule's predicate is the partial eligibility index's: only its rows
-    // are probed.
-    let mut ids: Vec<i32> = diesel::sql_query(format!(
-        "UPDATE missed_leads m SET lead_assigned = true, updated_at = now() \
-         WHERE {} RETURNING m.pickup_row_id",
-        eligibility::drifted("m")
-    ))
-    .load::<Id>(conn)
-    .map_err(at("repairing drifted lead_assigned flags"))?
-    .into_iter()
-    .map(|r| r.pickup_row_id)
-    .collect();
+    let mut ids =
+        sql::repair_drifted_flags(conn).map_err(at("repairing drifted lead_assigned flags"))?;
     ids.sort_unstable();
     if !ids.is_empty() {
         log::warn!(
@@ -264,24 +248,10 @@ pub fn business_date(
     conn: &mut PgConnection,
     timezone: Option<&str>,
 ) -> Result<NaiveDate, AssignError> {
-    let Some(tz) = timezone else {
-        return diesel::select(sql::<Date>("current_date"))
-            .get_result(conn)
-            .map_err(at("reading current_date"));
-    };
-    // For the rest of the transaction (a run's), and read in the zone
-    // itself: outside a transaction the setting ends with its statement.
-    diesel::sql_query("SELECT set_config('TimeZone', $1, true)")
-        .bind::<Text, _>(tz)
-        .execute(conn)
-        .map_err(at("setting the session time zone"))?;
-    diesel::select(
-        sql::<Date>("(now() AT TIME ZONE ")
-            .bind::<Text, _>(tz)
-            .sql(")::date"),
-    )
-    .get_result(conn)
-    .map_err(at("reading the date"))
+    match timezone {
+        None => sql::current_date(conn).map_err(at("reading current_date")),
+        Some(tz) => sql::date_in_zone(conn, tz).map_err(at("setting the session time zone")),
+    }
 }
 
 /// Everything the engine needs for a run on `batch_date`, read without
@@ -308,46 +278,20 @@ pub fn read_engine_input(
     })
 }
 
-/// docs/decisions.md S4.1.1, S5 rule 1, D2, D16: the eligible leads
-/// (`la_schema::eligibility::assignable`), one set-based query read through a
-/// cursor, store by store in store-code byte order (`COLLATE "C"`, the
-/// engine's order), each store's leads newest first. Leads of stores whose
-/// mappings lead only to unusable agents are included so the report can say
-/// why they were not assigned.
-fn candidates_cursor() -> String {
-    format!(
-        r#"DECLARE la_candidates NO SCROLL CURSOR FOR
-SELECT ml.pickup_row_id, ml.store_code, ml.store_name, ml.mobile_number, ml.customer_name,
-       ml.special_instruction, ml.source, ml.final_source, ml.customer_type,
-       ml.pickup_created_date, ml.pickup_date, ml.run_date
-FROM missed_leads ml
-JOIN store_master sm ON sm.store_code = ml.store_code
-WHERE {}
-ORDER BY ml.store_code COLLATE "C", ml.pickup_created_date DESC NULLS LAST, ml.pickup_row_id DESC"#,
-        eligibility::assignable("ml", "sm")
-    )
-}
-
-/// Rows per `FETCH`.
-const FETCH_ROWS: usize = 5_000;
-
 /// Calls `each` with every store's eligible leads, in the order of
-/// [`candidates_cursor`]; only one store's leads are held at a time.
+/// `sql::candidates`; only one store's leads are held at a time.
 fn for_each_store(
     conn: &mut PgConnection,
     mut each: impl FnMut(&mut PgConnection, &str, Vec<CandidateLead>) -> Result<(), AssignError>,
 ) -> Result<(), AssignError> {
-    diesel::sql_query(candidates_cursor())
-        .execute(conn)
-        .map_err(at("reading the eligible leads"))?;
-    let fetch = format!("FETCH {FETCH_ROWS} FROM la_candidates");
+    let mut cursor = sql::Candidates::open(conn).map_err(at("reading the eligible leads"))?;
     let mut store: Vec<CandidateLead> = Vec::new();
     loop {
-        let page: Vec<CandidateRow> = diesel::sql_query(&fetch)
-            .load(conn)
+        let page = cursor
+            .page(conn)
             .map_err(at("reading the eligible leads"))?;
-        let last_page = page.len() < FETCH_ROWS;
-        for lead in page.into_iter().map(CandidateLead::from) {
+        let last_page = page.len() < sql::FETCH_ROWS;
+        for lead in page {
             if store
                 .first()
                 .is_some_and(|l| l.store_code != lead.store_code)
@@ -364,48 +308,7 @@ fn for_each_store(
     if let Some(code) = store.first().map(|l| l.store_code.clone()) {
         each(conn, &code, store)?;
     }
-    diesel::sql_query("CLOSE la_candidates")
-        .execute(conn)
-        .map_err(at("reading the eligible leads"))?;
-    Ok(())
-}
-
-/// An eligible `missed_leads` row as read; the engine's [`CandidateLead`]
-/// stays free of Diesel.
-#[derive(QueryableByName)]
-#[diesel(table_name = ml, check_for_backend(diesel::pg::Pg))]
-struct CandidateRow {
-    pickup_row_id: i32,
-    store_code: String,
-    store_name: Option<String>,
-    mobile_number: String,
-    customer_name: Option<String>,
-    special_instruction: Option<String>,
-    source: Option<String>,
-    final_source: Option<String>,
-    customer_type: Option<String>,
-    pickup_created_date: Option<NaiveDate>,
-    pickup_date: Option<NaiveDate>,
-    run_date: Option<NaiveDate>,
-}
-
-impl From<CandidateRow> for CandidateLead {
-    fn from(r: CandidateRow) -> CandidateLead {
-        CandidateLead {
-            pickup_row_id: r.pickup_row_id,
-            store_code: r.store_code,
-            store_name: r.store_name,
-            mobile_number: r.mobile_number,
-            customer_name: r.customer_name,
-            special_instruction: r.special_instruction,
-            source: r.source,
-            final_source: r.final_source,
-            customer_type: r.customer_type,
-            pickup_created_date: r.pickup_created_date,
-            pickup_date: r.pickup_date,
-            run_date: r.run_date,
-        }
-    }
+    cursor.close(conn).map_err(at("reading the eligible leads"))
 }
 
 /// One enabled mapping of a participating store, with its agent.
@@ -598,16 +501,8 @@ impl RowWriter {
         let Some(batch_id) = self.batch_id.filter(|_| self.written > 0) else {
             return Ok(());
         };
-        let updated = diesel::sql_query(
-            "UPDATE \"missed_leads\" SET \"lead_assigned\" = true, \"updated_at\" = now() \
-             FROM \"lead_assignments\" a \
-             WHERE a.\"assignment_batch_id\" = $1 \
-               AND \"missed_leads\".\"pickup_row_id\" = a.\"lead_id\" \
-               AND \"missed_leads\".\"lead_assigned\" = false",
-        )
-        .bind::<BigInt, _>(batch_id)
-        .execute(conn)
-        .map_err(at("marking the assigned leads"))?;
+        let updated =
+            sql::mark_assigned(conn, batch_id).map_err(at("marking the assigned leads"))?;
         if updated != self.written {
             return Err(AssignError::CountMismatch {
                 step: "marking the assigned leads",

@@ -189,9 +189,7 @@ fn demo_on(server: &la_pgtemp::TempServer, leads: usize, out: &Path) -> Result<u
         applied.len()
     );
     let today: NaiveDate =
-        diesel::select(diesel::dsl::sql::<diesel::sql_types::Date>("current_date"))
-            .get_result(&mut conn)
-            .map_err(|e| e.to_string())?;
+        leads_assignment::assign::business_date(&mut conn, None).map_err(|e| e.to_string())?;
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     seed_demo(&mut conn, &mut rng, leads, today, 1).map_err(|e| format!("seeding: {e}"))?;
 

@@ -17,11 +17,11 @@
 mod answer;
 mod mailbox;
 pub mod message;
+mod sql;
 #[cfg(feature = "testing")]
 pub mod testing;
 
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text};
 use la_notify::receipt::{send_receipt, Receipt};
 use la_notify::{EmailResult, Transport};
 use la_pdf::{IngestOptions, MessageSource};
@@ -236,26 +236,10 @@ impl Collect<'_> {
     /// Only active recipients of the profile (any store, any env) are
     /// answered: no backscatter.
     fn is_recipient(&mut self, sender: &str) -> Result<bool, CollectError> {
-        #[derive(QueryableByName)]
-        struct N {
-            #[diesel(sql_type = BigInt)]
-            n: i64,
-        }
         if sender.is_empty() {
             return Ok(false);
         }
-        diesel::sql_query(
-            "SELECT count(*) AS n FROM notification_recipients r
-             JOIN notification_profiles p ON p.id = r.profile_id
-             JOIN pipelines pl ON pl.id = p.pipeline_id
-             WHERE pl.code = $1 AND r.is_active AND p.is_active
-               AND lower(trim(r.email_address)) = $2",
-        )
-        .bind::<Text, _>(la_schema::PIPELINE)
-        .bind::<Text, _>(sender)
-        .get_result::<N>(self.conn)
-        .map(|n| n.n > 0)
-        .map_err(db("reading the recipients"))
+        sql::is_recipient(self.conn, sender).map_err(db("reading the recipients"))
     }
 
     /// A message processed before (a crash between its ingest and its move):

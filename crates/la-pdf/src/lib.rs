@@ -19,6 +19,7 @@ mod registry;
 pub mod render;
 mod sheet;
 mod sheets;
+mod sql;
 pub mod text;
 
 pub use files::{

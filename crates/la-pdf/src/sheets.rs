@@ -4,7 +4,6 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
-use diesel::pg::Pg;
 use diesel::prelude::*;
 use la_schema::models::{Document, NewDocument};
 use la_schema::schema::{
@@ -17,6 +16,7 @@ use crate::identity::{sign_sheet, SheetKey};
 use crate::registry;
 use crate::render::render_sheet;
 use crate::sheet::{Sheet, SheetHeader, SheetRow};
+use crate::sql::{AssignmentRow, SheetRows, FETCH_ROWS};
 
 /// Where sheets go.
 #[derive(Debug, Clone, Default)]
@@ -103,30 +103,6 @@ pub enum PdfError {
         done: Vec<SheetOutcome>,
         failed: Vec<SheetFailure>,
     },
-}
-
-/// One assignment as its sheet shows it (docs/decisions.md S4.2.1), with its
-/// agent's code and name.
-#[derive(QueryableByName)]
-#[diesel(table_name = la, check_for_backend(Pg))]
-struct AssignmentRow {
-    store_code: String,
-    agent_id: i64,
-    page_group_code: String,
-    rowid: i32,
-    lead_assignment_code: String,
-    lead_date: Option<NaiveDate>,
-    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
-    lead_type: Option<String>,
-    mobile_number: String,
-    cx_name: Option<String>,
-    address: Option<String>,
-    lead_source: Option<String>,
-    store_name: Option<String>,
-    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
-    agent_code: Option<String>,
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    agent_name: String,
 }
 
 /// Renders, writes and registers every sheet of `batch_id`: one per (store,
@@ -274,48 +250,30 @@ fn for_each_sheet(
             source,
         }
     };
-    // The batch id is a number, written into the statement as one.
-    diesel::sql_query(format!(
-        "DECLARE la_sheet_rows NO SCROLL CURSOR WITH HOLD FOR \
-         SELECT la.store_code, la.agent_id, la.page_group_code, la.rowid, \
-                la.lead_assignment_code, la.lead_date, la.lead_type::text AS lead_type, \
-                la.mobile_number, la.cx_name, la.address, la.lead_source, la.store_name, \
-                am.agent_code::text AS agent_code, am.agent_name \
-         FROM lead_assignments la JOIN agents_master am ON am.id = la.agent_id \
-         WHERE la.assignment_batch_id = {batch_id} \
-         ORDER BY la.store_code COLLATE \"C\", la.agent_id, la.rowid"
-    ))
-    .execute(conn)
-    .map_err(q("reading the assignments"))?;
+    let mut rows = SheetRows::open(conn, batch_id).map_err(q("reading the assignments"))?;
     let names = StoreNames::load(conn).map_err(q("reading store_master's names"));
-    let result =
-        names.and_then(|names| read_sheets(conn, (batch_id, batch_date), &names, &mut each));
-    let closed = diesel::sql_query("CLOSE la_sheet_rows")
-        .execute(conn)
+    let result = names
+        .and_then(|names| read_sheets(conn, &mut rows, (batch_id, batch_date), &names, &mut each));
+    let closed = rows
+        .close(conn)
         .map_err(q("closing the cursor over the assignments"));
-    result.and(closed.map(|_| ()))
+    result.and(closed)
 }
-
-/// Rows per `FETCH` of the sheets' cursor.
-const FETCH_ROWS: usize = 5_000;
 
 fn read_sheets(
     conn: &mut PgConnection,
+    rows: &mut SheetRows,
     (batch_id, batch_date): (i64, NaiveDate),
     names: &StoreNames,
     each: &mut impl FnMut(&mut PgConnection, AgentSheet) -> Result<(), PdfError>,
 ) -> Result<(), PdfError> {
-    let fetch = format!("FETCH {FETCH_ROWS} FROM la_sheet_rows");
     let mut current: Option<AgentSheet> = None;
     loop {
-        let page: Vec<AssignmentRow> =
-            diesel::sql_query(&fetch)
-                .load(conn)
-                .map_err(|source| PdfError::Query {
-                    batch_id,
-                    step: "reading the assignments",
-                    source,
-                })?;
+        let page = rows.page(conn).map_err(|source| PdfError::Query {
+            batch_id,
+            step: "reading the assignments",
+            source,
+        })?;
         let last_page = page.len() < FETCH_ROWS;
         for r in page {
             let same = current.as_ref().is_some_and(|s| s.holds(&r));

@@ -1,5 +1,7 @@
 //! The report queries (docs/decisions.md D21): from the assignment, batch
-//! and outcome tables alone, one grouped query per report, typed rows.
+//! and outcome tables alone, one grouped query per report, typed rows. The
+//! crate's only SQL: every statement is planned against the migrated schema
+//! by `every_statement_plans`.
 
 use bigdecimal::BigDecimal;
 use chrono::NaiveDate;
@@ -172,6 +174,17 @@ pub fn report(
     by: GroupBy,
     filter: &ReportFilter,
 ) -> QueryResult<Vec<ReportRow>> {
+    diesel::sql_query(report_sql(by))
+        .bind::<Date, _>(filter.from)
+        .bind::<Date, _>(filter.to)
+        .bind::<Array<Text>, _>(upper_codes(&filter.stores))
+        .bind::<Date, _>(filter.outstanding_cutoff())
+        .load(conn)
+}
+
+/// The report grouped `by`: $1..$2 the batch dates, $3 the upper-cased store
+/// codes (empty: every store), $4 the outstanding cutoff.
+fn report_sql(by: GroupBy) -> String {
     let (keys, group) = by.sql();
     let sql = format!(
         "WITH per AS (
@@ -203,16 +216,10 @@ pub fn report(
         GROUP BY {group}
         ORDER BY 1, 2, 3, 4, 5"
     );
-    let named = format!(
+    format!(
         "SELECT k.* FROM ({sql}) AS k(store_code, agent_code, agent_name, lead_type, batch_date,
             assigned, with_outcome, converted, order_value, payment_amount, sheets, sheets_outstanding)"
-    );
-    diesel::sql_query(named)
-        .bind::<Date, _>(filter.from)
-        .bind::<Date, _>(filter.to)
-        .bind::<Array<Text>, _>(upper_codes(&filter.stores))
-        .bind::<Date, _>(filter.outstanding_cutoff())
-        .load(conn)
+    )
 }
 
 /// A sheet none of whose leads has an outcome, its batch old enough.
@@ -249,17 +256,9 @@ pub struct OutstandingFilter {
     pub stores: Vec<String>,
 }
 
-/// Outstanding sheets by store, batch date and agent.
-pub fn outstanding_sheets(
-    conn: &mut PgConnection,
-    filter: &OutstandingFilter,
-) -> QueryResult<Vec<OutstandingSheet>> {
-    let cutoff = cutoff(filter.today, filter.older_than_days);
-    let since = filter
-        .since
-        .unwrap_or(NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or_default());
-    diesel::sql_query(
-        "SELECT la.store_code::text AS store_code,
+/// Outstanding sheets: $1 today, $2 the newest batch date outstanding, $3
+/// the oldest batch date listed, $4 the upper-cased store codes (empty: every store).
+const OUTSTANDING: &str = "SELECT la.store_code::text AS store_code,
                 coalesce(max(la.store_name), max(sm.store_name))::text AS store_name,
                 coalesce(rtrim(am.agent_code), '')::text AS agent_code,
                 am.agent_name::text AS agent_name,
@@ -275,13 +274,23 @@ pub fn outstanding_sheets(
          GROUP BY la.assignment_batch_id, b.batch_date, la.store_code, la.agent_id,
                   am.agent_code, am.agent_name
          HAVING count(o.id) = 0
-         ORDER BY la.store_code, b.batch_date, 3",
-    )
-    .bind::<Date, _>(filter.today)
-    .bind::<Date, _>(cutoff)
-    .bind::<Date, _>(since)
-    .bind::<Array<Text>, _>(upper_codes(&filter.stores))
-    .load(conn)
+         ORDER BY la.store_code, b.batch_date, 3";
+
+/// Outstanding sheets by store, batch date and agent.
+pub fn outstanding_sheets(
+    conn: &mut PgConnection,
+    filter: &OutstandingFilter,
+) -> QueryResult<Vec<OutstandingSheet>> {
+    let cutoff = cutoff(filter.today, filter.older_than_days);
+    let since = filter
+        .since
+        .unwrap_or(NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or_default());
+    diesel::sql_query(OUTSTANDING)
+        .bind::<Date, _>(filter.today)
+        .bind::<Date, _>(cutoff)
+        .bind::<Date, _>(since)
+        .bind::<Array<Text>, _>(upper_codes(&filter.stores))
+        .load(conn)
 }
 
 #[derive(QueryableByName)]
@@ -290,18 +299,35 @@ struct Code {
     code: String,
 }
 
+/// $1's codes (upper-cased) that no table knows, in $1's order.
+const UNKNOWN_STORES: &str = "SELECT c AS code FROM unnest($1::text[]) WITH ORDINALITY AS u(c, n)
+         WHERE NOT EXISTS (SELECT 1 FROM store_master WHERE upper(btrim(store_code)) = c)
+           AND NOT EXISTS (SELECT 1 FROM store_lead_assignment_map WHERE upper(btrim(store_code)) = c)
+           AND NOT EXISTS (SELECT 1 FROM lead_assignments WHERE upper(btrim(store_code)) = c)
+         ORDER BY n";
+
 /// Which of `stores` no table knows (case-insensitive): not in
 /// `store_master`, no mapping, no assignment. A report of them would be
 /// empty for a typing mistake.
 pub fn unknown_stores(conn: &mut PgConnection, stores: &[String]) -> QueryResult<Vec<String>> {
-    let codes: Vec<Code> = diesel::sql_query(
-        "SELECT c AS code FROM unnest($1::text[]) WITH ORDINALITY AS u(c, n)
-         WHERE NOT EXISTS (SELECT 1 FROM store_master WHERE upper(btrim(store_code)) = c)
-           AND NOT EXISTS (SELECT 1 FROM store_lead_assignment_map WHERE upper(btrim(store_code)) = c)
-           AND NOT EXISTS (SELECT 1 FROM lead_assignments WHERE upper(btrim(store_code)) = c)
-         ORDER BY n",
-    )
-    .bind::<Array<Text>, _>(upper_codes(stores))
-    .load(conn)?;
+    let codes: Vec<Code> = diesel::sql_query(UNKNOWN_STORES)
+        .bind::<Array<Text>, _>(upper_codes(stores))
+        .load(conn)?;
     Ok(codes.into_iter().map(|c| c.code).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_statement_plans() {
+        let mut statements: Vec<(&str, String)> = GroupBy::ALL
+            .iter()
+            .map(|by| (by.as_str(), report_sql(*by)))
+            .collect();
+        statements.push(("OUTSTANDING", OUTSTANDING.into()));
+        statements.push(("UNKNOWN_STORES", UNKNOWN_STORES.into()));
+        la_schema::testing::assert_statements_plan(&statements);
+    }
 }

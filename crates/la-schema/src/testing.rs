@@ -97,3 +97,20 @@ pub fn migration_count() -> usize {
         .map(|m| m.len())
         .unwrap_or_else(|e| panic!("reading the embedded migrations: {e}"))
 }
+
+/// Fails, naming the statement and PostgreSQL's reason, unless every one of
+/// `statements` (name, text) can be planned against the migrated schema: a
+/// table or column renamed under a crate's raw SQL fails here, not at run
+/// time. Parameters take the types PostgreSQL infers for them.
+pub fn assert_statements_plan(statements: &[(&str, String)]) {
+    use diesel::connection::SimpleConnection;
+    let mut conn = migrated_db().conn();
+    for (name, text) in statements {
+        conn.batch_execute(&format!(
+            "PREPARE la_plan_check AS {text}; DEALLOCATE la_plan_check"
+        ))
+        .unwrap_or_else(|e| {
+            panic!("statement {name} does not plan against the schema: {e}\n{text}")
+        });
+    }
+}
