@@ -65,7 +65,7 @@ fn main() {
         report
             .phases
             .iter()
-            .find(|p| p.phase == name)
+            .find(|p| p.phase.as_str() == name)
             .map_or(0.0, |p| p.duration_ms as f64 / 1000.0)
     };
     let (assign, sheets) = (phase("assign"), phase("sheets"));

@@ -55,7 +55,7 @@ impl PlanObserver for SheetsAhead {
                     rowid: a.rowid,
                     lead_assignment_code: a.lead_assignment_code.clone(),
                     lead_date: a.lead_date,
-                    lead_type: Some(a.lead_type.code().to_string()),
+                    lead_type: Some(a.lead_type.as_str().to_string()),
                     mobile_number: a.mobile_number.clone(),
                     cx_name: a.cx_name.clone(),
                     address: a.address.clone(),

@@ -4,6 +4,13 @@
 //! ([`diagnose`]), and re-exports the pipeline's crates — [`schema`] (tables,
 //! migrations, connections), [`assign`] (the engine and its persistence),
 //! [`pdf`] (agent sheets and outcome ingestion), [`notify`] (emails).
+//!
+//! API for a host: [`run_pipeline`] with [`PipelineOptions`] (built from
+//! the environment by [`PipelineOptions::from_env`] and
+//! [`EmailDelivery::from_env`], as the CLI does), the [`PipelineReport`] it
+//! returns and its sentences; [`unfinished_batches`] and [`finish_unfinished`];
+//! [`diagnose`]; the re-exported crates for anything finer. Everything else is
+//! how the runner works and is `pub(crate)`.
 
 mod ahead;
 pub mod diagnose;
@@ -31,13 +38,14 @@ pub use finish::{
 };
 pub use la_notify::RunEnv;
 pub use options::{
-    check_sender, check_sender_for, default_outbox, transport_for, EmailDelivery, PhaseProgress,
-    PipelineError, PipelineOptions, DEFAULT_SENDER,
+    check_sender_for, transport_for, EmailDelivery, PhaseProgress, PipelineError, PipelineOptions,
+    DEFAULT_SENDER,
 };
 pub use report::{
-    shell_quote, FinishCommand, OverallStatus, PhaseReport, PhaseStatus, PipelineReport, BINARY,
+    shell_quote, FinishCommand, OverallStatus, Phase, PhaseReport, PhaseStatus, PipelineReport,
+    BINARY,
 };
-pub use runner::{generate_run_id, run_pipeline, skip_flag_set, PIPELINE_NAME};
+pub use runner::{generate_run_id, run_pipeline, PIPELINE_NAME};
 pub use summary::{
     finished_batches_line, later_line, left_reasons, returned_line, unreadable_line,
 };

@@ -59,7 +59,7 @@ pub fn transport_for(email: &EmailDelivery) -> Result<Box<dyn Transport>, Pipeli
 pub struct PipelineOptions {
     /// Selects notification profiles and recipients.
     pub run_env: RunEnv,
-    /// Generated when None ([`generate_run_id`]: `la-{YYYYMMDDHHMMSSmmm}-{pid}`).
+    /// Generated when None ([`crate::generate_run_id`]: `la-{YYYYMMDDHHMMSSmmm}-{pid}`).
     pub run_id: Option<String>,
     /// E.g. `manual`, `cli`, `pipeline:single_session`.
     pub triggered_by: String,
@@ -126,7 +126,7 @@ impl PipelineOptions {
 }
 
 /// The outbox folder under a reports root.
-pub fn default_outbox(reports_root: &std::path::Path) -> PathBuf {
+pub(crate) fn default_outbox(reports_root: &std::path::Path) -> PathBuf {
     la_pdf::ReportsLayout::new(reports_root).outbox_dir()
 }
 
@@ -172,7 +172,7 @@ pub fn check_sender_for(email: &EmailDelivery, run_env: RunEnv, from: &str) -> R
 }
 
 /// The sender must be a mailbox (`Name <addr@host>` or `addr@host`).
-pub fn check_sender(from: &str) -> Result<(), String> {
+pub(crate) fn check_sender(from: &str) -> Result<(), String> {
     from.parse::<lettre::message::Mailbox>()
         .map(|_| ())
         .map_err(|e| {

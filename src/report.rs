@@ -11,34 +11,7 @@ use serde::Serialize;
 
 use crate::finish::FinishedBatch;
 
-/// How the run ended, as `pipeline_run_summaries.overall_status`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OverallStatus {
-    /// Started and not finished (or its process died: see `Interrupted`).
-    Running,
-    Success,
-    SuccessWithWarnings,
-    Failed,
-    /// `system_config.skip_lead_assignment` was `'true'` (docs/decisions.md D18).
-    Skipped,
-    /// A `running` row whose process is gone, found by a later run.
-    Interrupted,
-}
-
-impl OverallStatus {
-    /// The stored text.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OverallStatus::Running => "running",
-            OverallStatus::Success => "success",
-            OverallStatus::SuccessWithWarnings => "success_with_warnings",
-            OverallStatus::Failed => "failed",
-            OverallStatus::Skipped => "skipped",
-            OverallStatus::Interrupted => "interrupted",
-        }
-    }
-}
+pub use la_schema::codes::OverallStatus;
 
 /// How one phase ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -71,10 +44,48 @@ impl PhaseStatus {
     }
 }
 
+/// A phase of a run, in the order phases run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Phase {
+    /// The run could not start (another run holds its lock).
+    Start,
+    /// Returned sheets from the reply mailbox.
+    Collect,
+    /// Earlier batches finished.
+    Finish,
+    Assign,
+    Sheets,
+    Notify,
+    /// The run's summary row and email.
+    Summary,
+}
+
+impl Phase {
+    /// As logs and `phases_json` name it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Start => "start",
+            Phase::Collect => "collect",
+            Phase::Finish => "finish",
+            Phase::Assign => "assign",
+            Phase::Sheets => "sheets",
+            Phase::Notify => "notify",
+            Phase::Summary => "summary",
+        }
+    }
+}
+
+impl std::fmt::Display for Phase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
 /// One phase's outcome.
 #[derive(Debug, Clone, Serialize)]
 pub struct PhaseReport {
-    pub phase: String,
+    pub phase: Phase,
     pub status: PhaseStatus,
     pub duration_ms: u128,
     pub message: String,

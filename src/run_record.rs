@@ -6,6 +6,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
+use la_schema::codes::RunEnv;
 use la_schema::locks;
 use la_schema::models::NewRunSummary;
 use la_schema::schema::pipeline_run_summaries as prs;
@@ -25,7 +26,7 @@ pub(crate) struct RunRecord {
 /// What goes into the row.
 pub(crate) struct RowValues<'a> {
     pub run_id: &'a str,
-    pub env: &'a str,
+    pub env: RunEnv,
     pub started_at: DateTime<Utc>,
     pub report_date: Option<NaiveDate>,
     pub status: OverallStatus,
@@ -42,13 +43,13 @@ impl RowValues<'_> {
         NewRunSummary {
             pipeline_name: PIPELINE_NAME.into(),
             run_id: self.run_id.chars().take(64).collect(),
-            run_env: Some(self.env.chars().take(32).collect()),
+            run_env: Some(self.env),
             started_at: Some(self.started_at),
             finished_at: (!running).then_some(finished_at),
             total_time_taken: (!running)
                 .then(|| format!("{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)),
             report_date: self.report_date,
-            overall_status: Some(self.status.as_str().into()),
+            overall_status: Some(self.status),
             summary_text: Some(self.text.into()),
             phases_json: serde_json::to_value(self.phases).ok(),
             metrics_json: Some(self.metrics.clone()),
@@ -81,7 +82,7 @@ impl RunRecord {
 pub(crate) fn mark_interrupted(conn: &mut PgConnection) -> QueryResult<Vec<String>> {
     let running: Vec<(i64, String)> = prs::table
         .filter(prs::pipeline_name.eq(PIPELINE_NAME))
-        .filter(prs::overall_status.eq(OverallStatus::Running.as_str()))
+        .filter(prs::overall_status.eq(OverallStatus::Running))
         .select((prs::id, prs::run_id))
         .order(prs::id)
         .load(conn)?;
@@ -92,9 +93,9 @@ pub(crate) fn mark_interrupted(conn: &mut PgConnection) -> QueryResult<Vec<Strin
         }
         let note = " [interrupted: the process ended before the run finished; a later run finishes its batch]";
         diesel::update(prs::table.find(id))
-            .filter(prs::overall_status.eq(OverallStatus::Running.as_str()))
+            .filter(prs::overall_status.eq(OverallStatus::Running))
             .set((
-                prs::overall_status.eq(OverallStatus::Interrupted.as_str()),
+                prs::overall_status.eq(OverallStatus::Interrupted),
                 prs::finished_at.eq(Utc::now()),
                 prs::summary_text.eq(prs::summary_text.concat(note)),
             ))

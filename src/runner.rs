@@ -18,7 +18,9 @@ use crate::finish::finish_with;
 use crate::options::{
     check_sender, check_sender_for, transport_for, EmailDelivery, PipelineError, PipelineOptions,
 };
-use crate::report::{FinishCommand, OverallStatus, PhaseReport, PhaseStatus, PipelineReport};
+use crate::report::{
+    FinishCommand, OverallStatus, Phase, PhaseReport, PhaseStatus, PipelineReport,
+};
 use crate::run_record::{mark_interrupted, RunRecord};
 use crate::summary;
 use la_pdf::StoreNames;
@@ -48,7 +50,7 @@ pub fn generate_run_id() -> String {
 }
 
 /// `system_config.skip_lead_assignment` is active and `'true'` (D18).
-pub fn skip_flag_set(conn: &mut PgConnection) -> QueryResult<bool> {
+pub(crate) fn skip_flag_set(conn: &mut PgConnection) -> QueryResult<bool> {
     let value: Option<Option<String>> = system_config::table
         .filter(system_config::key.eq("skip_lead_assignment"))
         .filter(system_config::is_active.eq(true))
@@ -103,16 +105,16 @@ impl<'a> Run<'a> {
             status_log(
                 log::Level::Error,
                 &run_id,
-                "start",
-                "failed",
+                Phase::Start.as_str(),
+                PhaseStatus::Failed.as_str(),
                 &e.to_string(),
             );
         })?;
         status_log(
             log::Level::Info,
             &run_id,
-            "start",
-            "ok",
+            Phase::Start.as_str(),
+            PhaseStatus::Ok.as_str(),
             &format!(
                 "env {}, triggered by {}",
                 options.run_env, options.triggered_by
@@ -147,7 +149,7 @@ impl<'a> Run<'a> {
     /// D18: records a `skipped` row and ends the run.
     fn skip(&mut self, conn: &mut PgConnection) -> Result<(), PipelineError> {
         let msg = "system_config skip_lead_assignment is 'true': lead assignment skipped (run --ignore-skip-flag overrides)";
-        self.phase("start", PhaseStatus::Skipped, 0, msg);
+        self.phase(Phase::Start, PhaseStatus::Skipped, 0, msg);
         self.report.overall_status = OverallStatus::Skipped;
         self.report.summary_text = format!("Leads assignment run {}: {msg}", self.report.run_id);
         self.report.finished_at = Utc::now();
@@ -161,16 +163,16 @@ impl<'a> Run<'a> {
         Ok(())
     }
 
-    fn phase(&mut self, phase: &str, status: PhaseStatus, duration_ms: u128, message: &str) {
+    fn phase(&mut self, phase: Phase, status: PhaseStatus, duration_ms: u128, message: &str) {
         status_log(
             status.level(),
             &self.report.run_id,
-            phase,
+            phase.as_str(),
             status.as_str(),
             message,
         );
         self.report.phases.push(PhaseReport {
-            phase: phase.into(),
+            phase,
             status,
             duration_ms,
             message: message.into(),
@@ -202,12 +204,12 @@ impl<'a> Run<'a> {
                 } else {
                     PhaseStatus::Warning
                 };
-                self.phase("collect", status, t.elapsed().as_millis(), &msg);
+                self.phase(Phase::Collect, status, t.elapsed().as_millis(), &msg);
             }
             Err(e) => {
                 let msg = format!("the reply mailbox was not read: {e}");
                 self.phase(
-                    "collect",
+                    Phase::Collect,
                     PhaseStatus::Warning,
                     t.elapsed().as_millis(),
                     &msg,
@@ -239,13 +241,13 @@ impl<'a> Run<'a> {
                 } else {
                     PhaseStatus::Ok
                 };
-                self.phase("finish", status, t.elapsed().as_millis(), &msg);
+                self.phase(Phase::Finish, status, t.elapsed().as_millis(), &msg);
                 self.add_commands_for_unfinished();
             }
             Err(e) => {
                 let msg = format!("checking earlier batches failed: {e}");
                 self.phase(
-                    "finish",
+                    Phase::Finish,
                     PhaseStatus::Warning,
                     t.elapsed().as_millis(),
                     &msg,
@@ -286,8 +288,8 @@ impl<'a> Run<'a> {
             run_id: Some(self.report.run_id.clone()),
             dry_run: self.options.dry_run,
             timezone: self.options.timezone.clone(),
-            delivery_transport: Some(self.transport.kind().as_str().to_string()),
-            delivery_env: Some(self.options.run_env.to_string()),
+            delivery_transport: Some(self.transport.kind()),
+            delivery_env: Some(self.options.run_env),
         };
         // docs/decisions.md D23: the sheets are rendered while the batch is
         // still open; without the key they are simply written afterwards.
@@ -311,12 +313,22 @@ impl<'a> Run<'a> {
                 self.report.batch_id = assignment.batch_id;
                 self.report.batch_date = Some(assignment.batch_date);
                 self.report.assignment = assignment;
-                self.phase("assign", PhaseStatus::Ok, t.elapsed().as_millis(), &msg);
+                self.phase(
+                    Phase::Assign,
+                    PhaseStatus::Ok,
+                    t.elapsed().as_millis(),
+                    &msg,
+                );
                 Ok(())
             }
             Err(source) => {
                 let msg = with_obstacle(conn, source.to_string());
-                self.phase("assign", PhaseStatus::Failed, t.elapsed().as_millis(), &msg);
+                self.phase(
+                    Phase::Assign,
+                    PhaseStatus::Failed,
+                    t.elapsed().as_millis(),
+                    &msg,
+                );
                 self.report.overall_status = OverallStatus::Failed;
                 self.report.summary_text =
                     format!("Leads assignment run {} failed: {msg}", self.report.run_id);
@@ -410,7 +422,7 @@ impl<'a> Run<'a> {
             self.report
                 .add_finish_command(FinishCommand::pdf(batch_id, &root));
         }
-        self.phase("sheets", status, t.elapsed().as_millis(), &msg);
+        self.phase(Phase::Sheets, status, t.elapsed().as_millis(), &msg);
     }
 
     fn emails(&mut self, conn: &mut PgConnection, batch_id: i64) {
@@ -470,7 +482,7 @@ impl<'a> Run<'a> {
         if (status == PhaseStatus::Failed || sheets_failed) && !disabled {
             self.report.add_finish_command(resend);
         }
-        self.phase("notify", status, t.elapsed().as_millis(), &msg);
+        self.phase(Phase::Notify, status, t.elapsed().as_millis(), &msg);
     }
 
     /// Computes the overall status and text, and completes the summary row.
@@ -503,7 +515,7 @@ impl<'a> Run<'a> {
         );
         if let Err(e) = record.complete(conn, &values) {
             let msg = format!("completing the pipeline_run_summaries row failed (the next run marks it interrupted): {e}");
-            self.phase("summary", PhaseStatus::Failed, 0, &msg);
+            self.phase(Phase::Summary, PhaseStatus::Failed, 0, &msg);
             if let Some(batch_id) = self.report.batch_id {
                 let root = self.options.reports_root.clone();
                 let env = self.options.run_env;

@@ -91,7 +91,7 @@ pub(crate) fn repaired_line(a: &AssignmentReport) -> String {
 pub fn left_reasons(s: &StoreReport) -> Vec<String> {
     s.unassigned_reasons
         .iter()
-        .map(|(reason, t, n)| format!("{n} {} lead(s) left: {reason}", t.code()))
+        .map(|(reason, t, n)| format!("{n} {} lead(s) left: {reason}", t.as_str()))
         .collect()
 }
 
@@ -277,7 +277,7 @@ pub(crate) fn row_values(
 ) -> RowValues<'_> {
     RowValues {
         run_id: &r.run_id,
-        env: r.run_env.as_str(),
+        env: r.run_env,
         started_at: r.started_at,
         report_date: r.batch_date,
         status,
@@ -317,7 +317,7 @@ pub(crate) fn metrics(r: &PipelineReport) -> serde_json::Value {
 
 /// docs/decisions.md D29: per store, the sheets a collection ingested and
 /// the outcomes they recorded; the refused sheets; the strangers.
-pub fn returned_sheets(r: &la_collect::CollectReport) -> crate::report::ReturnedSheets {
+pub(crate) fn returned_sheets(r: &la_collect::CollectReport) -> crate::report::ReturnedSheets {
     let mut out = crate::report::ReturnedSheets::default();
     for m in &r.messages {
         if m.status == "stranger" {
@@ -354,7 +354,7 @@ pub fn returned_line(r: &crate::report::ReturnedSheets) -> Option<String> {
 }
 
 /// The returned sheets, one part per store, then the refused and strangers.
-pub fn returned_parts(r: &crate::report::ReturnedSheets) -> Vec<String> {
+pub(crate) fn returned_parts(r: &crate::report::ReturnedSheets) -> Vec<String> {
     let mut parts: Vec<String> = r
         .stores
         .iter()

@@ -8,33 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::NaiveDate;
 use serde::Serialize;
 
-/// Lead type `'E'` (existing customer) or `'N'` (new customer).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-pub enum LeadType {
-    /// Existing customer (`'E'`).
-    Existing,
-    /// New customer (`'N'`).
-    New,
-}
-
-impl LeadType {
-    /// docs/decisions.md D6: `'N'` when `customer_type` starts with "new"
-    /// (case-insensitive, after trimming), else `'E'` (NULL included).
-    pub fn from_customer_type(customer_type: Option<&str>) -> LeadType {
-        match customer_type {
-            Some(t) if t.trim_start().to_lowercase().starts_with("new") => LeadType::New,
-            _ => LeadType::Existing,
-        }
-    }
-
-    /// The one-letter code stored in `lead_assignments.lead_type`.
-    pub fn code(self) -> &'static str {
-        match self {
-            LeadType::Existing => "E",
-            LeadType::New => "N",
-        }
-    }
-}
+pub use la_schema::codes::LeadType;
 
 /// An eligible `missed_leads` row (eligibility filters already applied in SQL).
 #[derive(Debug, Clone, PartialEq, Eq)]

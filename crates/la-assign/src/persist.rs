@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use diesel::dsl::{count_star, max};
 use diesel::prelude::*;
+use la_schema::codes::{RunEnv, TransportKind};
 use la_schema::models::{NewBatch, NewLeadAssignment};
 use la_schema::schema::{
     agent_leave, agents_master as am, lead_assignment_batches as lab, lead_assignments as la,
@@ -31,8 +32,8 @@ pub struct AssignOptions {
     pub timezone: Option<String>,
     /// Recorded on the batch (docs/decisions.md D13): how its emails are
     /// delivered (`smtp`, `outbox`, `none`) and the env they go to.
-    pub delivery_transport: Option<String>,
-    pub delivery_env: Option<String>,
+    pub delivery_transport: Option<TransportKind>,
+    pub delivery_env: Option<RunEnv>,
 }
 
 /// Why a run failed. Nothing of a failed run is kept.
@@ -217,8 +218,8 @@ fn create_batch(
             batch_date,
             triggered_by: Some(options.triggered_by.as_str()),
             run_id: options.run_id.as_deref(),
-            delivery_transport: options.delivery_transport.as_deref(),
-            delivery_env: options.delivery_env.as_deref(),
+            delivery_transport: options.delivery_transport,
+            delivery_env: options.delivery_env,
         })
         .returning(lab::id)
         .get_result(conn)
@@ -526,7 +527,7 @@ fn row(batch_id: i64, a: engine::PlannedAssignment) -> NewLeadAssignment {
         store_code: a.store_code,
         store_name: a.store_name,
         lead_date: a.lead_date,
-        lead_type: Some(a.lead_type.code().to_string()),
+        lead_type: Some(a.lead_type),
         mobile_number: a.mobile_number,
         cx_name: a.cx_name,
         address: a.address,

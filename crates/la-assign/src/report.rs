@@ -121,14 +121,4 @@ impl AssignmentReport {
             repaired_flags: Vec::new(),
         }
     }
-
-    /// The pairs of one store.
-    pub fn pairs_of<'a>(
-        &'a self,
-        store_code: &'a str,
-    ) -> impl Iterator<Item = &'a PairSummary> + 'a {
-        self.pairs
-            .iter()
-            .filter(move |p| p.store_code == store_code)
-    }
 }

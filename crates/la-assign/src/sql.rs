@@ -141,11 +141,12 @@ impl From<CandidateRow> for CandidateLead {
 }
 
 /// Every lead of the batch not yet flagged assigned, flagged in one statement.
-const MARK_ASSIGNED: &str = "UPDATE missed_leads SET lead_assigned = true, updated_at = now() \
-     FROM lead_assignments a \
-     WHERE a.assignment_batch_id = $1 \
-       AND missed_leads.pickup_row_id = a.lead_id \
-       AND missed_leads.lead_assigned = false";
+const MARK_ASSIGNED: &str =
+    "UPDATE \"missed_leads\" SET \"lead_assigned\" = true, \"updated_at\" = now() \
+     FROM \"lead_assignments\" a \
+     WHERE a.\"assignment_batch_id\" = $1 \
+       AND \"missed_leads\".\"pickup_row_id\" = a.\"lead_id\" \
+       AND \"missed_leads\".\"lead_assigned\" = false";
 
 /// The number of leads flagged.
 pub(crate) fn mark_assigned(conn: &mut PgConnection, batch_id: i64) -> QueryResult<usize> {

@@ -249,7 +249,7 @@ fn lower_priority_tier_only_after_the_higher_is_capped_for_the_type() {
     let rows = assignments(&mut c);
     let by = |agent: i64, t: &str| {
         rows.iter()
-            .filter(|x| x.agent_id == agent && x.lead_type.as_deref() == Some(t))
+            .filter(|x| x.agent_id == agent && x.lead_type.as_ref().map(|c| c.text()) == Some(t))
             .count()
     };
     assert_eq!(by(first, "E"), 3);
@@ -409,7 +409,7 @@ fn snapshot_fields_lead_type_and_lead_date_rules() {
         .into_iter()
         .map(|x| (x.lead_id, x))
         .collect();
-    let ty = |id: i32| got[&id].lead_type.clone().unwrap();
+    let ty = |id: i32| got[&id].lead_type.as_ref().unwrap().text().to_string();
     assert_eq!(
         [ty(1), ty(2), ty(3), ty(4), ty(5), ty(6)],
         ["E", "N", "N", "N", "E", "E"].map(String::from)

@@ -292,7 +292,7 @@ fn an_agent_on_leave_gets_nothing_and_says_until_when() {
 
 #[test]
 fn customer_type_mapping() {
-    let t = |s: Option<&str>| LeadType::from_customer_type(s).code();
+    let t = |s: Option<&str>| LeadType::from_customer_type(s).as_str();
     assert_eq!(t(None), "E");
     assert_eq!(t(Some("New")), "N");
     assert_eq!(t(Some(" new customer")), "N");

@@ -191,7 +191,7 @@ impl Mailbox {
 
     /// Moves each message to its folder, one move per folder, creating the
     /// folders when missing.
-    pub fn file_all(&mut self, moves: &[crate::Move]) -> Result<(), CollectError> {
+    pub(crate) fn file_all(&mut self, moves: &[crate::Move]) -> Result<(), CollectError> {
         let mut by_folder: std::collections::BTreeMap<&str, Vec<String>> = Default::default();
         for m in moves {
             by_folder

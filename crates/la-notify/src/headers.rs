@@ -15,7 +15,7 @@ const WORD_BYTES: usize = 40;
 /// `text` as a header value: as it is when it is printable ASCII, else as
 /// `=?utf-8?b?…?=` words of whole grapheme clusters, one per folded line.
 /// Control characters (a line break among them) become spaces.
-pub fn encode_text(text: &str) -> String {
+pub(crate) fn encode_text(text: &str) -> String {
     let text: String = text
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
@@ -46,7 +46,7 @@ fn encoded_word(text: &str) -> String {
 /// One mailbox: `"Display Name" <addr>` (a quoted string whenever there is a
 /// printable ASCII name), encoded words for any other name, or the bare
 /// address.
-pub fn encode_mailbox(m: &Mailbox) -> String {
+pub(crate) fn encode_mailbox(m: &Mailbox) -> String {
     let name: String = m
         .name
         .as_deref()
@@ -67,7 +67,7 @@ pub fn encode_mailbox(m: &Mailbox) -> String {
 }
 
 /// A header listing `mailboxes`, one per folded line.
-pub fn mailbox_header(name: &'static str, mailboxes: &[Mailbox]) -> HeaderValue {
+pub(crate) fn mailbox_header(name: &'static str, mailboxes: &[Mailbox]) -> HeaderValue {
     let raw: Vec<String> = mailboxes.iter().map(ToString::to_string).collect();
     let encoded: Vec<String> = mailboxes.iter().map(encode_mailbox).collect();
     HeaderValue::dangerous_new_pre_encoded(
@@ -78,7 +78,7 @@ pub fn mailbox_header(name: &'static str, mailboxes: &[Mailbox]) -> HeaderValue 
 }
 
 /// The `Subject` header of `subject` (one line already).
-pub fn subject_header(subject: &str) -> HeaderValue {
+pub(crate) fn subject_header(subject: &str) -> HeaderValue {
     HeaderValue::dangerous_new_pre_encoded(
         HeaderName::new_from_ascii_str("Subject"),
         subject.to_string(),

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use diesel::prelude::*;
-use la_schema::models::{DeliveryOutcome, NewDelivery};
+use la_schema::models::{DeliveryOutcome, NewDelivery, TransportKind};
 use la_schema::schema::{lead_assignment_batches as lab, lead_assignment_deliveries as ld};
 
 use crate::resolve::RunEnv;
@@ -25,7 +25,13 @@ pub fn outcomes(
     conn: &mut PgConnection,
     batch_ids: &[i64],
 ) -> QueryResult<BTreeMap<i64, BTreeMap<String, DeliveryOutcome>>> {
-    let rows: Vec<(i64, String, DeliveryOutcome, String, Option<String>)> = ld::table
+    let rows: Vec<(
+        i64,
+        String,
+        DeliveryOutcome,
+        TransportKind,
+        Option<TransportKind>,
+    )> = ld::table
         .inner_join(lab::table)
         .filter(ld::batch_id.eq_any(batch_ids))
         .select((
@@ -39,8 +45,8 @@ pub fn outcomes(
         .load(conn)?;
     let mut out: BTreeMap<i64, BTreeMap<String, DeliveryOutcome>> = BTreeMap::new();
     for (batch, key, outcome, transport, owed_to) in rows {
-        let by_smtp_only = owed_to.as_deref() == Some(SMTP);
-        if by_smtp_only && transport != SMTP && outcome.is_delivered() {
+        let by_smtp_only = owed_to == Some(TransportKind::Smtp);
+        if by_smtp_only && transport != TransportKind::Smtp && outcome.is_delivered() {
             continue;
         }
         let slot = out.entry(batch).or_default().entry(key).or_insert(outcome);
@@ -62,7 +68,7 @@ pub fn mark(conn: &mut PgConnection) -> QueryResult<i64> {
 /// Whether email `key` of `batch_id` was delivered in a row newer than
 /// `mark` (by another process, while this one was busy), by SMTP when the
 /// batch is owed to SMTP.
-pub fn delivered_after(
+pub(crate) fn delivered_after(
     conn: &mut PgConnection,
     batch_id: i64,
     key: &str,
@@ -76,13 +82,10 @@ pub fn delivered_after(
         .filter(ld::outcome.eq_any(DeliveryOutcome::DELIVERED))
         .into_boxed();
     if smtp_only {
-        q = q.filter(ld::transport.eq(SMTP));
+        q = q.filter(ld::transport.eq(TransportKind::Smtp));
     }
     diesel::select(diesel::dsl::exists(q)).get_result(conn)
 }
-
-/// `lead_assignment_deliveries.transport` and `delivery_transport` of SMTP.
-const SMTP: &str = "smtp";
 
 /// How a batch's emails are delivered, as the batch recorded it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -99,7 +102,7 @@ pub fn batch_delivery(
     conn: &mut PgConnection,
     batch_ids: &[i64],
 ) -> QueryResult<BTreeMap<i64, BatchDelivery>> {
-    let rows: Vec<(i64, Option<String>, Option<String>)> = lab::table
+    let rows: Vec<(i64, Option<TransportKind>, Option<RunEnv>)> = lab::table
         .filter(lab::id.eq_any(batch_ids))
         .select((lab::id, lab::delivery_transport, lab::delivery_env))
         .load(conn)?;
@@ -107,8 +110,8 @@ pub fn batch_delivery(
         .into_iter()
         .map(|(id, transport, env)| {
             let d = BatchDelivery {
-                smtp_only: transport.as_deref() == Some(SMTP),
-                env: env.and_then(|e| e.parse().ok()),
+                smtp_only: transport == Some(TransportKind::Smtp),
+                env,
             };
             (id, d)
         })

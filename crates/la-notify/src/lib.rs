@@ -4,6 +4,12 @@
 //! [`plan`]), rendering them with minijinja ([`render`]), the transports
 //! (SMTP, `.eml` outbox, memory; [`transport`]) and [`send_for_batch`], which
 //! works for any past batch and never retries.
+//!
+//! API: [`send_for_batch`] with a [`Selection`], [`owed_emails`], the
+//! transports ([`Transport`], [`SmtpTransport`], [`FileOutbox`],
+//! [`MemoryTransport`], [`DisabledTransport`]), [`resolve`], [`ledger`] (what
+//! a batch owes), [`receipt`] (a returned sheet's answer); [`plan`] and
+//! [`render`] are public for diagnostics and tests of the wording.
 
 mod headers;
 pub mod ledger;
@@ -17,8 +23,8 @@ pub mod transport;
 pub use plan::{EmailKey, EmailKind, PlannedEmail, StoreDiagnostic};
 pub use resolve::RunEnv;
 pub use send::{
-    facts_from_sheets, owed_emails, send_for_batch, EmailReport, EmailResult, NotifyError,
-    NotifyOptions, NotifyReport, Selection, Tally,
+    owed_emails, send_for_batch, EmailReport, EmailResult, NotifyError, NotifyOptions,
+    NotifyReport, Selection, Tally,
 };
 pub use transport::{
     DisabledTransport, FileOutbox, MemoryTransport, SmtpConfig, SmtpTransport, Transport,

@@ -42,7 +42,7 @@ pub struct StoreFacts {
 
 impl StoreFacts {
     /// Leads assigned to the store in the batch.
-    pub fn lead_count(&self) -> i64 {
+    pub(crate) fn lead_count(&self) -> i64 {
         self.agents.iter().map(|a| a.lead_count).sum()
     }
 }
@@ -179,7 +179,7 @@ impl Serialize for EmailKey {
 impl EmailKey {
     /// The outbox file name's stem for this email of `batch_id`
     /// (docs/decisions.md D15: codes never collide in file names).
-    pub fn file_stem(&self, batch_id: i64) -> String {
+    pub(crate) fn file_stem(&self, batch_id: i64) -> String {
         match self {
             EmailKey::Store(code) => format!("b{batch_id}-store-{}", la_pdf::file_part(code)),
             other => format!("b{batch_id}-{other}"),
@@ -191,7 +191,7 @@ impl EmailKey {
     /// short hash) each get a long hash of the raw key appended (docs/
     /// decisions.md D26). Depends only on the set of keys, so every run of
     /// the batch names its files the same way.
-    pub fn outbox_stems<'a>(
+    pub(crate) fn outbox_stems<'a>(
         keys: impl IntoIterator<Item = &'a EmailKey>,
         batch_id: i64,
     ) -> BTreeMap<&'a EmailKey, String> {
@@ -219,7 +219,7 @@ impl EmailKey {
 /// so it goes to the recipients of every store: those with no store code
 /// (NULL or `ALL`); when there are none, the addresses that are recipients
 /// of each store of the batch; when there are none of those either, nobody.
-pub fn summary_recipients<'a>(
+pub(crate) fn summary_recipients<'a>(
     recipients: &'a [Recipient],
     facts: &BatchFacts,
 ) -> Vec<&'a Recipient> {
@@ -266,7 +266,7 @@ pub struct PlannedEmail {
 /// attaching that store's sheets only; `all_store_pdfs` / `all_docs_for_run`
 /// → one email with every sheet to the store-less recipients; `none` → no
 /// attachments (per store for scope `store`, else one email). The run summary
-/// is always planned, to [`summary_recipients`] (docs/decisions.md D17).
+/// is always planned, to `summary_recipients` (docs/decisions.md D17).
 pub fn plan(
     scope: Scope,
     attach_mode: AttachMode,

@@ -29,7 +29,7 @@ pub struct Receipt {
 }
 
 /// Whether the ledger shows receipt `key` delivered.
-pub fn receipt_delivered(conn: &mut PgConnection, key: &str) -> QueryResult<bool> {
+pub(crate) fn receipt_delivered(conn: &mut PgConnection, key: &str) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         ld::table
             .filter(ld::batch_id.is_null())
@@ -75,7 +75,7 @@ pub fn send_receipt(
                 .values(&NewDelivery {
                     batch_id: None,
                     email_key: r.key.clone(),
-                    transport: transport.kind().as_str().into(),
+                    transport: transport.kind(),
                     to_addresses: vec![r.to.email.to_string()],
                     cc_addresses: Vec::new(),
                     bcc_addresses: Vec::new(),

@@ -20,11 +20,11 @@ const FUEL: u64 = 20_000_000;
 
 /// The most one rendered text may be (docs/decisions.md D13: a template
 /// cannot flood a run).
-pub const MAX_RENDERED_BYTES: usize = 1024 * 1024;
+pub(crate) const MAX_RENDERED_BYTES: usize = 1024 * 1024;
 
 /// Renders `template` with `context`. An error names the template and the
 /// reason; the raw template text is never returned as if rendered. Bounded
-/// in work ([`FUEL`]) and in size ([`MAX_RENDERED_BYTES`] per part).
+/// in work (`FUEL`) and in size (`MAX_RENDERED_BYTES` per part).
 pub fn render<C: Serialize>(template: &Template, context: &C) -> Result<Rendered, String> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Lenient);
@@ -86,7 +86,7 @@ impl std::io::Write for Capped {
 
 /// Collapses all white space (line breaks included) to single spaces and drops
 /// control characters.
-pub fn one_line(s: &str) -> String {
+pub(crate) fn one_line(s: &str) -> String {
     s.split(|c: char| c.is_whitespace() || c.is_control())
         .filter(|w| !w.is_empty())
         .collect::<Vec<_>>()

@@ -1,6 +1,8 @@
 //! Which profile, templates and recipients apply to a run (docs/decisions.md E semantics).
 
 use diesel::prelude::*;
+pub use la_schema::codes::{AttachMode, RunEnv, Scope, SendAs};
+use la_schema::codes::{ProfileEnv, UnknownCode};
 use la_schema::models::{EmailTemplate, NotificationProfile, NotificationRecipient};
 use la_schema::schema::{
     email_templates, notification_profiles, notification_recipients, pipelines,
@@ -9,69 +11,24 @@ use lettre::message::Mailbox;
 use serde::Serialize;
 
 /// Pipeline and profile code of this pipeline (docs/decisions.md S3.1–3.2).
-pub const PIPELINE_CODE: &str = la_schema::PIPELINE;
+pub(crate) const PIPELINE_CODE: &str = la_schema::PIPELINE;
 /// Profile code.
-pub const PROFILE_CODE: &str = la_schema::PIPELINE;
+pub(crate) const PROFILE_CODE: &str = la_schema::PIPELINE;
 /// Template of the per-store email.
-pub const STORE_TEMPLATE: &str = "default";
+pub(crate) const STORE_TEMPLATE: &str = "default";
 /// Template of the run summary.
-pub const SUMMARY_TEMPLATE: &str = "summary";
+pub(crate) const SUMMARY_TEMPLATE: &str = "summary";
 
 /// Built-in store template, used (with a warning) when the row is missing.
-pub const FALLBACK_STORE_SUBJECT: &str =
+pub(crate) const FALLBACK_STORE_SUBJECT: &str =
     "Leads assignment {{ batch_date }}: {{ store_code }}{% if store_name %} {{ store_name }}{% endif %} ({{ lead_count }} leads)";
 /// Built-in store body.
-pub const FALLBACK_STORE_BODY: &str = "Hello,\n\n{{ lead_count }} missed pickup leads of store {{ store_code }} were assigned on {{ batch_date }}.\n\n{% for a in agents %}- Agent {{ a.code }} {{ a.name }}: {{ a.lead_count }} leads\n{% endfor %}\nAttached sheets: {{ attachments | join(', ') }}\n\nBatch {{ batch_id }} / run {{ run_id }} / env {{ run_env }}\n";
+pub(crate) const FALLBACK_STORE_BODY: &str = "Hello,\n\n{{ lead_count }} missed pickup leads of store {{ store_code }} were assigned on {{ batch_date }}.\n\n{% for a in agents %}- Agent {{ a.code }} {{ a.name }}: {{ a.lead_count }} leads\n{% endfor %}\nAttached sheets: {{ attachments | join(', ') }}\n\nBatch {{ batch_id }} / run {{ run_id }} / env {{ run_env }}\n";
 /// Built-in summary subject.
-pub const FALLBACK_SUMMARY_SUBJECT: &str =
+pub(crate) const FALLBACK_SUMMARY_SUBJECT: &str =
     "Leads assignment run {{ run_id }} ({{ run_env }}): {{ assignment_count }} leads assigned";
 /// Built-in summary body.
-pub const FALLBACK_SUMMARY_BODY: &str = "Run {{ run_id }} (env {{ run_env }}), batch {{ batch_id }} dated {{ batch_date }}\n\nAssignments: {{ assignment_count }}\nSheets: {{ document_count }}\nStore emails: {{ emails_line }}\n\n{% for s in store_diagnostics %}- {{ s.store_code }}: {{ s.assigned }} assigned{% if s.reasons %}; {{ s.reasons | join('; ') }}{% endif %}\n{% endfor %}{% if returned %}\nReturned sheets (collected from the mailbox):\n{% for r in returned %}- {{ r }}\n{% endfor %}{% endif %}{% if finish_commands %}\nTo finish this run:\n{% for c in finish_commands %}  {{ c }}\n{% endfor %}{% endif %}";
-
-/// The run environment: which profile and recipients apply (rows for `any`
-/// always match).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-pub enum RunEnv {
-    #[default]
-    Dev,
-    Prod,
-    Local,
-}
-
-impl RunEnv {
-    /// The text stored in the notification tables.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RunEnv::Dev => "dev",
-            RunEnv::Prod => "prod",
-            RunEnv::Local => "local",
-        }
-    }
-}
-
-impl std::fmt::Display for RunEnv {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for RunEnv {
-    type Err = String;
-    fn from_str(s: &str) -> Result<RunEnv, String> {
-        match s.trim() {
-            "dev" => Ok(RunEnv::Dev),
-            "prod" => Ok(RunEnv::Prod),
-            "local" => Ok(RunEnv::Local),
-            other => Err(format!("env {other:?} is not dev, prod or local")),
-        }
-    }
-}
-
-impl Serialize for RunEnv {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
+pub(crate) const FALLBACK_SUMMARY_BODY: &str = "Run {{ run_id }} (env {{ run_env }}), batch {{ batch_id }} dated {{ batch_date }}\n\nAssignments: {{ assignment_count }}\nSheets: {{ document_count }}\nStore emails: {{ emails_line }}\n\n{% for s in store_diagnostics %}- {{ s.store_code }}: {{ s.assigned }} assigned{% if s.reasons %}; {{ s.reasons | join('; ') }}{% endif %}\n{% endfor %}{% if returned %}\nReturned sheets (collected from the mailbox):\n{% for r in returned %}- {{ r }}\n{% endfor %}{% endif %}{% if finish_commands %}\nTo finish this run:\n{% for c in finish_commands %}  {{ c }}\n{% endfor %}{% endif %}";
 
 /// A subject + body pair of Jinja text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -81,61 +38,6 @@ pub struct Template {
     pub body: String,
     /// True when the built-in fallback is used.
     pub fallback: bool,
-}
-
-/// `notification_profiles.scope` (docs/decisions.md E).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Scope {
-    Run,
-    Store,
-    Combined,
-}
-
-/// `notification_profiles.attach_mode` (docs/decisions.md E).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AttachMode {
-    None,
-    PerStorePdf,
-    AllStorePdfs,
-    AllDocsForRun,
-}
-
-impl std::str::FromStr for Scope {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Scope, String> {
-        match s.trim() {
-            "run" => Ok(Scope::Run),
-            "store" => Ok(Scope::Store),
-            "combined" => Ok(Scope::Combined),
-            other => Err(format!("scope {other:?} is not run/store/combined")),
-        }
-    }
-}
-
-impl std::str::FromStr for AttachMode {
-    type Err = String;
-    fn from_str(s: &str) -> Result<AttachMode, String> {
-        match s.trim() {
-            "none" => Ok(AttachMode::None),
-            "per_store_pdf" => Ok(AttachMode::PerStorePdf),
-            "all_store_pdfs" => Ok(AttachMode::AllStorePdfs),
-            "all_docs_for_run" => Ok(AttachMode::AllDocsForRun),
-            other => Err(format!(
-                "attach_mode {other:?} is not none/per_store_pdf/all_store_pdfs/all_docs_for_run"
-            )),
-        }
-    }
-}
-
-/// How a recipient receives the email.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SendAs {
-    To,
-    Cc,
-    Bcc,
 }
 
 /// A usable recipient row.
@@ -178,8 +80,8 @@ pub struct Setup {
 
 /// Resolves the profile (exact env preferred over `any`), templates (with
 /// fallbacks) and recipients. `Ok(None)` when no active profile exists.
-pub fn resolve(conn: &mut PgConnection, run_env: RunEnv) -> QueryResult<Option<Setup>> {
-    let run_env = run_env.as_str();
+pub fn resolve(conn: &mut PgConnection, env: RunEnv) -> QueryResult<Option<Setup>> {
+    let run_env = env.as_str();
     let profiles: Vec<NotificationProfile> = notification_profiles::table
         .inner_join(pipelines::table)
         .filter(pipelines::code.eq(PIPELINE_CODE))
@@ -190,7 +92,7 @@ pub fn resolve(conn: &mut PgConnection, run_env: RunEnv) -> QueryResult<Option<S
         .load(conn)?;
     let Some(profile) = profiles
         .iter()
-        .find(|p| p.env == run_env)
+        .find(|p| p.env.is(ProfileEnv::from(env)))
         .or_else(|| profiles.first())
         .cloned()
     else {
@@ -198,13 +100,13 @@ pub fn resolve(conn: &mut PgConnection, run_env: RunEnv) -> QueryResult<Option<S
     };
     let mut warnings = Vec::new();
     let scope = parsed_or(
-        profile.scope.parse(),
+        profile.scope.0.clone(),
         Scope::Store,
         profile.id,
         &mut warnings,
     );
     let attach_mode = parsed_or(
-        profile.attach_mode.parse(),
+        profile.attach_mode.0.clone(),
         AttachMode::PerStorePdf,
         profile.id,
         &mut warnings,
@@ -297,7 +199,7 @@ fn recipients(
 
 /// A parsed profile value, or the default with a warning.
 fn parsed_or<T>(
-    r: Result<T, String>,
+    r: Result<T, UnknownCode>,
     default: T,
     profile_id: i64,
     warnings: &mut Vec<String>,
@@ -321,17 +223,13 @@ fn to_recipient(r: &NotificationRecipient) -> Result<Recipient, String> {
                 r.id, r.email_address
             )
         })?;
-    let send_as = match r.send_as.trim().to_ascii_lowercase().as_str() {
-        "to" => SendAs::To,
-        "cc" => SendAs::Cc,
-        "bcc" => SendAs::Bcc,
-        other => {
-            return Err(format!(
-                "recipient row {} skipped: send_as {other:?} is not to/cc/bcc",
-                r.id
-            ))
-        }
-    };
+    let send_as = r.send_as.0.clone().map_err(|e| {
+        format!(
+            "recipient row {} skipped: send_as {:?} is not to/cc/bcc",
+            r.id,
+            e.value.trim().to_ascii_lowercase()
+        )
+    })?;
     // Display names go into headers: no line breaks.
     let name = r
         .display_name

@@ -720,7 +720,7 @@ fn ledger_row(
     NewDelivery {
         batch_id: Some(batch_id),
         email_key: email.key.to_string(),
-        transport: kind.as_str().into(),
+        transport: kind,
         to_addresses: list(&email.addressees.to),
         cc_addresses: list(&email.addressees.cc),
         bcc_addresses: list(&email.addressees.bcc),
@@ -950,7 +950,7 @@ fn batch_facts(
 }
 
 /// Builds a batch's facts from its expected sheets (pure).
-pub fn facts_from_sheets(
+pub(crate) fn facts_from_sheets(
     batch_id: i64,
     batch_date: NaiveDate,
     run_id: &str,

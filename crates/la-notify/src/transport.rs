@@ -6,34 +6,12 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+pub use la_schema::codes::TransportKind;
 use la_schema::models::DeliveryOutcome;
 use lettre::message::Message;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{SmtpConnection, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
-
-/// What kind of transport: stored in the delivery ledger.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TransportKind {
-    Smtp,
-    Outbox,
-    Memory,
-    /// Email disabled: nothing is built or sent; the ledger records `skipped`.
-    Disabled,
-}
-
-impl TransportKind {
-    /// `lead_assignment_deliveries.transport`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TransportKind::Smtp => "smtp",
-            TransportKind::Outbox => "outbox",
-            TransportKind::Memory => "memory",
-            TransportKind::Disabled => "none",
-        }
-    }
-}
 
 /// Why an email did not go out, in words.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -65,7 +43,7 @@ pub enum TransportError {
 impl TransportError {
     /// A failure of the connection itself (refused, timeout, TLS, login):
     /// the remaining emails of the run are not attempted (D12's bound).
-    pub fn is_connection_level(&self) -> bool {
+    pub(crate) fn is_connection_level(&self) -> bool {
         matches!(
             self,
             TransportError::Timeout { .. }

@@ -30,7 +30,7 @@ impl ReportsLayout {
     /// absolute path (docs/decisions.md D15: `documents.file_path` is
     /// absolute, whatever the root was). Staged files a killed process left
     /// there more than a day ago are removed on the way.
-    pub fn ready_sheet_dir(&self, batch_date: NaiveDate) -> std::io::Result<PathBuf> {
+    pub(crate) fn ready_sheet_dir(&self, batch_date: NaiveDate) -> std::io::Result<PathBuf> {
         let dir = self.ready(&batch_date.format("%Y-%m-%d").to_string())?;
         sweep_staged(&dir, std::time::Duration::from_secs(24 * 3600));
         Ok(dir)
@@ -82,7 +82,7 @@ pub fn real_dir(dir: &Path) -> std::io::Result<PathBuf> {
 
 /// Reads the regular file at `path` without following a link at it and
 /// without blocking on a FIFO; what is read is what was checked.
-pub fn read_no_follow(path: &Path) -> std::io::Result<Vec<u8>> {
+pub(crate) fn read_no_follow(path: &Path) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
     use std::os::unix::fs::OpenOptionsExt;
     let mut file = std::fs::File::options()
@@ -192,7 +192,7 @@ pub fn file_part(code: &str) -> String {
 }
 
 /// `leads_assignment_{YYYY-MM-DD}_{store}_{agent_code}_b{batch_id}.pdf` (D9, D15).
-pub fn sheet_file_name(
+pub(crate) fn sheet_file_name(
     batch_date: NaiveDate,
     store_code: &str,
     agent_code: &str,
@@ -209,7 +209,7 @@ pub fn sheet_file_name(
 /// The name a sheet gets when [`sheet_file_name`] is already another sheet's
 /// in its batch (docs/decisions.md D15, D26): a 128-bit hash of the raw store
 /// and agent codes before the batch id, so it still ends in `_b{batch}.pdf`.
-pub fn unique_sheet_file_name(
+pub(crate) fn unique_sheet_file_name(
     batch_date: NaiveDate,
     store_code: &str,
     agent_code: &str,
@@ -238,8 +238,10 @@ pub fn long_hash(parts: &[&str]) -> String {
         .collect()
 }
 
-/// The batch id a sheet's file name carries (inverse of [`sheet_file_name`]).
-pub fn batch_of_file_name(file_name: &str) -> Option<i64> {
+/// The batch id a sheet's file name carries (inverse of [`sheet_file_name`]);
+/// what the tests check names against.
+#[cfg(test)]
+pub(crate) fn batch_of_file_name(file_name: &str) -> Option<i64> {
     file_name
         .strip_suffix(".pdf")?
         .rsplit_once("_b")?
@@ -270,7 +272,7 @@ pub struct StagedFile {
 
 /// The first half of [`write_file_atomically`]: create-new under a random
 /// name in `dir`, write, sync.
-pub fn stage_file(dir: &Path, bytes: &[u8]) -> std::io::Result<StagedFile> {
+pub(crate) fn stage_file(dir: &Path, bytes: &[u8]) -> std::io::Result<StagedFile> {
     let mut tmp = tempfile::Builder::new()
         .prefix(STAGED_PREFIX)
         .suffix(STAGED_SUFFIX)

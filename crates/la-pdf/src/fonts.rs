@@ -10,7 +10,7 @@ use unicode_script::Script;
 
 /// A font of the catalogue; its discriminant indexes [`FONTS`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum FontId {
+pub(crate) enum FontId {
     Latin,
     Devanagari,
     Bengali,
@@ -26,7 +26,7 @@ pub enum FontId {
 
 /// One embedded font file.
 #[derive(Debug)]
-pub struct FontFile {
+pub(crate) struct FontFile {
     /// PostScript name used in the PDF (with a subset tag added).
     pub name: &'static str,
     pub data: &'static [u8],
@@ -42,10 +42,10 @@ macro_rules! font {
 }
 
 /// How many fonts the catalogue has.
-pub const FONT_COUNT: usize = 11;
+pub(crate) const FONT_COUNT: usize = 11;
 
 /// The catalogue, in [`FontId`] order.
-pub const FONTS: [FontFile; FONT_COUNT] = [
+pub(crate) const FONTS: [FontFile; FONT_COUNT] = [
     font!("DejaVuSansCondensed", "DejaVuSansCondensed.ttf"),
     font!(
         "NotoSansDevanagari-Regular",
@@ -66,7 +66,7 @@ pub const FONTS: [FontFile; FONT_COUNT] = [
 /// Latin-1, rupee sign and punctuation, with the whole block of the script,
 /// without shaping tables (docs/decisions.md D30; built by
 /// `scripts/make-form-font.py`). A sheet embeds one, whole.
-pub const FORM_FONTS: [FontFile; FONT_COUNT - 1] = [
+pub(crate) const FORM_FONTS: [FontFile; FONT_COUNT - 1] = [
     font!("LAFormSans-Devanagari", "LAFormSans-Devanagari.ttf"),
     font!("LAFormSans-Bengali", "LAFormSans-Bengali.ttf"),
     font!("LAFormSans-Gurmukhi", "LAFormSans-Gurmukhi.ttf"),
@@ -83,7 +83,7 @@ pub const FORM_FONTS: [FontFile; FONT_COUNT - 1] = [
 /// D30): the one most of the sheet's characters are in, from `letters`
 /// (characters laid out per font: names, addresses, the agent's and the
 /// store's); Devanagari when none is an Indian script or Urdu.
-pub fn form_script(letters: &[usize; FONT_COUNT]) -> FontId {
+pub(crate) fn form_script(letters: &[usize; FONT_COUNT]) -> FontId {
     FontId::ALL[1..]
         .iter()
         .copied()
@@ -94,7 +94,7 @@ pub fn form_script(letters: &[usize; FONT_COUNT]) -> FontId {
 
 impl FontId {
     /// Every font, in catalogue order (the fallback order).
-    pub const ALL: [FontId; FONT_COUNT] = [
+    pub(crate) const ALL: [FontId; FONT_COUNT] = [
         FontId::Latin,
         FontId::Devanagari,
         FontId::Bengali,
@@ -109,18 +109,18 @@ impl FontId {
     ];
 
     /// Its file.
-    pub fn file(self) -> &'static FontFile {
+    pub(crate) fn file(self) -> &'static FontFile {
         &FONTS[self as usize]
     }
 
     /// The form font holding its script with Latin (Latin's: Devanagari's).
-    pub fn form_file(self) -> &'static FontFile {
+    pub(crate) fn form_file(self) -> &'static FontFile {
         &FORM_FONTS[(self as usize).saturating_sub(1)]
     }
 
     /// The font for a script; `None` for characters that take their
     /// neighbours' font (spaces, digits, punctuation, combining marks).
-    pub fn for_script(script: Script) -> Option<FontId> {
+    pub(crate) fn for_script(script: Script) -> Option<FontId> {
         Some(match script {
             Script::Common | Script::Inherited | Script::Unknown => return None,
             Script::Devanagari => FontId::Devanagari,
@@ -138,7 +138,7 @@ impl FontId {
     }
 
     /// The parsed font, parsed once per process.
-    pub fn face(self) -> Result<&'static Face<'static>, String> {
+    pub(crate) fn face(self) -> Result<&'static Face<'static>, String> {
         static FACES: [OnceLock<Option<Face<'static>>>; FONT_COUNT] =
             [const { OnceLock::new() }; FONT_COUNT];
         FACES[self as usize]
@@ -148,7 +148,7 @@ impl FontId {
     }
 
     /// Whether the font has a glyph for `c`.
-    pub fn covers(self, c: char) -> bool {
+    pub(crate) fn covers(self, c: char) -> bool {
         self.face().is_ok_and(|f| f.glyph_index(c).is_some())
     }
 }

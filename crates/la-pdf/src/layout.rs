@@ -3,46 +3,46 @@
 //! The renderer draws exactly what this module computes.
 
 /// Page width (A4 landscape).
-pub const PAGE_W: f32 = 842.0;
+pub(crate) const PAGE_W: f32 = 842.0;
 /// Page height (A4 landscape).
 pub const PAGE_H: f32 = 595.0;
 /// Margin on every side.
-pub const MARGIN: f32 = 24.0;
+pub(crate) const MARGIN: f32 = 24.0;
 /// Height of the header block (two lines).
-pub const HEADER_H: f32 = 34.0;
+pub(crate) const HEADER_H: f32 = 34.0;
 /// Height of each of the two column-heading rows.
-pub const HEADING_H: f32 = 12.0;
+pub(crate) const HEADING_H: f32 = 12.0;
 /// Row 1 (read-only) height with one line of text.
 pub const ROW1_H: f32 = 14.0;
 /// What Row 1 grows by when a name or address wraps onto a second line.
-pub const ROW1_LINE: f32 = 9.5;
+pub(crate) const ROW1_LINE: f32 = 9.5;
 /// Lines a name or an address may take before it is shortened.
-pub const WRAP_LINES: usize = 2;
+pub(crate) const WRAP_LINES: usize = 2;
 /// Row 2 (inputs) height: a small label over the field.
 pub const ROW2_H: f32 = 24.0;
 /// Height of a lead's two rows when nothing wraps; leads never split
 /// across pages.
 pub const LEAD_H: f32 = ROW1_H + ROW2_H;
 /// The footer under the body: the legend and "Page N of M".
-pub const FOOTER_H: f32 = 12.0;
+pub(crate) const FOOTER_H: f32 = 12.0;
 /// Footer text size.
-pub const FOOTER_SIZE: f32 = 6.5;
+pub(crate) const FOOTER_SIZE: f32 = 6.5;
 /// Font sizes.
-pub const HEADER_SIZE: f32 = 10.0;
+pub(crate) const HEADER_SIZE: f32 = 10.0;
 /// Column headings.
-pub const HEADING_SIZE: f32 = 7.0;
+pub(crate) const HEADING_SIZE: f32 = 7.0;
 /// Row 1 text.
-pub const BODY_SIZE: f32 = 8.0;
+pub(crate) const BODY_SIZE: f32 = 8.0;
 /// The small labels inside Row 2 cells.
-pub const LABEL_SIZE: f32 = 5.5;
+pub(crate) const LABEL_SIZE: f32 = 5.5;
 /// Horizontal padding inside a cell.
-pub const PAD: f32 = 2.5;
+pub(crate) const PAD: f32 = 2.5;
 
 /// The one date format on the sheet (`strftime`).
-pub const DATE_FORMAT: &str = "%d-%m-%Y";
+pub(crate) const DATE_FORMAT: &str = "%d-%m-%Y";
 
 /// The one-line legend in every page's footer.
-pub const LEGEND: &str =
+pub(crate) const LEGEND: &str =
     "E = existing customer, N = new customer \u{b7} Conv: Y or N (Yes/No) \u{b7} \
 Order Date: DD-MM-YYYY \u{b7} Value, Payment Amt: rupees, e.g. 1250 or \u{20b9}1,250.50 \u{b7} \
 Return this PDF filled in (not printed or scanned) as a reply to the email it came with";
@@ -81,7 +81,7 @@ const fn column(heading: &'static str, width: f32, shows: LeadField, wraps: bool
 
 /// Row 1, column by column, left to right. Widths add up to the usable
 /// width; customer name and address wrap.
-pub const ROW1_COLUMNS: [Row1Column; 8] = [
+pub(crate) const ROW1_COLUMNS: [Row1Column; 8] = [
     column("RowID", 34.0, LeadField::RowId, false),
     column("Assignment Code", 86.0, LeadField::Code, false),
     column("Lead Date", 56.0, LeadField::LeadDate, false),
@@ -134,7 +134,7 @@ pub struct InputField {
 }
 
 /// The input fields, in sheet order.
-pub const INPUT_FIELDS: [InputField; 7] = [
+pub(crate) const INPUT_FIELDS: [InputField; 7] = [
     InputField {
         id: FieldId::Conv,
         label: "Conv (Y/N)",
@@ -207,44 +207,45 @@ pub const FIELD_NAMES: [&str; 7] = {
 /// Header: (x from the left margin, width) of the page-group code (first
 /// line) and the batch date (second line), and of the agent and the store,
 /// which may take both lines.
-pub const HEADER_GROUP: (f32, f32) = (0.0, 200.0);
+pub(crate) const HEADER_GROUP: (f32, f32) = (0.0, 200.0);
 /// The agent, first header line.
-pub const HEADER_AGENT: (f32, f32) = (210.0, 260.0);
+pub(crate) const HEADER_AGENT: (f32, f32) = (210.0, 260.0);
 /// The store, first header line (to the right margin).
-pub const HEADER_STORE: (f32, f32) = (480.0, CONTENT_W - 480.0);
+pub(crate) const HEADER_STORE: (f32, f32) = (480.0, CONTENT_W - 480.0);
 /// The batch date, second header line.
-pub const HEADER_DATE: (f32, f32) = (0.0, 200.0);
+pub(crate) const HEADER_DATE: (f32, f32) = (0.0, 200.0);
 /// Widest "Page N of M", right-aligned in the footer.
-pub const FOOTER_PAGE_W: f32 = 80.0;
+pub(crate) const FOOTER_PAGE_W: f32 = 80.0;
 /// Space between the two header lines.
-pub const HEADER_LINE_GAP: f32 = 6.0;
+pub(crate) const HEADER_LINE_GAP: f32 = 6.0;
 /// Baseline of heading text above the bottom of its row.
-pub const HEADING_BASELINE: f32 = 3.5;
+pub(crate) const HEADING_BASELINE: f32 = 3.5;
 /// Baseline of Row 1 text above the bottom of the row.
-pub const ROW1_BASELINE: f32 = 4.0;
+pub(crate) const ROW1_BASELINE: f32 = 4.0;
 /// Gap between a Row 2 label's baseline and the top of Row 2.
-pub const LABEL_GAP: f32 = 0.5;
+pub(crate) const LABEL_GAP: f32 = 0.5;
 /// Inset of an input widget from its cell's sides and bottom.
-pub const FIELD_INSET: f32 = 1.0;
+pub(crate) const FIELD_INSET: f32 = 1.0;
 /// Height of an input widget.
-pub const FIELD_H: f32 = 15.0;
+pub(crate) const FIELD_H: f32 = 15.0;
 
 // A widget never covers its cell's label.
 const _: () = assert!(FIELD_H + FIELD_INSET < ROW2_H - LABEL_SIZE - LABEL_GAP);
 
 /// Usable width between the margins.
-pub const CONTENT_W: f32 = PAGE_W - 2.0 * MARGIN;
+pub(crate) const CONTENT_W: f32 = PAGE_W - 2.0 * MARGIN;
 
 /// Top of the first lead block on every page.
-pub const BODY_TOP: f32 = PAGE_H - MARGIN - HEADER_H - 2.0 * HEADING_H;
+pub(crate) const BODY_TOP: f32 = PAGE_H - MARGIN - HEADER_H - 2.0 * HEADING_H;
 
 /// Bottom of the body, above the footer.
-pub const BODY_BOTTOM: f32 = MARGIN + FOOTER_H;
+pub(crate) const BODY_BOTTOM: f32 = MARGIN + FOOTER_H;
 /// Baseline of the footer's legend and page number.
-pub const FOOTER_BASELINE: f32 = MARGIN + 3.0;
+pub(crate) const FOOTER_BASELINE: f32 = MARGIN + 3.0;
 
 /// Leads that fit on one page when nothing wraps.
-pub const fn leads_per_page() -> usize {
+#[cfg(test)]
+pub(crate) const fn leads_per_page() -> usize {
     ((BODY_TOP - BODY_BOTTOM) / LEAD_H) as usize
 }
 
@@ -271,7 +272,7 @@ pub fn paginate(row1_heights: &[f32]) -> Vec<std::ops::Range<usize>> {
 }
 
 /// Left x of each column, for any column list.
-pub fn column_xs(widths: impl IntoIterator<Item = f32>) -> Vec<f32> {
+pub(crate) fn column_xs(widths: impl IntoIterator<Item = f32>) -> Vec<f32> {
     let mut x = MARGIN;
     widths
         .into_iter()

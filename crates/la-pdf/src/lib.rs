@@ -4,11 +4,18 @@
 //! ([`generate_pdfs_for_batch`]), and reading filled sheets back into
 //! `lead_assignment_outcomes` ([`ingest`]). docs/decisions.md S2.8, S4.2,
 //! D9, D10, D15.
+//!
+//! API: [`generate_pdfs_for_batch`], [`generate_sheets`], [`batch_sheets`],
+//! [`render_sheet`] (pure) and [`Prerender`]; reading returns:
+//! [`ingest_outcomes`], [`ingest_files`], [`ingest_bytes`], [`parse_sheet`]
+//! with [`ingest_parsed`]; [`ReportsLayout`] and the file helpers; [`layout`]
+//! (the geometry tests and benchmarks measure) and [`identity`]. Shaping,
+//! fonts, drawing and packing are private.
 
 mod draw;
 mod embed;
 pub mod files;
-pub mod fonts;
+mod fonts;
 mod frame;
 pub mod identity;
 pub mod ingest;
@@ -20,12 +27,9 @@ pub mod render;
 mod sheet;
 mod sheets;
 mod sql;
-pub mod text;
+mod text;
 
-pub use files::{
-    batch_of_file_name, file_part, sanitize, sheet_file_name, stage_file, write_file_atomically,
-    ReportsLayout, StagedFile,
-};
+pub use files::{file_part, sanitize, write_file_atomically, ReportsLayout, StagedFile};
 pub use identity::{IdentityError, SheetIdentity, SheetKey, IDENTITY_FIELD};
 pub use ingest::{
     ingest_bytes, ingest_files, ingest_outcomes, ingest_parsed, parse_sheet, Change, IdentityCheck,
@@ -39,16 +43,16 @@ pub use sheets::{
     Progress, SheetFailure, SheetOutcome, SheetState, StoreNames,
 };
 
-pub use layout::{FieldId, InputField, InputKind, FIELD_NAMES, INPUT_FIELDS};
+pub use layout::{FieldId, InputField, InputKind, FIELD_NAMES};
 
 /// `documents` conventions for sheets (docs/decisions.md S2.8).
 pub mod conventions {
     /// `doc_type`.
-    pub const DOC_TYPE: &str = la_schema::PIPELINE;
+    pub(crate) const DOC_TYPE: &str = la_schema::PIPELINE;
     /// `doc_subtype`.
-    pub const DOC_SUBTYPE: &str = "per_store_agent_pdf";
+    pub(crate) const DOC_SUBTYPE: &str = "per_store_agent_pdf";
     /// `created_by`.
-    pub const CREATED_BY: &str = "leads_assignment_pipeline";
+    pub(crate) const CREATED_BY: &str = "leads_assignment_pipeline";
     /// `mime_type`.
-    pub const MIME_TYPE: &str = "application/pdf";
+    pub(crate) const MIME_TYPE: &str = "application/pdf";
 }

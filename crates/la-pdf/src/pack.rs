@@ -63,7 +63,7 @@ impl Objects {
     }
 
     /// Writes object `id`, a small dictionary, into an object stream.
-    pub fn packed<R>(&mut self, id: Ref, write: impl FnOnce(&mut Chunk) -> R) -> R {
+    pub(crate) fn packed<R>(&mut self, id: Ref, write: impl FnOnce(&mut Chunk) -> R) -> R {
         let start = self.packed.len();
         let r = write(&mut self.packed);
         self.packed_spans.push((id.get(), start..self.packed.len()));

@@ -67,7 +67,7 @@ impl Prerender {
     }
 
     /// Signs `sheet` (it belongs to agent `agent_id`) and queues it; waits
-    /// while the renderer is [`QUEUE`] sheets behind. A sheet that cannot be
+    /// while the renderer is `QUEUE` sheets behind. A sheet that cannot be
     /// queued is simply written after the commit.
     pub fn add(&mut self, mut sheet: Sheet, agent_id: i64) {
         if self.stopped {

@@ -17,12 +17,12 @@ use unicode_script::{Script, UnicodeScript};
 use crate::fonts::{FontId, FONT_COUNT};
 
 /// Drawn in place of a character no font covers.
-pub const PLACEHOLDER: char = '\u{FFFD}';
+pub(crate) const PLACEHOLDER: char = '\u{FFFD}';
 const ELLIPSIS: char = '…';
 
 /// One glyph as placed, in points at the size it was laid out in.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Placed {
+pub(crate) struct Placed {
     /// The code that shows it (its font's CID).
     pub code: u16,
     /// Pen advance.
@@ -52,14 +52,14 @@ impl Placed {
 
 /// Glyphs of one font, in visual order.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Run {
+pub(crate) struct Run {
     pub font: FontId,
     pub glyphs: Vec<Placed>,
 }
 
 /// One line of a cell, in visual order.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Line {
+pub(crate) struct Line {
     pub runs: Vec<Run>,
     pub width: f32,
     /// The text it stands for (a shortened line: all the text left).
@@ -73,7 +73,7 @@ pub struct Line {
 
 /// A cell's text, laid out.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Laid {
+pub(crate) struct Laid {
     pub lines: Vec<Line>,
     /// The whole text as extracted (cleaned).
     pub text: String,
@@ -94,7 +94,7 @@ pub struct Laid {
 /// off its pen position the text position is back on the pen (readers that
 /// guess spaces from gaps see none inside a word).
 #[derive(Debug)]
-pub struct Subset {
+pub(crate) struct Subset {
     /// Font glyph ids → subset glyph ids.
     pub remapper: GlyphRemapper,
     /// Subset glyph id by code.
@@ -142,7 +142,7 @@ impl Subset {
     }
 
     /// Whether every code is its glyph's id (the `Identity` map).
-    pub fn codes_are_glyphs(&self) -> bool {
+    pub(crate) fn codes_are_glyphs(&self) -> bool {
         (self.code_to_glyph.iter().enumerate()).all(|(c, g)| c == usize::from(*g))
     }
 }
@@ -173,7 +173,7 @@ struct Shaped {
 
 /// Per-document shaper: the subsets, and a direct cache for plain text.
 #[derive(Debug)]
-pub struct Shaper {
+pub(crate) struct Shaper {
     subsets: Vec<Option<Subset>>,
     /// Characters laid out per font, for the form font's script.
     letters: [usize; FONT_COUNT],
@@ -216,7 +216,7 @@ fn is_rtl(c: char) -> bool {
 
 impl Shaper {
     /// A shaper with nothing used yet.
-    pub fn new() -> Result<Shaper, String> {
+    pub(crate) fn new() -> Result<Shaper, String> {
         let mut shaper = Shaper {
             subsets: FontId::ALL.iter().map(|_| None).collect(),
             letters: [0; FONT_COUNT],
@@ -230,12 +230,12 @@ impl Shaper {
 
     /// The script of the document's form font: the one most of what was
     /// laid out is in (docs/decisions.md D30).
-    pub fn form_script(&self) -> FontId {
+    pub(crate) fn form_script(&self) -> FontId {
         crate::fonts::form_script(&self.letters)
     }
 
     /// The subsets used so far, by font.
-    pub fn subsets(&self) -> impl Iterator<Item = (FontId, &Subset)> {
+    pub(crate) fn subsets(&self) -> impl Iterator<Item = (FontId, &Subset)> {
         FontId::ALL
             .into_iter()
             .zip(&self.subsets)
@@ -243,7 +243,7 @@ impl Shaper {
     }
 
     /// A font's subset, started on first use.
-    pub fn subset(&mut self, font: FontId) -> Result<&mut Subset, String> {
+    pub(crate) fn subset(&mut self, font: FontId) -> Result<&mut Subset, String> {
         let slot = &mut self.subsets[font as usize];
         if slot.is_none() {
             *slot = Some(Subset::new(font)?);
@@ -253,7 +253,7 @@ impl Shaper {
 
     /// Lays `text` out at `size` in `width` points on at most `max_lines`
     /// lines.
-    pub fn layout(&mut self, text: &str, size: f32, width: f32, max_lines: usize) -> Laid {
+    pub(crate) fn layout(&mut self, text: &str, size: f32, width: f32, max_lines: usize) -> Laid {
         let text = clean(text).into_owned();
         let whole = self.shape(&text, size, false);
         for (font, n) in &whole.letters {
@@ -876,7 +876,7 @@ fn reorder(runs: &mut [(Level, Run)]) {
 
 /// Control characters removed; line breaks and tabs become spaces; runs of
 /// white space folded; trimmed.
-pub fn clean(text: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn clean(text: &str) -> std::borrow::Cow<'_, str> {
     let simple = !text.starts_with(' ')
         && !text.ends_with(' ')
         && !text.contains("  ")

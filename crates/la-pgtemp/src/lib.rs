@@ -67,7 +67,7 @@ fn io_err(step: impl Into<String>) -> impl FnOnce(std::io::Error) -> PgTempError
 
 /// Directory holding `initdb` and `postgres`: next to `initdb` on PATH
 /// (following symlinks), else the newest `/usr/lib/postgresql/*/bin`.
-pub fn find_bin_dir() -> Result<PathBuf, PgTempError> {
+pub(crate) fn find_bin_dir() -> Result<PathBuf, PgTempError> {
     let has_both = |d: &Path| d.join("initdb").is_file() && d.join("postgres").is_file();
     if let Some(path) = std::env::var_os("PATH") {
         for dir in std::env::split_paths(&path) {

@@ -67,7 +67,7 @@ impl Value {
     }
 
     /// Right-aligned in a table.
-    pub fn is_number(&self) -> bool {
+    pub(crate) fn is_number(&self) -> bool {
         !matches!(self, Value::Text(_))
     }
 

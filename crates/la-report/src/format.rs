@@ -35,7 +35,7 @@ pub fn csv(by: GroupBy, rows: &[ReportRow]) -> Result<String, FormatError> {
 /// `@`, a tab or a carriage return (or their full-width forms) gets a
 /// leading `'`, as OWASP recommends against CSV injection
 /// (docs/decisions.md D31). The report's own figures never begin so.
-pub fn inert(cell: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn inert(cell: &str) -> std::borrow::Cow<'_, str> {
     let risky = |c: char| {
         matches!(
             c,
@@ -65,7 +65,7 @@ pub fn json(by: GroupBy, rows: &[ReportRow]) -> serde_json::Value {
 }
 
 /// Any serializable rows as CSV (their field names as the header), every
-/// cell [`inert`].
+/// cell `inert`.
 pub fn csv_of<T: Serialize>(rows: &[T]) -> Result<String, FormatError> {
     let mut w = csv::Writer::from_writer(Vec::new());
     for row in rows {

@@ -3,6 +3,9 @@
 //! tables alone. [`queries`] holds the typed queries (usable by a host
 //! pipeline), [`columns`] the one definition of each column, [`format`] CSV
 //! and JSON, [`html`] a self-contained page with SVG charts.
+//!
+//! API: [`report`], [`outstanding_sheets`], [`unknown_stores`] with their
+//! filters and rows, [`Column`] for any output, [`format`] and [`HtmlReport`].
 
 pub mod columns;
 pub mod format;

@@ -110,7 +110,7 @@ impl ReportFilter {
     }
 
     /// The newest batch date whose sheets can be outstanding.
-    pub fn outstanding_cutoff(&self) -> NaiveDate {
+    pub(crate) fn outstanding_cutoff(&self) -> NaiveDate {
         cutoff(self.today, self.older_than_days)
     }
 }

@@ -103,7 +103,7 @@ pub fn blockers(conn: &mut PgConnection) -> QueryResult<Vec<Blocker>> {
 /// Probes with shared row locks, the mildest that such a lock excludes, in
 /// a transaction of its own that is always rolled back; meant for after a
 /// lock timeout.
-pub fn locked_leads(conn: &mut PgConnection, limit: i64) -> QueryResult<Vec<i32>> {
+pub(crate) fn locked_leads(conn: &mut PgConnection, limit: i64) -> QueryResult<Vec<i32>> {
     #[derive(QueryableByName)]
     struct Id {
         #[diesel(sql_type = Integer)]

@@ -3,8 +3,15 @@
 //! ([`models`]), the SQL migrations embedded from `migrations/`, and how to
 //! connect ([`connect`], [`pool`]) and upgrade ([`run_pending_migrations`]).
 //! Other crates build their queries from these definitions.
+//!
+//! API: [`schema`], [`models`] and [`codes`] for queries; [`connect`],
+//! [`pool`], [`session`] and [`run_pending_migrations`]; [`eligibility`],
+//! [`locks`] and [`blocking`] for the rules other crates share; [`secrets`]
+//! for anything that prints a URL; [`seed`] for tests, benchmarks and the
+//! demo; feature `testing` for test databases.
 
 pub mod blocking;
+pub mod codes;
 pub mod eligibility;
 pub mod locks;
 pub mod models;

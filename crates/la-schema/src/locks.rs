@@ -28,9 +28,9 @@ pub fn email_id(batch_id: i64, key: &str) -> i64 {
 
 /// The assignment of a batch: one transaction lock for every run, so
 /// concurrent runs take turns (docs/decisions.md D8). A single 64-bit key.
-pub const ASSIGNMENT: i64 = 0x4C45_4144_5341_5347; // "LEADSASG"
+pub(crate) const ASSIGNMENT: i64 = 0x4C45_4144_5341_5347; // "LEADSASG"
 
-/// Waits (at most the session's `lock_timeout`) for [`ASSIGNMENT`] until the
+/// Waits (at most the session's `lock_timeout`) for `ASSIGNMENT` until the
 /// end of the current transaction.
 pub fn lock_assignment(conn: &mut PgConnection) -> QueryResult<()> {
     diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
@@ -41,7 +41,7 @@ pub fn lock_assignment(conn: &mut PgConnection) -> QueryResult<()> {
 
 /// `pg_locks.classid` of every advisory lock of this pipeline: how another
 /// session's lock is recognised as ours.
-pub fn classids() -> [i64; 4] {
+pub(crate) fn classids() -> [i64; 4] {
     let space = |s: LockSpace| i64::from(s.0 as u32);
     [
         space(RUN),

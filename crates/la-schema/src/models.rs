@@ -6,6 +6,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
 
+use crate::codes::{AttachMode, Coded, LeadType, OverallStatus, ProfileEnv, RunEnv, Scope, SendAs};
+pub use crate::codes::{DeliveryOutcome, TransportKind};
 use crate::schema::*;
 
 /// A `lead_assignment_batches` row to insert.
@@ -16,9 +18,9 @@ pub struct NewBatch<'a> {
     pub triggered_by: Option<&'a str>,
     pub run_id: Option<&'a str>,
     /// How the batch's emails are delivered (`smtp`, `outbox`, `none`).
-    pub delivery_transport: Option<&'a str>,
+    pub delivery_transport: Option<TransportKind>,
     /// The env whose recipients its emails go to.
-    pub delivery_env: Option<&'a str>,
+    pub delivery_env: Option<RunEnv>,
 }
 
 /// A `lead_assignment_batches` row.
@@ -45,7 +47,7 @@ pub struct NewLeadAssignment {
     pub store_code: String,
     pub store_name: Option<String>,
     pub lead_date: Option<NaiveDate>,
-    pub lead_type: Option<String>,
+    pub lead_type: Option<LeadType>,
     pub mobile_number: String,
     pub cx_name: Option<String>,
     pub address: Option<String>,
@@ -66,7 +68,9 @@ pub struct LeadAssignment {
     pub store_code: String,
     pub store_name: Option<String>,
     pub lead_date: Option<NaiveDate>,
-    pub lead_type: Option<String>,
+    /// Checked for new rows only: an older row may hold other text
+    /// (migration 2 adds the check `NOT VALID`).
+    pub lead_type: Option<Coded<LeadType>>,
     pub mobile_number: String,
     pub cx_name: Option<String>,
     pub address: Option<String>,
@@ -211,9 +215,9 @@ pub struct NotificationProfile {
     pub pipeline_id: i64,
     pub code: String,
     pub description: Option<String>,
-    pub env: String,
-    pub scope: String,
-    pub attach_mode: String,
+    pub env: Coded<ProfileEnv>,
+    pub scope: Coded<Scope>,
+    pub attach_mode: Coded<AttachMode>,
     pub is_active: bool,
 }
 
@@ -236,10 +240,10 @@ pub struct NotificationRecipient {
     pub id: i64,
     pub profile_id: i64,
     pub store_code: Option<String>,
-    pub env: String,
+    pub env: Coded<ProfileEnv>,
     pub email_address: String,
     pub display_name: Option<String>,
-    pub send_as: String,
+    pub send_as: Coded<SendAs>,
     pub is_active: bool,
 }
 
@@ -249,114 +253,15 @@ pub struct NotificationRecipient {
 pub struct NewRunSummary {
     pub pipeline_name: String,
     pub run_id: String,
-    pub run_env: Option<String>,
+    pub run_env: Option<RunEnv>,
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
     pub total_time_taken: Option<String>,
     pub report_date: Option<NaiveDate>,
-    pub overall_status: Option<String>,
+    pub overall_status: Option<OverallStatus>,
     pub summary_text: Option<String>,
     pub phases_json: Option<serde_json::Value>,
     pub metrics_json: Option<serde_json::Value>,
-}
-
-/// What happened to one email attempt (`lead_assignment_deliveries.outcome`):
-/// read and written as this type at the Diesel boundary, so a stored value
-/// it does not know is one typed error where the row is read.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Serialize,
-    diesel::AsExpression,
-    diesel::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-#[serde(rename_all = "snake_case")]
-pub enum DeliveryOutcome {
-    /// Accepted by the SMTP server.
-    Sent,
-    /// Written as an `.eml` file to the outbox; nothing was sent.
-    WrittenToOutbox,
-    /// The attempt failed.
-    Failed,
-    /// Not tried: an earlier connection-level failure, or the store's sheets are missing.
-    NotAttempted,
-    /// Email was disabled for the run (`--no-email`).
-    Skipped,
-}
-
-impl DeliveryOutcome {
-    /// Every outcome, in the order of the enum.
-    pub const ALL: [DeliveryOutcome; 5] = [
-        DeliveryOutcome::Sent,
-        DeliveryOutcome::WrittenToOutbox,
-        DeliveryOutcome::Failed,
-        DeliveryOutcome::NotAttempted,
-        DeliveryOutcome::Skipped,
-    ];
-
-    /// The stored text.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DeliveryOutcome::Sent => "sent",
-            DeliveryOutcome::WrittenToOutbox => "written_to_outbox",
-            DeliveryOutcome::Failed => "failed",
-            DeliveryOutcome::NotAttempted => "not_attempted",
-            DeliveryOutcome::Skipped => "skipped",
-        }
-    }
-
-    /// Parses the stored text.
-    pub fn parse(s: &str) -> Option<DeliveryOutcome> {
-        DeliveryOutcome::ALL.into_iter().find(|o| o.as_str() == s)
-    }
-
-    /// The outcomes that delivered an email.
-    pub const DELIVERED: [DeliveryOutcome; 2] =
-        [DeliveryOutcome::Sent, DeliveryOutcome::WrittenToOutbox];
-
-    /// The email reached its destination (an SMTP server or the outbox).
-    pub fn is_delivered(self) -> bool {
-        matches!(
-            self,
-            DeliveryOutcome::Sent | DeliveryOutcome::WrittenToOutbox
-        )
-    }
-
-    /// Nothing more is owed for this email: delivered, or deliberately skipped.
-    pub fn is_settled(self) -> bool {
-        self.is_delivered() || self == DeliveryOutcome::Skipped
-    }
-}
-
-impl diesel::serialize::ToSql<diesel::sql_types::Text, diesel::pg::Pg> for DeliveryOutcome {
-    fn to_sql<'b>(
-        &'b self,
-        out: &mut diesel::serialize::Output<'b, '_, diesel::pg::Pg>,
-    ) -> diesel::serialize::Result {
-        <str as diesel::serialize::ToSql<diesel::sql_types::Text, diesel::pg::Pg>>::to_sql(
-            self.as_str(),
-            out,
-        )
-    }
-}
-
-impl diesel::deserialize::FromSql<diesel::sql_types::Text, diesel::pg::Pg> for DeliveryOutcome {
-    fn from_sql(bytes: diesel::pg::PgValue<'_>) -> diesel::deserialize::Result<Self> {
-        let text = <String as diesel::deserialize::FromSql<
-            diesel::sql_types::Text,
-            diesel::pg::Pg,
-        >>::from_sql(bytes)?;
-        DeliveryOutcome::parse(&text).ok_or_else(|| {
-            format!("lead_assignment_deliveries.outcome {text:?} is not a delivery outcome").into()
-        })
-    }
 }
 
 /// A `lead_assignment_deliveries` row to insert: one email attempt.
@@ -366,7 +271,7 @@ pub struct NewDelivery {
     /// None for an email of no batch (a receipt for a returned sheet).
     pub batch_id: Option<i64>,
     pub email_key: String,
-    pub transport: String,
+    pub transport: TransportKind,
     pub to_addresses: Vec<String>,
     pub cc_addresses: Vec<String>,
     pub bcc_addresses: Vec<String>,
@@ -384,7 +289,7 @@ pub struct Delivery {
     pub id: i64,
     pub batch_id: Option<i64>,
     pub email_key: String,
-    pub transport: String,
+    pub transport: TransportKind,
     pub to_addresses: Vec<String>,
     pub cc_addresses: Vec<String>,
     pub bcc_addresses: Vec<String>,

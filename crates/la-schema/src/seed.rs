@@ -146,7 +146,7 @@ pub fn mapping(
 }
 
 /// Id of the seeded `leads_assignment` notification profile (env `any`).
-pub fn lead_assignment_profile_id(conn: &mut PgConnection) -> QueryResult<i64> {
+pub(crate) fn lead_assignment_profile_id(conn: &mut PgConnection) -> QueryResult<i64> {
     notification_profiles::table
         .inner_join(pipelines::table)
         .filter(pipelines::code.eq(crate::PIPELINE))

@@ -27,12 +27,12 @@ pub struct SessionOptions {
 }
 
 /// Default connect timeout: 10 s.
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default lock wait: one minute.
-pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(60);
+pub(crate) const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(60);
 /// Default statement bound: 30 minutes, some twenty times the longest
 /// statement of a 1,000,000-lead run.
-pub const DEFAULT_STATEMENT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+pub(crate) const DEFAULT_STATEMENT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 
 impl Default for SessionOptions {
     fn default() -> SessionOptions {
@@ -72,7 +72,7 @@ impl SessionOptions {
 }
 
 /// `url` with the session's parameters added (URL or key=value form).
-pub fn with_parameters(url: &str, options: &SessionOptions) -> String {
+pub(crate) fn with_parameters(url: &str, options: &SessionOptions) -> String {
     let is_url = url.starts_with("postgres://") || url.starts_with("postgresql://");
     let mut out = url.trim().to_string();
     for (key, value) in options.parameters() {
@@ -136,7 +136,7 @@ pub fn connect_with(url: &str, options: &SessionOptions) -> Result<PgConnection,
 }
 
 /// The statements that set a session's lock and statement bounds.
-pub fn bounds_sql(options: &SessionOptions) -> String {
+pub(crate) fn bounds_sql(options: &SessionOptions) -> String {
     format!(
         "SET lock_timeout = {}; SET statement_timeout = {};",
         options.lock_timeout.as_millis().max(1),

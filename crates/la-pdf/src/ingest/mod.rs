@@ -18,7 +18,7 @@ use serde::Serialize;
 
 pub use identify::{IdentityCheck, SheetOf};
 pub use read::{read_sheet, RawOutcome, SheetFields};
-pub use values::{parse_amount, parse_conv, parse_date, validate, Outcome};
+pub use values::{parse_date, validate, Outcome};
 pub use walk::{find_sheets, Found, Skipped};
 
 use crate::identity::{IdentityError, SheetKey};
@@ -292,7 +292,7 @@ pub fn ingest_parsed(
 }
 
 /// [`ingest_outcomes`] for many files, in order, calling `done` with each
-/// result. Files are read and parsed ahead on [`PARSERS`] threads while the
+/// result. Files are read and parsed ahead on `PARSERS` threads while the
 /// database checks and writes the current one.
 pub fn ingest_files(
     conn: &mut PgConnection,

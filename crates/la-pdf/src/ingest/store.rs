@@ -42,7 +42,7 @@ impl From<diesel::result::Error> for Failure {
 }
 
 impl Failure {
-    pub fn into_error(self, path: &Path) -> IngestError {
+    pub(crate) fn into_error(self, path: &Path) -> IngestError {
         match self {
             Failure::Db(source) => IngestError::Db {
                 path: path.to_path_buf(),

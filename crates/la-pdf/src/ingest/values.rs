@@ -19,7 +19,7 @@ pub struct Outcome {
 }
 
 /// `Y`/`N`/`Yes`/`No` in any case.
-pub fn parse_conv(s: &str) -> Result<bool, String> {
+pub(crate) fn parse_conv(s: &str) -> Result<bool, String> {
     match s.trim().to_ascii_lowercase().as_str() {
         "y" | "yes" => Ok(true),
         "n" | "no" => Ok(false),
@@ -30,7 +30,7 @@ pub fn parse_conv(s: &str) -> Result<bool, String> {
 /// `s` with every decimal digit of any script (Devanagari ०–९, Tamil ௦–௯,
 /// Arabic-Indic ٠–٩ …) as its ASCII digit: typed in any Indian script, a
 /// number is the same number.
-pub fn ascii_digits(s: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn ascii_digits(s: &str) -> std::borrow::Cow<'_, str> {
     if s.is_ascii() {
         return s.into();
     }
@@ -72,7 +72,7 @@ pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
 /// An amount: optional `₹`, `Rs`, `Rs.` or `INR`; thousands separators in
 /// Western (`125,000`) or Indian (`1,25,000`) grouping; at most 2 decimals;
 /// digits of any script; `0 <= x < 10^10` (fits numeric(12,2)).
-pub fn parse_amount(s: &str) -> Result<BigDecimal, String> {
+pub(crate) fn parse_amount(s: &str) -> Result<BigDecimal, String> {
     let s = ascii_digits(s);
     let mut t = s.trim();
     for prefix in ["₹", "INR", "Rs.", "Rs"] {

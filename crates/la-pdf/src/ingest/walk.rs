@@ -131,7 +131,7 @@ fn not_regular(m: &Metadata) -> Option<&'static str> {
 /// Reads `path` whole if it is a regular file of at most `limit` bytes. The
 /// file is opened without blocking (a FIFO cannot hang the caller), and the
 /// checks are made on the open file, so what is read is what was checked.
-pub fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, IngestError> {
+pub(crate) fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, IngestError> {
     let io = |source| IngestError::Io {
         path: path.to_path_buf(),
         source,
