@@ -45,7 +45,7 @@ pub use report::{
     shell_quote, FinishCommand, OverallStatus, Phase, PhaseReport, PhaseStatus, PipelineReport,
     BINARY,
 };
-pub use runner::{generate_run_id, run_pipeline, PIPELINE_NAME};
+pub use runner::{generate_run_id, run_pipeline, run_pipeline_with, PIPELINE_NAME};
 pub use summary::{
     finished_batches_line, later_line, left_reasons, returned_line, unreadable_line,
 };

@@ -105,6 +105,23 @@ impl PhaseProgress {
 }
 
 impl PipelineOptions {
+    /// What a run checks before anything is written (the sender; unless a
+    /// dry run, which sends nothing, docs/decisions.md D11: prod sends by
+    /// SMTP, with a real sender), and the run's one transport. [`crate::run_pipeline`] starts with it; a caller that
+    /// refuses before it connects calls it and passes the transport to
+    /// [`crate::run_pipeline_with`].
+    pub fn ready(&self) -> Result<Box<dyn Transport>, PipelineError> {
+        check_sender(&self.from).map_err(PipelineError::Config)?;
+        if !self.dry_run {
+            self.email
+                .check_env(self.run_env)
+                .map_err(PipelineError::Config)?;
+            check_sender_for(&self.email, self.run_env, &self.from)
+                .map_err(PipelineError::Config)?;
+        }
+        transport_for(&self.email)
+    }
+
     /// Defaults for env `env`: outbox under `./reports`, triggered by `manual`.
     pub fn new(env: RunEnv) -> PipelineOptions {
         let reports_root = PathBuf::from("reports");

@@ -15,9 +15,7 @@ use la_schema::session::is_wait_timeout;
 
 use crate::ahead::SheetsAhead;
 use crate::finish::finish_with;
-use crate::options::{
-    check_sender, check_sender_for, transport_for, EmailDelivery, PipelineError, PipelineOptions,
-};
+use crate::options::{EmailDelivery, PipelineError, PipelineOptions};
 use crate::report::{
     FinishCommand, OverallStatus, Phase, PhaseReport, PhaseStatus, PipelineReport,
 };
@@ -70,7 +68,25 @@ pub fn run_pipeline(
     conn: &mut PgConnection,
     options: &PipelineOptions,
 ) -> Result<PipelineReport, PipelineError> {
-    let mut run = Run::start(conn, options)?;
+    run(conn, options, options.ready())
+}
+
+/// [`run_pipeline`] with the transport [`PipelineOptions::ready`] built: for a
+/// caller that checked the configuration before it connected.
+pub fn run_pipeline_with(
+    conn: &mut PgConnection,
+    options: &PipelineOptions,
+    transport: Box<dyn Transport>,
+) -> Result<PipelineReport, PipelineError> {
+    run(conn, options, Ok(transport))
+}
+
+fn run(
+    conn: &mut PgConnection,
+    options: &PipelineOptions,
+    ready: Result<Box<dyn Transport>, PipelineError>,
+) -> Result<PipelineReport, PipelineError> {
+    let mut run = Run::start(conn, options, ready)?;
     if run.report.overall_status == OverallStatus::Skipped {
         return Ok(run.report);
     }
@@ -97,11 +113,14 @@ struct Run<'a> {
 impl<'a> Run<'a> {
     /// Checks the configuration, honours the skip flag, marks interrupted
     /// runs and writes this run's `running` row.
-    fn start(conn: &mut PgConnection, options: &'a PipelineOptions) -> Result<Self, PipelineError> {
+    fn start(
+        conn: &mut PgConnection,
+        options: &'a PipelineOptions,
+        ready: Result<Box<dyn Transport>, PipelineError>,
+    ) -> Result<Self, PipelineError> {
         let started_at = Utc::now();
         let run_id = options.run_id.clone().unwrap_or_else(generate_run_id);
-        let transport = check_config(options).and_then(|()| transport_for(&options.email));
-        let transport = transport.inspect_err(|e| {
+        let transport = ready.inspect_err(|e| {
             status_log(
                 log::Level::Error,
                 &run_id,
@@ -534,20 +553,6 @@ fn with_obstacle(conn: &mut PgConnection, msg: String) -> String {
         return msg;
     }
     format!("{msg}; {}", la_schema::blocking::explain(conn))
-}
-
-/// D11 and the sender: checked before anything is written. A dry run sends
-/// nothing, so neither SMTP nor a sender is required of it.
-fn check_config(options: &PipelineOptions) -> Result<(), PipelineError> {
-    check_sender(&options.from).map_err(PipelineError::Config)?;
-    if options.dry_run {
-        return Ok(());
-    }
-    options
-        .email
-        .check_env(options.run_env)
-        .map_err(PipelineError::Config)?;
-    check_sender_for(&options.email, options.run_env, &options.from).map_err(PipelineError::Config)
 }
 
 /// Summary-email lines: every store of the run with what it got and, in the

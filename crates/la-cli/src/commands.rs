@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use leads_assignment::notify::{send_for_batch, NotifyError, NotifyOptions, Selection};
 use leads_assignment::pdf::{generate_sheets, IngestOptions, PdfError, PdfOptions};
 use leads_assignment::{
-    diagnose, run_pipeline, transport_for, unfinished_batches, DiagnoseOptions, EmailDelivery,
+    diagnose, run_pipeline_with, transport_for, unfinished_batches, DiagnoseOptions, EmailDelivery,
     PhaseProgress, PipelineError, PipelineOptions,
 };
 
@@ -224,22 +224,11 @@ fn progress() -> Option<PhaseProgress> {
 
 fn run(url: Option<&str>, args: &RunArgs, quiet: bool) -> Result<u8, CmdError> {
     let (email, from) = EmailDelivery::from_env(args.no_email, &args.reports.reports_root)?;
-    // Checked before connecting, so nothing at all happens (the runner checks
-    // again). A dry run sends nothing, so the SMTP rule does not apply.
-    if !args.dry_run {
-        email
-            .check_env(args.env.run_env())
-            .map_err(|e| format!("refusing to start: {e}"))?;
-        leads_assignment::check_sender_for(&email, args.env.run_env(), &from)
-            .map_err(|e| format!("refusing to start: {e}"))?;
-    }
-    transport_for(&email).map_err(|e| e.to_string())?;
     // docs/decisions.md D29: the reply mailbox first, unless --no-collect.
     let collect = match args.no_collect {
         true => None,
         false => crate::collect::imap_from_env()?,
     };
-    let mut conn = connect(url)?;
     let options = PipelineOptions {
         run_env: args.env.run_env(),
         run_id: args.run_id.clone(),
@@ -254,7 +243,11 @@ fn run(url: Option<&str>, args: &RunArgs, quiet: bool) -> Result<u8, CmdError> {
         outstanding_after_days: Some(args.outstanding_after),
         collect,
     };
-    let report = run_pipeline(&mut conn, &options).map_err(|e| match e {
+    // Checked, and the one transport built, before connecting: a refused
+    // run touches nothing.
+    let transport = options.ready().map_err(|e| e.to_string())?;
+    let mut conn = connect(url)?;
+    let report = run_pipeline_with(&mut conn, &options, transport).map_err(|e| match e {
         PipelineError::Config(_) => CmdError::usage(e.to_string()),
         e => CmdError::from(e.to_string()),
     })?;
