@@ -38,8 +38,7 @@ pub use finish::{
 };
 pub use la_notify::RunEnv;
 pub use options::{
-    check_sender_for, transport_for, EmailDelivery, PhaseProgress, PipelineError, PipelineOptions,
-    DEFAULT_SENDER,
+    transport_for, EmailDelivery, PhaseProgress, PipelineError, PipelineOptions, DEFAULT_SENDER,
 };
 pub use report::{
     shell_quote, FinishCommand, OverallStatus, Phase, PhaseReport, PhaseStatus, PipelineReport,

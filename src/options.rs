@@ -105,10 +105,11 @@ impl PhaseProgress {
 }
 
 impl PipelineOptions {
-    /// What a run checks before anything is written (the sender; unless a
-    /// dry run, which sends nothing, docs/decisions.md D11: prod sends by
-    /// SMTP, with a real sender), and the run's one transport. [`crate::run_pipeline`] starts with it; a caller that
-    /// refuses before it connects calls it and passes the transport to
+    /// What a run checks before anything is written, and the run's one
+    /// transport: the sender; unless a dry run, which sends nothing,
+    /// docs/decisions.md D11 (prod sends by SMTP, with a real sender).
+    /// [`crate::run_pipeline`] starts with it; a caller that refuses before
+    /// it connects calls it and passes the transport to
     /// [`crate::run_pipeline_with`].
     pub fn ready(&self) -> Result<Box<dyn Transport>, PipelineError> {
         check_sender(&self.from).map_err(PipelineError::Config)?;
@@ -180,7 +181,11 @@ pub enum PipelineError {
 pub const DEFAULT_SENDER: &str = "Leads Assignment <leads-assignment@example.invalid>";
 
 /// In env `prod`, SMTP needs a real sender: the default is refused there.
-pub fn check_sender_for(email: &EmailDelivery, run_env: RunEnv, from: &str) -> Result<(), String> {
+pub(crate) fn check_sender_for(
+    email: &EmailDelivery,
+    run_env: RunEnv,
+    from: &str,
+) -> Result<(), String> {
     if run_env == RunEnv::Prod && matches!(email, EmailDelivery::Smtp(_)) && from == DEFAULT_SENDER
     {
         return Err("env prod sends by SMTP and needs a sender: set REPORT_EMAIL_FROM (e.g. \"Leads Desk <leads@your-domain>\"); nothing was written".into());
