@@ -12,14 +12,14 @@
     clippy::panic
 )]
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use diesel::connection::SimpleConnection;
 use la_collect::testing::{reply, ImapServer};
 use la_notify::testing::SmtpSink;
 use leads_assignment::assign::{run_leads_assignment, AssignOptions};
 use leads_assignment::collect::{collect, CollectOptions};
-use leads_assignment::notify::{SmtpConfig, SmtpTransport};
+use leads_assignment::notify::SmtpTransport;
 use leads_assignment::pdf::{generate_pdfs_for_batch, PdfOptions, FIELD_NAMES};
 use leads_assignment::schema::testing::migrated_db;
 
@@ -99,15 +99,7 @@ fn main() {
     }
     assert_eq!(n, 100);
     let sink = SmtpSink::start().unwrap();
-    let mut transport = SmtpTransport::new(&SmtpConfig {
-        host: "127.0.0.1".into(),
-        port: sink.port,
-        username: None,
-        password: None,
-        use_tls: false,
-        timeout: Duration::from_secs(10),
-    })
-    .unwrap();
+    let mut transport = SmtpTransport::new(&sink.config()).unwrap();
     let options = CollectOptions {
         imap: imap.config(),
         from: "leads@example.com".into(),
@@ -131,7 +123,10 @@ fn main() {
     let secs = t.elapsed().as_secs_f64();
     assert_eq!(report.messages.len(), 100, "{}", report.line());
     assert!(
-        report.messages.iter().all(|m| m.status == "collected"),
+        report
+            .messages
+            .iter()
+            .all(|m| m.status.to_string() == "collected"),
         "{}",
         report.line()
     );

@@ -181,7 +181,9 @@ impl<'a> Vars<'a> {
             port: self.port("REPORT_EMAIL_IMAP_PORT", if use_tls { 993 } else { 143 })?,
             use_tls,
             username: self.text("REPORT_EMAIL_IMAP_USERNAME").unwrap_or_default(),
-            password: (self.get)("REPORT_EMAIL_IMAP_PASSWORD").unwrap_or_default(),
+            password: self
+                .secret("REPORT_EMAIL_IMAP_PASSWORD")
+                .unwrap_or_default(),
             folder: folder("REPORT_EMAIL_IMAP_FOLDER", "INBOX"),
             collected_folder: folder("REPORT_EMAIL_IMAP_COLLECTED_FOLDER", "Collected"),
             refused_folder: folder("REPORT_EMAIL_IMAP_REFUSED_FOLDER", "Refused"),

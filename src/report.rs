@@ -59,6 +59,8 @@ pub enum Phase {
     Notify,
     /// The run's summary row and email.
     Summary,
+    /// The run's end: its last status log line (no phase report of its own).
+    Done,
 }
 
 impl Phase {
@@ -72,6 +74,7 @@ impl Phase {
             Phase::Sheets => "sheets",
             Phase::Notify => "notify",
             Phase::Summary => "summary",
+            Phase::Done => "done",
         }
     }
 }

@@ -29,10 +29,11 @@ pub const PIPELINE_NAME: &str = la_schema::PIPELINE;
 pub(crate) fn status_log(
     level: log::Level,
     run_id: &str,
-    phase: &str,
+    phase: Phase,
     status: &str,
     message: &str,
 ) {
+    let phase = phase.as_str();
     log::log!(target: PIPELINE_NAME, level,
         pipeline = PIPELINE_NAME, run_id = run_id, phase = phase, status = status; "{message}");
 }
@@ -124,7 +125,7 @@ impl<'a> Run<'a> {
             status_log(
                 log::Level::Error,
                 &run_id,
-                Phase::Start.as_str(),
+                Phase::Start,
                 PhaseStatus::Failed.as_str(),
                 &e.to_string(),
             );
@@ -132,7 +133,7 @@ impl<'a> Run<'a> {
         status_log(
             log::Level::Info,
             &run_id,
-            Phase::Start.as_str(),
+            Phase::Start,
             PhaseStatus::Ok.as_str(),
             &format!(
                 "env {}, triggered by {}",
@@ -186,7 +187,7 @@ impl<'a> Run<'a> {
         status_log(
             status.level(),
             &self.report.run_id,
-            phase.as_str(),
+            phase,
             status.as_str(),
             message,
         );
@@ -363,18 +364,30 @@ impl<'a> Run<'a> {
     fn log_assignment(&self, assignment: &AssignmentReport) {
         let run_id = &self.report.run_id;
         if let Ok(json) = serde_json::to_string(assignment) {
-            log::debug!(target: PIPELINE_NAME, pipeline = PIPELINE_NAME, run_id = run_id.as_str(), phase = "assign", status = "report"; "{json}");
+            log::debug!(target: PIPELINE_NAME, pipeline = PIPELINE_NAME, run_id = run_id.as_str(), phase = Phase::Assign.as_str(), status = "report"; "{json}");
         }
         for s in &assignment.skipped_agents {
             let msg = format!(
                 "store {}: agent {} skipped: {}",
                 s.store_code, s.agent_id, s.reason
             );
-            status_log(log::Level::Warn, run_id, "assign", "warning", &msg);
+            status_log(
+                log::Level::Warn,
+                run_id,
+                Phase::Assign,
+                PhaseStatus::Warning.as_str(),
+                &msg,
+            );
         }
         if !assignment.repaired_flags.is_empty() {
             let msg = summary::repaired_line(assignment);
-            status_log(log::Level::Warn, run_id, "assign", "warning", &msg);
+            status_log(
+                log::Level::Warn,
+                run_id,
+                Phase::Assign,
+                PhaseStatus::Warning.as_str(),
+                &msg,
+            );
         }
     }
 
@@ -389,7 +402,13 @@ impl<'a> Run<'a> {
                 } else {
                     "nothing to assign: no sheets, no emails"
                 };
-                status_log(log::Level::Info, &self.report.run_id, "done", "ok", why);
+                status_log(
+                    log::Level::Info,
+                    &self.report.run_id,
+                    Phase::Done,
+                    PhaseStatus::Ok.as_str(),
+                    why,
+                );
                 None
             }
         }
@@ -515,7 +534,7 @@ impl<'a> Run<'a> {
                 log::Level::Info
             },
             &self.report.run_id,
-            "done",
+            Phase::Done,
             self.report.overall_status.as_str(),
             &self.report.summary_text,
         );

@@ -320,7 +320,7 @@ pub(crate) fn metrics(r: &PipelineReport) -> serde_json::Value {
 pub(crate) fn returned_sheets(r: &la_collect::CollectReport) -> crate::report::ReturnedSheets {
     let mut out = crate::report::ReturnedSheets::default();
     for m in &r.messages {
-        if m.status == "stranger" {
+        if m.status == la_collect::Handled::Now(la_schema::codes::CollectedStatus::Stranger) {
             out.strangers.push(m.sender.clone());
         }
         for s in &m.sheets {

@@ -16,7 +16,7 @@ pub struct SheetResult {
 /// The subject of the reply to `subject`.
 pub fn subject(subject: &str) -> String {
     let s = subject.trim();
-    if s.len() >= 3 && s[..3].eq_ignore_ascii_case("re:") {
+    if s.get(..3).is_some_and(|p| p.eq_ignore_ascii_case("re:")) {
         s.to_string()
     } else if s.is_empty() {
         "Re: your returned sheet".into()
@@ -98,6 +98,23 @@ fn refused(out: &mut String, name: &str, e: &IngestError) {
             let text = text.split_once(": ").map_or(text.as_str(), |(_, t)| t);
             out.push_str(&format!("  {text}\n"));
             out.push_str("What to do: send the sheet file exactly as it was emailed to you, filled in and saved (Save, not Print).\n\n");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_reply_subject_of_any_subject() {
+        for (sent, reply) in [
+            ("", "Re: your returned sheet"),
+            ("sheet", "Re: sheet"),
+            ("RE: sheet", "RE: sheet"),
+            // Not cut inside a character: the second é spans bytes 2..4.
+            ("éé", "Re: éé"),
+            ("ரிட்டர்ன்", "Re: ரிட்டர்ன்"),
+        ] {
+            assert_eq!(super::subject(sent), reply, "{sent:?}");
         }
     }
 }

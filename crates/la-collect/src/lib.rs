@@ -25,6 +25,7 @@ use diesel::prelude::*;
 use la_notify::receipt::{send_receipt, Receipt};
 use la_notify::{EmailResult, Transport};
 use la_pdf::{IngestOptions, MessageSource};
+use la_schema::codes::CollectedStatus;
 use la_schema::schema::lead_assignment_collected as lac;
 use lettre::message::Mailbox as Address;
 
@@ -75,14 +76,29 @@ pub struct MessageReport {
     pub key: String,
     pub sender: String,
     pub subject: String,
-    /// `collected`, `refused`, `stranger`; `already` when it had been
-    /// processed before and was only filed now.
-    pub status: &'static str,
+    pub status: Handled,
     pub folder: String,
     pub sheets: Vec<SheetResult>,
     pub others: Vec<String>,
     /// The receipt's result, when one was sent (or tried) now.
     pub receipt: Option<EmailResult>,
+}
+
+/// What a message's handling was: recorded now, or processed before and
+/// only filed (and its owed receipt sent) now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Handled {
+    Now(CollectedStatus),
+    Already,
+}
+
+impl std::fmt::Display for Handled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Handled::Now(s) => s.as_str(),
+            Handled::Already => "already",
+        })
+    }
 }
 
 /// What a collection did.
@@ -96,14 +112,14 @@ pub struct CollectReport {
 impl CollectReport {
     /// `N message(s): N collected, N refused, N from strangers, N already done`.
     pub fn line(&self) -> String {
-        let n = |s: &str| self.messages.iter().filter(|m| m.status == s).count();
+        let n = |s: Handled| self.messages.iter().filter(|m| m.status == s).count();
         format!(
             "{} message(s): {} collected, {} refused, {} from senders who are not recipients (not answered), {} processed before and filed now",
             self.messages.len(),
-            n("collected"),
-            n("refused"),
-            n("stranger"),
-            n("already")
+            n(Handled::Now(CollectedStatus::Collected)),
+            n(Handled::Now(CollectedStatus::Refused)),
+            n(Handled::Now(CollectedStatus::Stranger)),
+            n(Handled::Already)
         )
     }
 }
@@ -129,7 +145,7 @@ pub fn collect(
     for round in mailbox.messages()?.chunks(ROUND) {
         let mut todo = Vec::new();
         for &(uid, size) in round {
-            todo.push(run.classify(&mut mailbox, uid, size)?);
+            todo.extend(run.classify(&mut mailbox, uid, size)?);
         }
         let parsed = parse_round(&todo);
         let mut moves = Vec::new();
@@ -155,6 +171,16 @@ struct Collect<'a> {
     transport: &'a mut dyn Transport,
 }
 
+/// A receipt recorded with its message and not delivered yet.
+#[derive(Queryable)]
+struct OwedReceipt {
+    key: String,
+    to: String,
+    subject: String,
+    body: String,
+    in_reply_to: Option<String>,
+}
+
 /// A message's record.
 #[derive(Queryable)]
 struct Recorded {
@@ -168,13 +194,13 @@ struct Recorded {
 
 impl Collect<'_> {
     /// Fetches a message and decides what it is: recorded before, from a
-    /// stranger, or to be answered.
+    /// stranger, or to be answered; `None` (with a warning) when it is gone.
     fn classify(
         &mut self,
         mailbox: &mut Mailbox,
         uid: u32,
         size: u64,
-    ) -> Result<Todo, CollectError> {
+    ) -> Result<Option<Todo>, CollectError> {
         // A message far over the attachment limit is not fetched whole.
         let cap = self
             .options
@@ -182,7 +208,13 @@ impl Collect<'_> {
             .saturating_mul(2)
             .saturating_add(1 << 20);
         let truncated = (size > cap).then_some(size);
-        let bytes = mailbox.fetch(uid, truncated.is_some())?;
+        let Some(bytes) = mailbox.fetch(uid, truncated.is_some())? else {
+            log::warn!(
+                "message UID {uid} left {} before it was read (another client?): not collected now",
+                self.options.imap.folder
+            );
+            return Ok(None);
+        };
         let m = message::read(&bytes, self.options.max_file_bytes, truncated);
         let kind = match self.recorded(&m.key)? {
             Some(done) => Kind::Recorded(done),
@@ -195,7 +227,7 @@ impl Collect<'_> {
                 }
             }
         };
-        Ok(Todo { uid, m, kind })
+        Ok(Some(Todo { uid, m, kind }))
     }
 
     fn handle(
@@ -257,7 +289,7 @@ impl Collect<'_> {
             key: m.key.clone(),
             sender: done.sender,
             subject: m.subject.clone(),
-            status: "already",
+            status: Handled::Already,
             folder: done.folder,
             sheets: Vec::new(),
             others: Vec::new(),
@@ -267,10 +299,18 @@ impl Collect<'_> {
 
     /// From someone who is no recipient: filed to Refused, not read, not answered.
     fn stranger(&mut self, m: &Incoming, sender: String) -> Result<MessageReport, CollectError> {
-        let folder = self.options.imap.refused_folder.clone();
+        let folder = self.options.imap.folder_for(CollectedStatus::Stranger);
         if !self.options.dry_run {
-            record_in(self.conn, m, &sender, "stranger", &folder, &[], None)
-                .map_err(db("recording a collected message"))?;
+            record_in(
+                self.conn,
+                m,
+                &sender,
+                CollectedStatus::Stranger,
+                &folder,
+                &[],
+                None,
+            )
+            .map_err(db("recording a collected message"))?;
         }
         log::warn!(
             "message {} from {sender:?}, who is no recipient: filed to {folder}, not answered",
@@ -280,7 +320,7 @@ impl Collect<'_> {
             key: m.key.clone(),
             sender,
             subject: m.subject.clone(),
-            status: "stranger",
+            status: Handled::Now(CollectedStatus::Stranger),
             folder,
             sheets: Vec::new(),
             others: m.others.clone(),
@@ -307,51 +347,53 @@ impl Collect<'_> {
             }),
             ..IngestOptions::default()
         };
-        let all_ok = |s: &[SheetResult]| !s.is_empty() && s.iter().all(|r| r.result.is_ok());
+        // Collected only when it had sheets and every one of them, and every
+        // attachment, was taken.
+        let status = |s: &[SheetResult]| match !s.is_empty()
+            && s.iter().all(|r| r.result.is_ok())
+            && m.too_large.is_empty()
+        {
+            true => CollectedStatus::Collected,
+            false => CollectedStatus::Refused,
+        };
+        let mut receipt = None;
         let subject = answer::subject(&m.subject);
         let key = format!("receipt-{}", la_pdf::files::long_hash(&[&m.key]));
-        let (sheets, folder) = if self.options.dry_run {
+        let (sheets, status) = if self.options.dry_run {
             let sheets = ingest_all(self.conn, parsed, &ingest);
-            let folder = self.folder(all_ok(&sheets) && m.too_large.is_empty());
-            (sheets, folder)
+            let status = status(&sheets);
+            (sheets, status)
         } else {
-            self.conn
+            let folders = &self.options.imap;
+            let (sheets, status, body) = self
+                .conn
                 .transaction(|c| {
                     let sheets = ingest_all(c, parsed, &ingest);
-                    let ok = all_ok(&sheets) && m.too_large.is_empty();
-                    let folder = self.options.imap.folder_for(ok);
+                    let status = status(&sheets);
                     let body = answer::body(m, &sheets);
-                    let status = if ok { "collected" } else { "refused" };
                     let receipt = ReceiptText {
                         key: &key,
                         subject: &subject,
                         body: &body,
                     };
+                    let folder = folders.folder_for(status);
                     record_in(c, m, &sender, status, &folder, &sheets, Some(receipt))?;
-                    Ok::<_, diesel::result::Error>((sheets, folder))
+                    Ok::<_, diesel::result::Error>((sheets, status, body))
                 })
-                .map_err(db("recording a collected message"))?
-        };
-        let body = answer::body(m, &sheets);
-        let mut receipt = None;
-        if !self.options.dry_run {
+                .map_err(db("recording a collected message"))?;
             receipt = self.send(&key, &sender, &subject, &body, m.message_id.clone())?;
-        }
-        let ok = all_ok(&sheets) && m.too_large.is_empty();
+            (sheets, status)
+        };
         Ok(MessageReport {
             key: m.key.clone(),
             sender,
             subject: m.subject.clone(),
-            status: if ok { "collected" } else { "refused" },
-            folder,
+            status: Handled::Now(status),
+            folder: self.options.imap.folder_for(status),
             sheets,
             others: m.others.clone(),
             receipt,
         })
-    }
-
-    fn folder(&self, ok: bool) -> String {
-        self.options.imap.folder_for(ok)
     }
 
     fn filed(&mut self, moves: &[Move]) -> Result<(), CollectError> {
@@ -388,15 +430,12 @@ impl Collect<'_> {
 
     /// Receipts of messages filed earlier whose sending failed: sent now.
     fn owed_receipts(&mut self) -> Result<Vec<EmailResult>, CollectError> {
-        use la_schema::models::DeliveryOutcome;
-        use la_schema::schema::lead_assignment_deliveries as ld;
-        let delivered = ld::table
-            .filter(ld::batch_id.is_null())
-            .filter(ld::email_key.nullable().eq(lac::receipt_key))
-            .filter(ld::outcome.eq_any(DeliveryOutcome::DELIVERED));
-        let rows: Vec<(String, String, String, String, Option<String>)> = lac::table
+        let delivered = la_notify::receipt::delivered_receipt_keys();
+        let rows: Vec<OwedReceipt> = lac::table
             .filter(lac::receipt_key.is_not_null())
-            .filter(diesel::dsl::not(diesel::dsl::exists(delivered)))
+            .filter(diesel::dsl::not(
+                lac::receipt_key.assume_not_null().eq_any(delivered),
+            ))
             .select((
                 lac::receipt_key.assume_not_null(),
                 lac::sender,
@@ -407,19 +446,19 @@ impl Collect<'_> {
             .load(self.conn)
             .map_err(db("reading owed receipts"))?;
         let mut out = Vec::new();
-        for (key, to, subject, body, parent) in rows {
-            out.extend(self.send(&key, &to, &subject, &body, parent)?);
+        for r in rows {
+            out.extend(self.send(&r.key, &r.to, &r.subject, &r.body, r.in_reply_to)?);
         }
         Ok(out)
     }
 }
 
 impl ImapConfig {
-    fn folder_for(&self, ok: bool) -> String {
-        if ok {
-            self.collected_folder.clone()
-        } else {
-            self.refused_folder.clone()
+    /// The folder a message of `status` is filed to.
+    fn folder_for(&self, status: CollectedStatus) -> String {
+        match status {
+            CollectedStatus::Collected => self.collected_folder.clone(),
+            CollectedStatus::Refused | CollectedStatus::Stranger => self.refused_folder.clone(),
         }
     }
 }
@@ -456,7 +495,9 @@ struct Parsed {
 }
 
 /// Parses the sheets of the messages to answer, on two threads; the
-/// others' attachments are not read.
+/// others' attachments are not read. Each message gets its sheets in
+/// attachment order; a sheet a parser could not return (it cannot, short of
+/// a bug) is refused with a word, never dropped.
 fn parse_round(todo: &[Todo]) -> Vec<Vec<Parsed>> {
     let jobs: Vec<(usize, &message::Attached)> = todo
         .iter()
@@ -464,34 +505,32 @@ fn parse_round(todo: &[Todo]) -> Vec<Vec<Parsed>> {
         .filter(|(_, t)| matches!(t.kind, Kind::Answer(_)))
         .flat_map(|(i, t)| t.m.sheets.iter().map(move |a| (i, a)))
         .collect();
-    let parse = |k: usize| -> Vec<(usize, Parsed)> {
-        jobs.iter()
-            .skip(k)
-            .step_by(2)
-            .map(|(i, a)| {
-                let sheet = la_pdf::parse_sheet(std::path::Path::new(&a.name), &a.bytes);
-                (
-                    *i,
-                    Parsed {
-                        name: a.name.clone(),
-                        sheet,
-                    },
-                )
-            })
-            .collect()
+    let parse = |(_, a): &(usize, &message::Attached)| Parsed {
+        name: a.name.clone(),
+        sheet: la_pdf::parse_sheet(std::path::Path::new(&a.name), &a.bytes),
     };
-    let done: Vec<(usize, Parsed)> = std::thread::scope(|s| {
-        let other = s.spawn(|| parse(1));
-        let mut mine = parse(0);
-        mine.extend(other.join().unwrap_or_default());
-        mine
+    let (even, odd) = std::thread::scope(|s| {
+        let other = s.spawn(|| {
+            jobs.iter()
+                .skip(1)
+                .step_by(2)
+                .map(parse)
+                .collect::<Vec<_>>()
+        });
+        let mine: Vec<Parsed> = jobs.iter().step_by(2).map(parse).collect();
+        (mine, other.join().ok())
     });
+    let (mut even, mut odd) = (even.into_iter(), odd.unwrap_or_default().into_iter());
     let mut out: Vec<Vec<Parsed>> = todo.iter().map(|_| Vec::new()).collect();
-    let mut done = done;
-    // Back into message order, each message's sheets in attachment order.
-    done.sort_by_key(|(i, p)| (*i, todo[*i].m.sheets.iter().position(|a| a.name == p.name)));
-    for (i, p) in done {
-        out[i].push(p);
+    for (k, (i, a)) in jobs.iter().enumerate() {
+        let parsed = if k % 2 == 0 { even.next() } else { odd.next() };
+        out[*i].push(parsed.unwrap_or_else(|| Parsed {
+            name: a.name.clone(),
+            sheet: Err(la_pdf::IngestError::NotPdf {
+                path: a.name.clone().into(),
+                reason: "the parser thread stopped before this file".into(),
+            }),
+        }));
     }
     out
 }
@@ -524,7 +563,7 @@ fn record_in(
     conn: &mut PgConnection,
     m: &Incoming,
     sender: &str,
-    status: &str,
+    status: CollectedStatus,
     folder: &str,
     sheets: &[SheetResult],
     receipt: Option<ReceiptText<'_>>,
@@ -570,7 +609,7 @@ pub struct Stranger {
 /// summary and `diagnose`.
 pub fn strangers(conn: &mut PgConnection, limit: i64) -> QueryResult<Vec<Stranger>> {
     lac::table
-        .filter(lac::status.eq("stranger"))
+        .filter(lac::status.eq(CollectedStatus::Stranger))
         .order(lac::id.desc())
         .limit(limit)
         .select((lac::sender, lac::subject, lac::collected_at))

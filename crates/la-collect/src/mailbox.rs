@@ -170,8 +170,10 @@ impl Mailbox {
         Ok(out)
     }
 
-    /// The whole message, or only its header when `header_only`.
-    pub fn fetch(&mut self, uid: u32, header_only: bool) -> Result<Vec<u8>, CollectError> {
+    /// The whole message, or only its header when `header_only`; `None`
+    /// when the server has no such message any more (another client moved
+    /// or deleted it since the listing).
+    pub fn fetch(&mut self, uid: u32, header_only: bool) -> Result<Option<Vec<u8>>, CollectError> {
         let query = if header_only {
             "BODY.PEEK[HEADER]"
         } else {
@@ -181,12 +183,9 @@ impl Mailbox {
             .session
             .uid_fetch(uid.to_string(), query)
             .map_err(|e| self.fail("reading a message", e))?;
-        let bytes = f
-            .iter()
+        Ok(f.iter()
             .find_map(|m| if header_only { m.header() } else { m.body() })
-            .map(<[u8]>::to_vec)
-            .unwrap_or_default();
-        Ok(bytes)
+            .map(<[u8]>::to_vec))
     }
 
     /// Moves each message to its folder, one move per folder, creating the

@@ -4,11 +4,11 @@
 //! `cargo run --release -p la-notify --example bench_notify`
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use diesel::connection::SimpleConnection;
 use la_notify::testing::SmtpSink;
-use la_notify::{send_for_batch, NotifyOptions, SmtpConfig, SmtpTransport};
+use la_notify::{send_for_batch, NotifyOptions, SmtpTransport};
 use la_schema::testing::migrated_db;
 
 fn main() {
@@ -61,15 +61,7 @@ fn main() {
     .unwrap();
 
     let sink = SmtpSink::start().unwrap();
-    let mut transport = SmtpTransport::new(&SmtpConfig {
-        host: "127.0.0.1".into(),
-        port: sink.port,
-        username: None,
-        password: None,
-        use_tls: false,
-        timeout: Duration::from_secs(10),
-    })
-    .unwrap();
+    let mut transport = SmtpTransport::new(&sink.config()).unwrap();
     let options = NotifyOptions {
         run_env: la_notify::RunEnv::Dev,
         from: "leads@example.com".into(),

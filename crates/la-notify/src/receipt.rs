@@ -28,13 +28,21 @@ pub struct Receipt {
     pub run_id: String,
 }
 
+/// The keys of the receipts the ledger shows delivered: the one rule, for
+/// a single receipt here and for every owed one in a query (`la-collect`).
+pub fn delivered_receipt_keys() -> ld::BoxedQuery<'static, diesel::pg::Pg, diesel::sql_types::Text>
+{
+    ld::table
+        .filter(ld::batch_id.is_null())
+        .filter(ld::outcome.eq_any(DeliveryOutcome::DELIVERED))
+        .select(ld::email_key)
+        .into_boxed()
+}
+
 /// Whether the ledger shows receipt `key` delivered.
-pub(crate) fn receipt_delivered(conn: &mut PgConnection, key: &str) -> QueryResult<bool> {
+fn receipt_delivered(conn: &mut PgConnection, key: &str) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
-        ld::table
-            .filter(ld::batch_id.is_null())
-            .filter(ld::email_key.eq(key))
-            .filter(ld::outcome.eq_any(DeliveryOutcome::DELIVERED)),
+        delivered_receipt_keys().filter(ld::email_key.eq(key)),
     ))
     .get_result(conn)
 }

@@ -104,6 +104,18 @@ impl SmtpSink {
         })
     }
 
+    /// The settings that reach it (no login, no TLS).
+    pub fn config(&self) -> crate::SmtpConfig {
+        crate::SmtpConfig {
+            host: "127.0.0.1".into(),
+            port: self.port,
+            username: None,
+            password: None,
+            use_tls: false,
+            timeout: std::time::Duration::from_secs(10),
+        }
+    }
+
     /// Messages received so far, each checked by the strict parser.
     pub fn received(&self) -> Vec<Received> {
         let all = self.inbox.lock().map(|v| v.clone()).unwrap_or_default();

@@ -365,3 +365,16 @@ text_code! {
         Interrupted = "interrupted",
     }
 }
+
+text_code! {
+    /// What became of a message from the reply mailbox
+    /// (`lead_assignment_collected.status`).
+    pub enum CollectedStatus in "lead_assignment_collected.status", "collected/refused/stranger" {
+        /// Every sheet was ingested: filed to the collected folder.
+        Collected = "collected",
+        /// A sheet or attachment was refused: filed to the refused folder.
+        Refused = "refused",
+        /// From someone who is no recipient: filed unread and unanswered.
+        Stranger = "stranger",
+    }
+}

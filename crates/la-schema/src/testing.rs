@@ -114,3 +114,19 @@ pub fn assert_statements_plan(statements: &[(&str, String)]) {
         });
     }
 }
+
+/// The Python the tests drive PDF tools with (`LA_TEST_PYTHON`, else the
+/// venv `scripts/install-test-deps` makes, else `python3`).
+pub fn python() -> String {
+    std::env::var("LA_TEST_PYTHON").unwrap_or_else(|_| {
+        let venv = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../target/ci-venv/bin/python"
+        );
+        if std::path::Path::new(venv).exists() {
+            venv.to_string()
+        } else {
+            "python3".to_string()
+        }
+    })
+}

@@ -84,7 +84,8 @@ fn every_text_code_round_trips_and_refuses_what_it_does_not_name() {
         Scope,
         AttachMode,
         SendAs,
-        OverallStatus
+        OverallStatus,
+        CollectedStatus
     );
 }
 
@@ -112,6 +113,7 @@ fn the_check_constraints_list_the_enums_values() {
         ("ck_notification_profiles_env", texts::<ProfileEnv>()),
         ("ck_notification_recipients_env", texts::<ProfileEnv>()),
         ("ck_notification_recipients_send_as", texts::<SendAs>()),
+        ("ck_collected_status", texts::<CollectedStatus>()),
     ];
     for (name, want) in cases {
         #[derive(QueryableByName)]

@@ -138,21 +138,7 @@ pub fn spawn_run(db: &TestDb, root: &Path, extra: &[&str]) -> std::process::Chil
         .unwrap()
 }
 
-/// The Python with pypdf (`LA_TEST_PYTHON`, else the venv of
-/// scripts/install-test-deps, else `python3`).
-pub fn python() -> String {
-    std::env::var("LA_TEST_PYTHON").unwrap_or_else(|_| {
-        let venv = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../target/ci-venv/bin/python"
-        );
-        if Path::new(venv).exists() {
-            venv.to_string()
-        } else {
-            "python3".to_string()
-        }
-    })
-}
+pub use la_schema::testing::python;
 
 /// Runs the pypdf editor (tests/edit/sheet_edit.py) with `args`.
 pub fn edit(args: &[&str]) {

@@ -186,19 +186,7 @@ pub fn widgets(bytes: &[u8]) -> BTreeMap<String, (usize, [f32; 4])> {
     out
 }
 
-pub fn python() -> String {
-    std::env::var("LA_TEST_PYTHON").unwrap_or_else(|_| {
-        let venv = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../target/ci-venv/bin/python"
-        );
-        if Path::new(venv).exists() {
-            venv.to_string()
-        } else {
-            "python3".to_string()
-        }
-    })
-}
+pub use la_schema::testing::python;
 
 pub fn pypdf_fill(src: &Path, dst: &Path, values: &BTreeMap<String, String>, incremental: bool) {
     let json = dst.with_extension("json");
