@@ -48,7 +48,7 @@ impl PhaseStatus {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Phase {
-    /// The run could not start (another run holds its lock).
+    /// Starting: the configuration checked, the skip flag read.
     Start,
     /// Returned sheets from the reply mailbox.
     Collect,

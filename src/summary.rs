@@ -1,6 +1,7 @@
 //! The run's words: the sentences of the status logs, the summary row and the
 //! CLI (one home each), the overall status, and the metrics.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
@@ -319,6 +320,7 @@ pub(crate) fn metrics(r: &PipelineReport) -> serde_json::Value {
 /// the outcomes they recorded; the refused sheets; the strangers.
 pub(crate) fn returned_sheets(r: &la_collect::CollectReport) -> crate::report::ReturnedSheets {
     let mut out = crate::report::ReturnedSheets::default();
+    let mut stores: BTreeMap<&str, crate::report::ReturnedStore> = BTreeMap::new();
     for m in &r.messages {
         if m.status == la_collect::Handled::Now(la_schema::codes::CollectedStatus::Stranger) {
             out.strangers.push(m.sender.clone());
@@ -328,22 +330,18 @@ pub(crate) fn returned_sheets(r: &la_collect::CollectReport) -> crate::report::R
                 out.refused += 1;
                 continue;
             };
-            let code = &rep.sheet.store_code;
-            let i = match out.stores.iter().position(|x| &x.store_code == code) {
-                Some(i) => i,
-                None => {
-                    out.stores.push(crate::report::ReturnedStore {
-                        store_code: code.clone(),
-                        ..Default::default()
-                    });
-                    out.stores.len() - 1
-                }
-            };
-            out.stores[i].sheets += 1;
-            out.stores[i].outcomes += rep.new + rep.changed_leads();
+            let code = rep.sheet.store_code.as_str();
+            let store = stores
+                .entry(code)
+                .or_insert_with(|| crate::report::ReturnedStore {
+                    store_code: code.to_string(),
+                    ..Default::default()
+                });
+            store.sheets += 1;
+            store.outcomes += rep.new + rep.changed_leads();
         }
     }
-    out.stores.sort_by(|a, b| a.store_code.cmp(&b.store_code));
+    out.stores = stores.into_values().collect();
     out
 }
 

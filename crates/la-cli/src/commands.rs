@@ -119,14 +119,14 @@ fn run_command(cli: Cli) -> Result<u8, CmdError> {
             env,
             reports,
             ..
-        } => {
-            let select = match (all, only.is_empty()) {
-                (true, _) => Selection::All,
-                (false, false) => Selection::Only(only),
-                (false, true) => Selection::Undelivered,
-            };
-            notify(url, batch, select, env, reports.reports_root, quiet)
-        }
+        } => notify(
+            url,
+            batch,
+            selection(all, only),
+            env,
+            reports.reports_root,
+            quiet,
+        ),
         Command::IngestOutcomes {
             paths,
             check,
@@ -154,11 +154,7 @@ fn run_command(cli: Cli) -> Result<u8, CmdError> {
         } => diagnose_cmd(url, store, env, json, timezone, reports.reports_root),
         Command::Demo { leads, out } => crate::demo::demo(leads, &out),
         Command::Agents { command, .. } => crate::agents::agents(url, command),
-        Command::Completions { shell } => {
-            let mut cmd = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(shell, &mut cmd, "leads-assignment", &mut std::io::stdout());
-            Ok(exit::OK)
-        }
+        Command::Completions { shell } => completions(shell),
         Command::Report(args) => crate::report::report(&args),
         Command::Collect {
             env,
@@ -166,13 +162,30 @@ fn run_command(cli: Cli) -> Result<u8, CmdError> {
             reports,
             ..
         } => crate::collect::collect(url, env, dry_run, &reports.reports_root),
-        Command::Man => {
-            let man = clap_mangen::Man::new(<Cli as clap::CommandFactory>::command());
-            man.render(&mut std::io::stdout())
-                .map_err(|e| format!("writing the man page: {e}"))?;
-            Ok(exit::OK)
-        }
+        Command::Man => man(),
     }
+}
+
+/// `notify`'s email selection: `--all`, `--only KEY…`, else what is undelivered.
+fn selection(all: bool, only: Vec<leads_assignment::notify::EmailKey>) -> Selection {
+    match (all, only.is_empty()) {
+        (true, _) => Selection::All,
+        (false, false) => Selection::Only(only),
+        (false, true) => Selection::Undelivered,
+    }
+}
+
+fn completions(shell: clap_complete::Shell) -> Result<u8, CmdError> {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    clap_complete::generate(shell, &mut cmd, "leads-assignment", &mut std::io::stdout());
+    Ok(exit::OK)
+}
+
+fn man() -> Result<u8, CmdError> {
+    let man = clap_mangen::Man::new(<Cli as clap::CommandFactory>::command());
+    man.render(&mut std::io::stdout())
+        .map_err(|e| format!("writing the man page: {e}"))?;
+    Ok(exit::OK)
 }
 
 fn migrate(url: Option<&str>) -> Result<u8, CmdError> {

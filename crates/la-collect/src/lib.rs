@@ -336,32 +336,13 @@ impl Collect<'_> {
         parsed: Vec<Parsed>,
         sender: String,
     ) -> Result<MessageReport, CollectError> {
-        let ingest = IngestOptions {
-            ingested_by: self.options.ingested_by.clone(),
-            check_only: self.options.dry_run,
-            max_file_bytes: self.options.max_file_bytes,
-            source: Some(MessageSource {
-                message_id: m.message_id.clone(),
-                sender: sender.clone(),
-                date: m.date,
-            }),
-            ..IngestOptions::default()
-        };
-        // Collected only when it had sheets and every one of them, and every
-        // attachment, was taken.
-        let status = |s: &[SheetResult]| match !s.is_empty()
-            && s.iter().all(|r| r.result.is_ok())
-            && m.too_large.is_empty()
-        {
-            true => CollectedStatus::Collected,
-            false => CollectedStatus::Refused,
-        };
+        let ingest = self.ingest_options(m, &sender);
         let mut receipt = None;
         let subject = answer::subject(&m.subject);
         let key = format!("receipt-{}", la_pdf::files::long_hash(&[&m.key]));
         let (sheets, status) = if self.options.dry_run {
             let sheets = ingest_all(self.conn, parsed, &ingest);
-            let status = status(&sheets);
+            let status = status_of(m, &sheets);
             (sheets, status)
         } else {
             let folders = &self.options.imap;
@@ -369,7 +350,7 @@ impl Collect<'_> {
                 .conn
                 .transaction(|c| {
                     let sheets = ingest_all(c, parsed, &ingest);
-                    let status = status(&sheets);
+                    let status = status_of(m, &sheets);
                     let body = answer::body(m, &sheets);
                     let receipt = ReceiptText {
                         key: &key,
@@ -394,6 +375,22 @@ impl Collect<'_> {
             others: m.others.clone(),
             receipt,
         })
+    }
+
+    /// How a message's sheets are ingested: as `ingest-outcomes` does, with
+    /// the message as their source.
+    fn ingest_options(&self, m: &Incoming, sender: &str) -> IngestOptions {
+        IngestOptions {
+            ingested_by: self.options.ingested_by.clone(),
+            check_only: self.options.dry_run,
+            max_file_bytes: self.options.max_file_bytes,
+            source: Some(MessageSource {
+                message_id: m.message_id.clone(),
+                sender: sender.to_string(),
+                date: m.date,
+            }),
+            ..IngestOptions::default()
+        }
     }
 
     fn filed(&mut self, moves: &[Move]) -> Result<(), CollectError> {
@@ -533,6 +530,17 @@ fn parse_round(todo: &[Todo]) -> Vec<Vec<Parsed>> {
         }));
     }
     out
+}
+
+/// Collected only when the message had sheets and every one of them, and
+/// every attachment, was taken.
+fn status_of(m: &Incoming, sheets: &[SheetResult]) -> CollectedStatus {
+    let all_taken =
+        !sheets.is_empty() && sheets.iter().all(|r| r.result.is_ok()) && m.too_large.is_empty();
+    match all_taken {
+        true => CollectedStatus::Collected,
+        false => CollectedStatus::Refused,
+    }
 }
 
 fn ingest_all(

@@ -369,24 +369,9 @@ pub fn send_for_batch(
         already_delivered: Vec::new(),
         warnings: Vec::new(),
     };
-    let Some(setup) = resolve::resolve(conn, options.run_env)
-        .map_err(at(batch_id, "resolving the notification profile"))?
-    else {
-        let w = format!(
-            "no active notification profile '{}' of pipeline '{}' for env '{}' or 'any': no emails",
-            resolve::PROFILE_CODE,
-            resolve::PIPELINE_CODE,
-            options.run_env
-        );
-        log::warn!("{w}");
-        report.warnings.push(w);
+    let Some(setup) = profile(conn, batch_id, options.run_env, &mut report)? else {
         return Ok(report);
     };
-    report.profile = Some(format!(
-        "{}/{}/{}/{}",
-        setup.profile.code, setup.profile.env, setup.profile.scope, setup.profile.attach_mode
-    ));
-    report.warnings.extend(setup.warnings.iter().cloned());
 
     let facts = batch_facts(conn, batch_id, batch_date, &run_id, options.run_env)?;
     let planned = plan::plan(setup.scope, setup.attach_mode, &setup.recipients, &facts);
@@ -418,6 +403,35 @@ pub fn send_for_batch(
     }
     log_results(&report, options.run_env);
     Ok(report)
+}
+
+/// The run env's notification profile, noted in the report with its
+/// warnings; None (a warning: no emails) when there is none.
+fn profile(
+    conn: &mut PgConnection,
+    batch_id: i64,
+    run_env: RunEnv,
+    report: &mut NotifyReport,
+) -> Result<Option<resolve::Setup>, NotifyError> {
+    let setup = resolve::resolve(conn, run_env)
+        .map_err(at(batch_id, "resolving the notification profile"))?;
+    let Some(setup) = setup else {
+        let w = format!(
+            "no active notification profile '{}' of pipeline '{}' for env '{}' or 'any': no emails",
+            resolve::PROFILE_CODE,
+            resolve::PIPELINE_CODE,
+            run_env
+        );
+        log::warn!("{w}");
+        report.warnings.push(w);
+        return Ok(None);
+    };
+    report.profile = Some(format!(
+        "{}/{}/{}/{}",
+        setup.profile.code, setup.profile.env, setup.profile.scope, setup.profile.attach_mode
+    ));
+    report.warnings.extend(setup.warnings.iter().cloned());
+    Ok(Some(setup))
 }
 
 /// Whether the batch's emails are settled only by SMTP (docs/decisions.md D13).
