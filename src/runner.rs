@@ -366,28 +366,23 @@ impl<'a> Run<'a> {
         if let Ok(json) = serde_json::to_string(assignment) {
             log::debug!(target: PIPELINE_NAME, pipeline = PIPELINE_NAME, run_id = run_id.as_str(), phase = Phase::Assign.as_str(), status = "report"; "{json}");
         }
+        let warn = |msg: &str| {
+            status_log(
+                log::Level::Warn,
+                run_id,
+                Phase::Assign,
+                PhaseStatus::Warning.as_str(),
+                msg,
+            )
+        };
         for s in &assignment.skipped_agents {
-            let msg = format!(
+            warn(&format!(
                 "store {}: agent {} skipped: {}",
                 s.store_code, s.agent_id, s.reason
-            );
-            status_log(
-                log::Level::Warn,
-                run_id,
-                Phase::Assign,
-                PhaseStatus::Warning.as_str(),
-                &msg,
-            );
+            ));
         }
         if !assignment.repaired_flags.is_empty() {
-            let msg = summary::repaired_line(assignment);
-            status_log(
-                log::Level::Warn,
-                run_id,
-                Phase::Assign,
-                PhaseStatus::Warning.as_str(),
-                &msg,
-            );
+            warn(&summary::repaired_line(assignment));
         }
     }
 
